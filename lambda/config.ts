@@ -1,0 +1,43 @@
+import { ConfigurationError } from './errors';
+
+/** The function's settings, all from environment variables (set by the construct, or by hand locally). */
+export interface ReceiverConfig {
+  readonly tableName: string;
+  readonly bucketName: string;
+  /** Secrets Manager ARN or name of the webhook secret (deployed). */
+  readonly secretArn?: string;
+  /** The plain webhook secret (local runs and tests); wins over `secretArn`. */
+  readonly secret?: string;
+  readonly toleranceSeconds?: number;
+  readonly futureToleranceSeconds?: number;
+  readonly retentionDays?: number;
+}
+
+function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new ConfigurationError('environment', `${name} must be a non-negative number.`);
+  return value;
+}
+
+/** @throws ConfigurationError naming the missing variable */
+export function readConfig(env: NodeJS.ProcessEnv): ReceiverConfig {
+  const required = (name: string) => {
+    const value = env[name];
+    if (!value) throw new ConfigurationError('environment', `${name} is not set.`);
+    return value;
+  };
+  const secret = env.WEBHOOK_SECRET || undefined;
+  const secretArn = env.WEBHOOK_SECRET_ARN || undefined;
+  if (!secret && !secretArn) throw new ConfigurationError('environment', 'Set WEBHOOK_SECRET_ARN (deployed) or WEBHOOK_SECRET (local).');
+  return {
+    tableName: required('CALLS_TABLE_NAME'),
+    bucketName: required('CALLS_BUCKET_NAME'),
+    secret,
+    secretArn,
+    toleranceSeconds: optionalNumber(env, 'SIGNATURE_TOLERANCE_SECONDS'),
+    futureToleranceSeconds: optionalNumber(env, 'SIGNATURE_FUTURE_TOLERANCE_SECONDS'),
+    retentionDays: optionalNumber(env, 'RETENTION_DAYS'),
+  };
+}

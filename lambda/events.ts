@@ -1,0 +1,172 @@
+import * as z from 'zod/mini';
+import { PayloadError } from './errors';
+
+/*
+ * The three ElevenLabs post-call webhooks as one union on `type`. Schemas are lenient where
+ * ElevenLabs varies and strict only where a call could not be stored without the field:
+ * - unknown fields pass through (ElevenLabs adds fields all the time);
+ * - an optional field that is null, missing or of an unexpected type reads as undefined rather
+ *   than rejecting the whole call (the raw body is archived anyway, so nothing is lost);
+ * - timestamps and numbers may come as strings (one docs page types `event_timestamp` as a string).
+ */
+
+/** Unix seconds from a number, a numeric string or an ISO 8601 date. */
+const unixSeconds = z.pipe(
+  z.union([z.number(), z.string()]),
+  z.transform((value, ctx) => {
+    const seconds = typeof value === 'number' ? value : /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Date.parse(value) / 1000;
+    if (!Number.isFinite(seconds) || seconds < 0) {
+      ctx.issues.push({ code: 'custom', message: 'not a unix timestamp', input: value });
+      return z.NEVER;
+    }
+    return Math.floor(seconds);
+  }),
+);
+
+const numeric = z.pipe(
+  z.union([z.number(), z.string()]),
+  z.transform((value, ctx) => {
+    const n = typeof value === 'number' ? value : value.trim() === '' ? NaN : Number(value);
+    if (!Number.isFinite(n)) {
+      ctx.issues.push({ code: 'custom', message: 'not a number', input: value });
+      return z.NEVER;
+    }
+    return n;
+  }),
+);
+
+/** Optional and forgiving: null, missing or malformed all read as undefined. */
+function lenient<T extends z.ZodMiniType>(schema: T) {
+  return z.catch(z.optional(z.nullable(schema)), undefined);
+}
+
+// 512 characters stay within DynamoDB's 2048-byte key limit even at 4 bytes per character.
+const id = z.string().check(z.minLength(1), z.maxLength(512));
+const text = lenient(z.string());
+const objectMap = z.record(z.string(), z.unknown());
+
+const phoneCall = z.looseObject({
+  type: text,
+  direction: text,
+  external_number: text,
+  agent_number: text,
+  call_sid: text,
+});
+
+const transcriptionData = z.looseObject({
+  agent_id: text,
+  agent_name: text,
+  conversation_id: id,
+  status: text,
+  user_id: text,
+  has_audio: lenient(z.boolean()),
+  transcript: lenient(z.array(z.unknown())),
+  metadata: lenient(
+    z.looseObject({
+      start_time_unix_secs: lenient(unixSeconds),
+      call_duration_secs: lenient(numeric),
+      cost: lenient(numeric),
+      termination_reason: text,
+      main_language: text,
+      feedback: lenient(objectMap),
+      phone_call: lenient(phoneCall),
+    }),
+  ),
+  analysis: lenient(
+    z.looseObject({
+      call_successful: text,
+      transcript_summary: text,
+      call_summary_title: text,
+      evaluation_criteria_results: lenient(z.record(z.string(), lenient(z.looseObject({ result: text })))),
+      data_collection_results: lenient(z.record(z.string(), lenient(z.looseObject({ value: z.optional(z.unknown()) })))),
+    }),
+  ),
+  conversation_initiation_client_data: lenient(
+    z.looseObject({
+      dynamic_variables: lenient(objectMap),
+      user_id: text,
+    }),
+  ),
+});
+
+const audioData = z.looseObject({
+  agent_id: text,
+  conversation_id: id,
+  full_audio: z.string().check(z.minLength(1)),
+});
+
+const failureData = z.looseObject({
+  agent_id: text,
+  conversation_id: id,
+  failure_reason: text,
+  metadata: lenient(z.looseObject({ type: text, body: lenient(objectMap) })),
+});
+
+const envelope = z.looseObject({
+  type: z.string().check(z.minLength(1)),
+  event_timestamp: lenient(unixSeconds),
+  data: z.unknown(),
+});
+
+export type TranscriptionData = z.infer<typeof transcriptionData>;
+export type AudioData = z.infer<typeof audioData>;
+export type FailureData = z.infer<typeof failureData>;
+
+interface EventBase {
+  /** Unix seconds: `event_timestamp`, or the signature's time when the event has none. */
+  readonly eventTimestamp: number;
+}
+
+export type WebhookEvent =
+  | (EventBase & { readonly type: 'post_call_transcription'; readonly data: TranscriptionData })
+  | (EventBase & { readonly type: 'post_call_audio'; readonly data: AudioData })
+  | (EventBase & { readonly type: 'call_initiation_failure'; readonly data: FailureData })
+  | (EventBase & { readonly type: 'unknown'; readonly originalType: string });
+
+const DATA_SCHEMAS = {
+  post_call_transcription: transcriptionData,
+  post_call_audio: audioData,
+  call_initiation_failure: failureData,
+} as const;
+
+type KnownType = keyof typeof DATA_SCHEMAS;
+
+function isKnownType(type: string): type is KnownType {
+  return Object.prototype.hasOwnProperty.call(DATA_SCHEMAS, type);
+}
+
+function describeIssues(error: z.core.$ZodError): string {
+  // Paths and codes only: a message must never echo the payload.
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.code}`)
+    .join('; ');
+}
+
+/**
+ * Parses a verified body into a webhook event. An unknown `type` is not an error: it comes back
+ * as `{ type: 'unknown' }` so new ElevenLabs events are accepted and archived.
+ * @param signedAtUnixSecs used when the body carries no `event_timestamp`
+ * @throws PayloadError when the body is not JSON or a known event lacks what storing it needs
+ */
+export function parseEvent(rawBody: Buffer | string, signedAtUnixSecs: number): WebhookEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8'));
+  } catch {
+    throw new PayloadError('Body is not valid JSON.');
+  }
+  const outer = envelope.safeParse(json);
+  if (!outer.success) {
+    throw new PayloadError(`Not an ElevenLabs webhook envelope {type, event_timestamp, data}: ${describeIssues(outer.error)}`);
+  }
+  const { type, data } = outer.data;
+  const eventTimestamp = outer.data.event_timestamp ?? signedAtUnixSecs;
+  if (!isKnownType(type)) return { type: 'unknown', originalType: type, eventTimestamp };
+
+  const parsed = DATA_SCHEMAS[type].safeParse(data);
+  if (!parsed.success) {
+    throw new PayloadError(`Invalid ${type} data: ${describeIssues(parsed.error)}`);
+  }
+  return { type, eventTimestamp, data: parsed.data } as WebhookEvent;
+}

@@ -1,0 +1,80 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { readConfig } from './config';
+import { failedResult, processWebhook, type ProcessDependencies, type RequestLog, type WebhookRequest, type WebhookResult } from './process';
+import { fixedSecret, secretsManagerSecret } from './secrets';
+import { createCallStore } from './storage';
+
+const logger = new Logger({ serviceName: 'elevenlabs-webhook-receiver' });
+
+/** Built once per cold start from the environment; endpoints follow AWS_ENDPOINT_URL_* as usual. */
+export function createDependencies(env: NodeJS.ProcessEnv): ProcessDependencies {
+  const config = readConfig(env);
+  const store = createCallStore({
+    tableName: config.tableName,
+    bucketName: config.bucketName,
+    dynamodb: new DynamoDBClient({}),
+    // CRC checksums on multi-megabyte audio cost CPU for no gain over TLS; emulators need path style.
+    s3: new S3Client({
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL),
+    }),
+  });
+  return {
+    getSecret: config.secret !== undefined ? fixedSecret(config.secret) : secretsManagerSecret(config.secretArn as string),
+    store,
+    now: () => new Date(),
+    toleranceSeconds: config.toleranceSeconds,
+    futureToleranceSeconds: config.futureToleranceSeconds,
+    retentionDays: config.retentionDays,
+  };
+}
+
+/** API Gateway lower-cases header names (HTTP API) or keeps them (REST): match in any case. */
+function header(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const wanted = name.toLowerCase();
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === wanted);
+  return key === undefined ? undefined : headers[key];
+}
+
+/** The raw bytes as ElevenLabs sent them: the signature covers those, not re-serialized JSON. */
+export function toWebhookRequest(event: APIGatewayProxyEventV2): WebhookRequest {
+  const body = event.body ?? '';
+  return {
+    rawBody: Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8'),
+    signatureHeader: header(event.headers, 'elevenlabs-signature'),
+  };
+}
+
+/** Writes the request's one log line, at a level that follows the outcome. */
+export function logRequest(log: RequestLog & { duration_ms: number; request_id?: string }): void {
+  if (log.status_code >= 500) logger.error('webhook', { ...log });
+  else if (log.status_code >= 400) logger.warn('webhook', { ...log });
+  else logger.info('webhook', { ...log });
+}
+
+let dependencies: ProcessDependencies | undefined;
+
+/** API Gateway (HTTP API, payload 2.0) → the webhook flow → a small JSON answer. */
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const started = performance.now();
+  const request = toWebhookRequest(event);
+  let result: WebhookResult;
+  try {
+    dependencies ??= createDependencies(process.env);
+    result = await processWebhook(request, dependencies);
+  } catch (error) {
+    // Only reading the configuration can throw here; processWebhook itself never does.
+    result = failedResult(error, { outcome: 'rejected', status_code: 500, body_bytes: request.rawBody.length });
+  }
+  logRequest({ ...result.log, duration_ms: Math.round(performance.now() - started), request_id: event.requestContext?.requestId });
+  return {
+    statusCode: result.response.statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(result.response.body),
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Where things live in the calls bucket. The construct grants the function exactly these prefixes.
+ * Ids come from the payload, so they are percent-encoded into one path segment: a `/` in an id
+ * can never reach another prefix, and ElevenLabs' ids (`conv_...`, `agent_...`) stay as they are.
+ */
+export const RAW_PREFIX = 'raw/';
+export const TRANSCRIPTS_PREFIX = 'transcripts/';
+export const AUDIO_PREFIX = 'audio/';
+export const BUCKET_PREFIXES = [RAW_PREFIX, TRANSCRIPTS_PREFIX, AUDIO_PREFIX] as const;
+
+function keySafe(id: string): string {
+  return encodeURIComponent(id) || '_';
+}
+
+/** Every verified body, as received, by the day it was signed and its SHA-256 (a redelivery overwrites itself). */
+export function rawEventKey(signedAtUnixSecs: number, sha256Hex: string): string {
+  const day = new Date(signedAtUnixSecs * 1000).toISOString().slice(0, 10).replace(/-/g, '/');
+  return `${RAW_PREFIX}${day}/${sha256Hex}.json`;
+}
+
+/** The full transcription event, as received. */
+export function transcriptKey(agentId: string, conversationId: string): string {
+  return `${TRANSCRIPTS_PREFIX}${keySafe(agentId)}/${keySafe(conversationId)}.json`;
+}
+
+/** The decoded MP3 of a call. */
+export function audioKey(agentId: string, conversationId: string): string {
+  return `${AUDIO_PREFIX}${keySafe(agentId)}/${keySafe(conversationId)}.mp3`;
+}

@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { ConfigurationError, PayloadError, SignatureError, StorageError } from './errors';
+import { parseEvent, type WebhookEvent } from './events';
+import { rawEventKey } from './object-keys';
+import { audioUpdate, failureUpdate, transcriptionUpdate, type CallUpdate } from './records';
+import { verifySignature } from './signature';
+import type { CallStore } from './storage';
+
+/** A webhook request reduced to what the flow needs; adapters (Lambda, local server) build it. */
+export interface WebhookRequest {
+  /** The body exactly as received (already base64-decoded when API Gateway encoded it). */
+  readonly rawBody: Buffer;
+  readonly signatureHeader: string | undefined;
+}
+
+export interface WebhookResponse {
+  readonly statusCode: number;
+  readonly body: Record<string, unknown>;
+}
+
+/** One structured log line per request, from an allow-list of fields: never payload content. */
+export interface RequestLog {
+  outcome: string;
+  status_code: number;
+  body_bytes: number;
+  type?: string;
+  conversation_id?: string;
+  agent_id?: string;
+  stored_bytes?: number;
+  error_name?: string;
+  error_reason?: string;
+  error_message?: string;
+}
+
+export interface ProcessDependencies {
+  /** The webhook secret; throws ConfigurationError when unset or unreadable. */
+  readonly getSecret: () => Promise<string>;
+  readonly store: CallStore;
+  readonly now: () => Date;
+  readonly toleranceSeconds?: number;
+  readonly futureToleranceSeconds?: number;
+  /** When set, items expire this many days after their last update. */
+  readonly retentionDays?: number;
+}
+
+/** What storing an event did, for the answer and the log. */
+interface StoreResult {
+  readonly outcome: 'stored' | 'duplicate' | 'ignored';
+  readonly storedBytes: number;
+}
+
+async function storeEvent(event: WebhookEvent, rawBody: Buffer, deps: ProcessDependencies): Promise<StoreResult> {
+  const apply = async (update: CallUpdate, storedBytes: number): Promise<StoreResult> => {
+    const result = await deps.store.applyUpdate(update, { now: deps.now(), retentionDays: deps.retentionDays });
+    return { outcome: result === 'applied' ? 'stored' : 'duplicate', storedBytes };
+  };
+  switch (event.type) {
+    case 'post_call_transcription': {
+      // The full event goes to S3 first, so the item never points at a transcript that is not there.
+      const update = transcriptionUpdate(event.data, event.eventTimestamp);
+      await deps.store.putObject(update.set.transcript_s3_key as string, rawBody, 'application/json');
+      return apply(update, rawBody.length);
+    }
+    case 'post_call_audio': {
+      const audio = Buffer.from(event.data.full_audio, 'base64');
+      if (audio.length === 0) throw new PayloadError('post_call_audio full_audio decodes to no bytes.');
+      const update = audioUpdate(event.data, event.eventTimestamp, audio.length);
+      await deps.store.putObject(update.set.audio_s3_key as string, audio, 'audio/mpeg');
+      return apply(update, audio.length);
+    }
+    case 'call_initiation_failure':
+      return apply(failureUpdate(event.data, event.eventTimestamp), 0);
+    case 'unknown':
+      return { outcome: 'ignored', storedBytes: 0 };
+    default: {
+      const unhandled: never = event;
+      throw new Error(`Unhandled event ${(unhandled as WebhookEvent).type}`);
+    }
+  }
+}
+
+/** What a request came to: the answer and its log line. */
+export interface WebhookResult {
+  readonly response: WebhookResponse;
+  readonly log: RequestLog;
+}
+
+/** The one place errors become answers. Only HTTP 200 counts as delivered for ElevenLabs. */
+function errorResponse(error: unknown): { statusCode: number; error: string } {
+  if (error instanceof SignatureError) return { statusCode: 401, error: 'invalid_signature' };
+  if (error instanceof PayloadError) return { statusCode: 400, error: 'invalid_payload' };
+  if (error instanceof StorageError) return { statusCode: 500, error: 'storage_unavailable' };
+  if (error instanceof ConfigurationError) return { statusCode: 500, error: 'not_configured' };
+  return { statusCode: 500, error: 'internal_error' };
+}
+
+/** Turns any error into its answer; client errors explain themselves, server errors say only their kind. */
+export function failedResult(error: unknown, log: RequestLog): WebhookResult {
+  const { statusCode, error: code } = errorResponse(error);
+  const e = error as Error & { reason?: string };
+  const failedLog = { ...log, outcome: 'rejected', status_code: statusCode, error_name: e?.name, error_reason: e?.reason, error_message: e?.message };
+  const message = error instanceof SignatureError || error instanceof PayloadError ? e.message : undefined;
+  return { response: { statusCode, body: { error: code, message } }, log: failedLog };
+}
+
+/**
+ * The webhook flow: verify → archive → parse → store → answer.
+ * Never throws; the log entry describes the request without any of its content.
+ */
+export async function processWebhook(request: WebhookRequest, deps: ProcessDependencies): Promise<WebhookResult> {
+  const log: RequestLog = { outcome: 'rejected', status_code: 500, body_bytes: request.rawBody.length };
+  try {
+    const secret = await deps.getSecret();
+    const signedAt = verifySignature(request.signatureHeader, request.rawBody, {
+      secret,
+      nowUnixSecs: Math.floor(deps.now().getTime() / 1000),
+      toleranceSeconds: deps.toleranceSeconds,
+      futureToleranceSeconds: deps.futureToleranceSeconds,
+    });
+
+    // Archived before parsing: whatever was signed is kept, even if it cannot be read today.
+    const sha256 = createHash('sha256').update(request.rawBody).digest('hex');
+    await deps.store.putObject(rawEventKey(signedAt, sha256), request.rawBody, 'application/json');
+
+    const event = parseEvent(request.rawBody, signedAt);
+    log.type = event.type === 'unknown' ? event.originalType.slice(0, 64) : event.type;
+    if (event.type !== 'unknown') {
+      log.conversation_id = event.data.conversation_id;
+      log.agent_id = event.data.agent_id ?? undefined;
+    }
+    const result = await storeEvent(event, request.rawBody, deps);
+    Object.assign(log, { outcome: result.outcome, status_code: 200, stored_bytes: result.storedBytes });
+    return {
+      response: { statusCode: 200, body: { status: result.outcome, type: log.type, conversation_id: log.conversation_id } },
+      log,
+    };
+  } catch (error) {
+    return failedResult(error, log);
+  }
+}

@@ -1,0 +1,84 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SignatureError } from './errors';
+
+/** ElevenLabs' 30-minute window, as its SDKs apply it. */
+export const DEFAULT_TOLERANCE_SECONDS = 30 * 60;
+/** Clocks drift; a signature from further in the future than this is refused (the SDKs do not check). */
+export const DEFAULT_FUTURE_TOLERANCE_SECONDS = 5 * 60;
+
+export interface SignatureHeader {
+  /** Unix seconds at which ElevenLabs signed. */
+  readonly timestamp: number;
+  /** Every `v0` hex digest found (more than one during a secret rotation or a comma-joined duplicate header). */
+  readonly signatures: readonly string[];
+}
+
+export interface VerifyOptions {
+  readonly secret: string;
+  /** Unix seconds; a parameter so tests can fix the clock. */
+  readonly nowUnixSecs: number;
+  readonly toleranceSeconds?: number;
+  readonly futureToleranceSeconds?: number;
+}
+
+const HEX_SHA256 = /^[0-9a-f]{64}$/i;
+
+/**
+ * Splits `t=<unix seconds>,v0=<hex>[,v0=<hex>...]`. Tolerates spaces and the repeated `t` of a
+ * duplicated header joined with commas, as long as every `t` agrees.
+ * @throws SignatureError `missing` or `malformed`
+ */
+export function parseSignatureHeader(header: string | undefined): SignatureHeader {
+  if (header === undefined || header.trim() === '') {
+    throw new SignatureError('missing', 'No ElevenLabs-Signature header: is the webhook configured with an HMAC secret?');
+  }
+  const timestamps = new Set<string>();
+  const signatures: string[] = [];
+  for (const part of header.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const key = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (key === 't') timestamps.add(value);
+    else if (key === 'v0' && HEX_SHA256.test(value)) signatures.push(value.toLowerCase());
+  }
+  const [t] = timestamps;
+  if (timestamps.size !== 1 || !/^\d{1,12}$/.test(t) || signatures.length === 0) {
+    throw new SignatureError('malformed', 'ElevenLabs-Signature must look like t=<unix seconds>,v0=<64 hex digits>.');
+  }
+  return { timestamp: Number(t), signatures };
+}
+
+/** The `v0` digest: HMAC-SHA256 of `<t>.<raw body>` keyed with the secret as UTF-8 text. */
+export function computeSignature(secret: string, timestamp: number, rawBody: Buffer): string {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
+}
+
+/** A complete header value, for senders and tests. */
+export function signPayload(secret: string, rawBody: Buffer | string, timestamp: number): string {
+  const body = typeof rawBody === 'string' ? Buffer.from(rawBody) : rawBody;
+  return `t=${timestamp},v0=${computeSignature(secret, timestamp, body)}`;
+}
+
+/**
+ * Checks that `rawBody` (the exact bytes received, never re-serialized JSON) was signed with the
+ * secret within the time window. Compares in constant time.
+ * @returns the signing time in unix seconds
+ * @throws SignatureError `missing`, `malformed`, `expired`, `future` or `mismatch`
+ */
+export function verifySignature(header: string | undefined, rawBody: Buffer, options: VerifyOptions): number {
+  const { timestamp, signatures } = parseSignatureHeader(header);
+  const age = options.nowUnixSecs - timestamp;
+  if (age > (options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS)) {
+    throw new SignatureError('expired', `Signature is ${age} s old: replayed request, or a clock far off?`);
+  }
+  if (-age > (options.futureToleranceSeconds ?? DEFAULT_FUTURE_TOLERANCE_SECONDS)) {
+    throw new SignatureError('future', `Signature is dated ${-age} s in the future: is this machine's clock right?`);
+  }
+  const expected = Buffer.from(computeSignature(options.secret, timestamp, rawBody), 'hex');
+  const matches = signatures.some((s) => timingSafeEqual(Buffer.from(s, 'hex'), expected));
+  if (!matches) {
+    throw new SignatureError('mismatch', 'Signature does not match: is the stored secret the one ElevenLabs shows, and is the raw body passed unchanged?');
+  }
+  return timestamp;
+}

@@ -1,0 +1,53 @@
+/**
+ * The one definition of the calls table's keys and indexes. The CDK construct builds the deployed
+ * table from it and `npm start` creates the local table from it, so the two cannot drift.
+ * Plain data, no CDK import: the local server and the command-line tools load it cheaply.
+ */
+export type KeyAttribute = { readonly name: string; readonly type: 'S' | 'N' };
+
+export interface CallsIndex {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+}
+
+export const CALLS_PARTITION_KEY: KeyAttribute = { name: 'conversation_id', type: 'S' };
+
+/** "An agent's calls in a time range": agent_id + start time. */
+export const BY_AGENT_INDEX: CallsIndex = {
+  indexName: 'by_agent',
+  partitionKey: { name: 'agent_id', type: 'S' },
+  sortKey: { name: 'start_time_unix_secs', type: 'N' },
+};
+
+/** "Every call with one phone number": the caller's (or callee's) number + start time. */
+export const BY_NUMBER_INDEX: CallsIndex = {
+  indexName: 'by_number',
+  partitionKey: { name: 'external_number', type: 'S' },
+  sortKey: { name: 'start_time_unix_secs', type: 'N' },
+};
+
+export const CALLS_INDEXES: readonly CallsIndex[] = [BY_AGENT_INDEX, BY_NUMBER_INDEX];
+
+/** Items carrying this attribute (unix seconds) expire when a retention period is configured. */
+export const EXPIRY_ATTRIBUTE = 'expires_at';
+
+/** The table as a DynamoDB CreateTable request (on-demand), for emulators and tools. */
+export function callsTableCreateInput(tableName: string) {
+  const keyAttributes = [CALLS_PARTITION_KEY, ...CALLS_INDEXES.flatMap((i) => [i.partitionKey, i.sortKey])];
+  const uniqueAttributes = [...new Map(keyAttributes.map((a) => [a.name, a])).values()];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: uniqueAttributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+    KeySchema: [{ AttributeName: CALLS_PARTITION_KEY.name, KeyType: 'HASH' as const }],
+    GlobalSecondaryIndexes: CALLS_INDEXES.map((i) => ({
+      IndexName: i.indexName,
+      KeySchema: [
+        { AttributeName: i.partitionKey.name, KeyType: 'HASH' as const },
+        { AttributeName: i.sortKey.name, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
+  };
+}

@@ -1,0 +1,176 @@
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { BY_AGENT_INDEX, BY_NUMBER_INDEX } from '../../lib/calls-table-schema';
+import { startEmulators, type Emulators } from '../../lib/local/emulators';
+import { createCallStore } from '../../lambda/storage';
+import { processWebhook } from '../../lambda/process';
+import { signPayload } from '../../lambda/signature';
+import { exampleNames, loadExample, nowSecs, signedApiEvent, TEST_SECRET } from '../support/webhooks';
+import { storageReader } from '../support/storage';
+
+/*
+ * The Lambda handler, unchanged, with the real AWS SDK v3 against dynalite and s3rver on loopback.
+ * Each test uses its own conversation ids, so the order of tests does not matter.
+ */
+let emulators: Emulators;
+let read: ReturnType<typeof storageReader>;
+let handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  Object.assign(process.env, emulators.environment, { WEBHOOK_SECRET: TEST_SECRET, POWERTOOLS_LOG_LEVEL: 'SILENT' });
+  ({ handler } = await import('../../lambda/handler'));
+  read = storageReader(emulators);
+});
+
+afterAll(async () => {
+  await emulators?.close();
+});
+
+async function deliver(body: object | string, options: Parameters<typeof signedApiEvent>[1] = {}) {
+  const result = await handler(signedApiEvent(body, options));
+  return { status: result.statusCode, body: JSON.parse(result.body as string) };
+}
+
+/** An example with its ids replaced, so tests do not share items. */
+function example(name: string, conversationId: string): Record<string, any> {
+  const body = loadExample(name);
+  body.data.conversation_id = conversationId;
+  return body;
+}
+
+describe('handler against DynamoDB and S3 emulators', () => {
+  it.each(exampleNames())('stores the %s example and reads it back', async (name) => {
+    const body = loadExample(name);
+    const { status, body: answer } = await deliver(body);
+    expect(status).toBe(200);
+    expect(answer.status).toMatch(/stored|duplicate/);
+    const item = await read.item(body.data.conversation_id);
+    expect(item).toMatchObject({ conversation_id: body.data.conversation_id, agent_id: body.data.agent_id });
+    expect(item!.events_received).toEqual(expect.any(Set));
+    expect([...item!.events_received]).toContain(body.type);
+  });
+
+  it('stores the audio decoded, byte for byte, as audio/mpeg', async () => {
+    const body = example('post_call_audio', 'conv_audio_bytes');
+    expect((await deliver(body)).status).toBe(200);
+    const item = await read.item('conv_audio_bytes');
+    const expected = Buffer.from(body.data.full_audio, 'base64');
+    expect(item).toMatchObject({ has_audio: true, audio_bytes: expected.length, audio_s3_key: 'audio/xyz/conv_audio_bytes.mp3' });
+    const stored = await read.object(item!.audio_s3_key);
+    expect(stored.contentType).toBe('audio/mpeg');
+    expect(stored.body.equals(expected)).toBe(true);
+    expect(stored.body.subarray(0, 3).toString()).toBe('ID3');
+  });
+
+  it('merges audio that arrives before its transcription into one item', async () => {
+    expect((await deliver(example('post_call_audio', 'conv_audio_first'))).status).toBe(200);
+    expect((await deliver(example('post_call_transcription.phone', 'conv_audio_first'))).status).toBe(200);
+    const item = await read.item('conv_audio_first');
+    expect(item).toMatchObject({ has_audio: true, audio_s3_key: expect.any(String), call_successful: 'success', cost: 142, agent_id: 'agent_7901kdemo0support000000001' });
+    expect([...item!.events_received].sort()).toEqual(['post_call_audio', 'post_call_transcription']);
+  });
+
+  it('keeps the full transcription event in S3, exactly as received', async () => {
+    const body = example('post_call_transcription.phone', 'conv_transcript_object');
+    const raw = JSON.stringify(body, null, 2);
+    expect((await deliver(raw)).status).toBe(200);
+    const item = await read.item('conv_transcript_object');
+    const stored = await read.object(item!.transcript_s3_key);
+    expect(stored.body.toString()).toBe(raw);
+    expect(stored.contentType).toBe('application/json');
+  });
+
+  it('answers a redelivery as a duplicate and changes nothing', async () => {
+    const body = example('post_call_transcription', 'conv_duplicate');
+    const timestamp = nowSecs();
+    expect((await deliver(body, { timestamp })).body.status).toBe('stored');
+    const first = await read.item('conv_duplicate');
+    const second = await deliver(body, { timestamp: timestamp + 30 });
+    expect(second).toEqual({ status: 200, body: { status: 'duplicate', type: 'post_call_transcription', conversation_id: 'conv_duplicate' } });
+    expect(await read.item('conv_duplicate')).toEqual(first);
+  });
+
+  it('never lets an older transcription overwrite a newer one', async () => {
+    const newer = example('post_call_transcription', 'conv_ordering');
+    newer.event_timestamp = 2_000_000_000;
+    newer.data.analysis.call_successful = 'failure';
+    const older = example('post_call_transcription', 'conv_ordering');
+    older.event_timestamp = 1_999_999_000;
+    expect((await deliver(newer)).body.status).toBe('stored');
+    expect((await deliver(older)).body.status).toBe('duplicate');
+    expect(await read.item('conv_ordering')).toMatchObject({ call_successful: 'failure', transcription_event_timestamp: 2_000_000_000 });
+  });
+
+  it('lets a transcription own the phone fields whichever of it and a failure came first', async () => {
+    const failure = example('call_initiation_failure.sip', 'conv_failure_then_call');
+    const transcription = example('post_call_transcription.phone', 'conv_failure_then_call');
+    await deliver(transcription);
+    await deliver(failure);
+    expect(await read.item('conv_failure_then_call')).toMatchObject({ external_number: '+15550100123', status: 'done', failure_reason: 'busy' });
+  });
+
+  it('finds calls through the agent and number indexes, without a scan', async () => {
+    await deliver(example('post_call_transcription.phone', 'conv_indexed'));
+    const byAgent = await emulators.dynamodb.send(new QueryCommand({
+      TableName: emulators.tableName,
+      IndexName: BY_AGENT_INDEX.indexName,
+      KeyConditionExpression: 'agent_id = :a AND start_time_unix_secs BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':a': { S: 'agent_7901kdemo0support000000001' }, ':from': { N: '1763999999' }, ':to': { N: '1764000001' } },
+    }));
+    expect(byAgent.Items!.map((i) => i.conversation_id.S)).toContain('conv_indexed');
+    const byNumber = await emulators.dynamodb.send(new QueryCommand({
+      TableName: emulators.tableName,
+      IndexName: BY_NUMBER_INDEX.indexName,
+      KeyConditionExpression: 'external_number = :n',
+      ExpressionAttributeValues: { ':n': { S: '+15550100123' } },
+    }));
+    expect(byNumber.Items!.map((i) => i.conversation_id.S)).toContain('conv_indexed');
+  });
+
+  it('stores a transcription over 1 MB: the item fits, the full event is in S3', async () => {
+    const body = example('post_call_transcription.phone', 'conv_long_call');
+    const turn = body.data.transcript[3];
+    body.data.transcript = Array.from({ length: 3000 }, (_, i) => ({ ...turn, time_in_call_secs: i }));
+    body.data.conversation_initiation_client_data.dynamic_variables.notes = 'n'.repeat(350_000);
+    const raw = JSON.stringify(body);
+    expect(raw.length).toBeGreaterThan(1_000_000);
+    expect((await deliver(raw)).status).toBe(200);
+    const item = await read.item('conv_long_call');
+    expect(item).toMatchObject({ transcript_turns: 3000, truncated_fields: ['dynamic_variables'] });
+    expect((await read.object(item!.transcript_s3_key)).body.length).toBe(Buffer.byteLength(raw));
+  });
+
+  it('verifies a base64-encoded body on its decoded bytes', async () => {
+    expect((await deliver(example('call_initiation_failure.twilio', 'conv_base64'), { base64: true })).status).toBe(200);
+    expect(await read.item('conv_base64')).toMatchObject({ failure_provider: 'twilio' });
+  });
+
+  it('stores nothing for a bad signature', async () => {
+    const before = await read.keys();
+    const result = await deliver(example('post_call_audio', 'conv_forged'), { secret: 'wsec_attacker' });
+    expect(result).toMatchObject({ status: 401, body: { error: 'invalid_signature' } });
+    expect(await read.item('conv_forged')).toBeUndefined();
+    expect(await read.keys()).toEqual(before);
+  });
+
+  it('archives a signed but invalid body and answers 400', async () => {
+    const raw = '{"type":"post_call_audio","data":{"conversation_id":"conv_no_audio"}}';
+    const result = await deliver(raw);
+    expect(result.status).toBe(400);
+    const archived = await read.keys('raw/');
+    const bodies = await Promise.all(archived.map(async (k) => (await read.object(k)).body.toString()));
+    expect(bodies).toContain(raw);
+  });
+
+  it('answers 500 when storage is unreachable, so ElevenLabs can retry', async () => {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const closed = { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 };
+    const store = createCallStore({ tableName: 't', bucketName: 'b', dynamodb: new DynamoDBClient(closed), s3: new S3Client({ ...closed, forcePathStyle: true }) });
+    const raw = JSON.stringify(loadExample('post_call_transcription'));
+    const request = { rawBody: Buffer.from(raw), signatureHeader: signPayload(TEST_SECRET, raw, nowSecs()) };
+    const { response } = await processWebhook(request, { getSecret: async () => TEST_SECRET, store, now: () => new Date() });
+    expect(response).toEqual({ statusCode: 500, body: { error: 'storage_unavailable' } });
+  });
+});

@@ -1,0 +1,119 @@
+import { ConfigurationError, StorageError } from '../lambda/errors';
+import { processWebhook, type ProcessDependencies } from '../lambda/process';
+import type { CallUpdate } from '../lambda/records';
+import { signPayload } from '../lambda/signature';
+import type { CallStore } from '../lambda/storage';
+import { loadExample, TEST_SECRET } from './support/webhooks';
+
+const NOW = new Date('2026-01-01T00:00:00Z');
+const NOW_SECS = NOW.getTime() / 1000;
+
+/** Records what the flow asks of storage, in order; can be told to fail one kind of write. */
+function recordingStore(fail?: 'raw' | 'object' | 'item') {
+  const calls: string[] = [];
+  const updates: CallUpdate[] = [];
+  const store: CallStore = {
+    async putObject(key) {
+      const kind = key.startsWith('raw/') ? 'raw' : 'object';
+      if (fail === kind) throw new StorageError('object', 'S3 PutObject failed: NetworkingError (HTTP -)');
+      calls.push(`put ${key}`);
+    },
+    async applyUpdate(update) {
+      if (fail === 'item') throw new StorageError('item', 'DynamoDB UpdateItem failed: ServiceUnavailable (HTTP 503)');
+      calls.push(`update ${update.eventType}`);
+      updates.push(update);
+      return 'applied';
+    },
+  };
+  return { store, calls, updates };
+}
+
+function deps(store: CallStore, overrides: Partial<ProcessDependencies> = {}): ProcessDependencies {
+  return { getSecret: async () => TEST_SECRET, store, now: () => NOW, ...overrides };
+}
+
+function signed(body: string | object, timestamp = NOW_SECS, secret = TEST_SECRET) {
+  const raw = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  return { rawBody: raw, signatureHeader: signPayload(secret, raw, timestamp) };
+}
+
+describe('processWebhook', () => {
+  it('archives, then stores the transcript object, then the item, and answers 200', async () => {
+    const { store, calls } = recordingStore();
+    const { response, log } = await processWebhook(signed(loadExample('post_call_transcription.phone')), deps(store));
+    expect(response).toEqual({ statusCode: 200, body: { status: 'stored', type: 'post_call_transcription', conversation_id: 'conv_7901kphone0inbound0000001' } });
+    expect(calls).toEqual([
+      expect.stringMatching(/^put raw\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f]{64}\.json$/),
+      'put transcripts/agent_7901kdemo0support000000001/conv_7901kphone0inbound0000001.json',
+      'update post_call_transcription',
+    ]);
+    expect(log).toMatchObject({ outcome: 'stored', status_code: 200, agent_id: 'agent_7901kdemo0support000000001' });
+  });
+
+  it('stores decoded audio before pointing the item at it', async () => {
+    const example = loadExample('post_call_audio');
+    const { store, calls, updates } = recordingStore();
+    const { response } = await processWebhook(signed(example), deps(store));
+    expect(response.statusCode).toBe(200);
+    expect(calls.slice(1)).toEqual(['put audio/xyz/abc.mp3', 'update post_call_audio']);
+    expect(updates[0].set.audio_bytes).toBe(Buffer.from(example.data.full_audio, 'base64').length);
+  });
+
+  it.each([
+    ['a wrong secret', () => signed(loadExample('post_call_audio'), NOW_SECS, 'wsec_wrong')],
+    ['a stale signature', () => signed(loadExample('post_call_audio'), NOW_SECS - 31 * 60)],
+    ['no signature', () => ({ rawBody: Buffer.from('{}'), signatureHeader: undefined })],
+  ])('answers 401 to %s and stores nothing', async (_label, request) => {
+    const { store, calls } = recordingStore();
+    const { response, log } = await processWebhook(request(), deps(store));
+    expect(response.statusCode).toBe(401);
+    expect(response.body.error).toBe('invalid_signature');
+    expect(calls).toEqual([]);
+    expect(log.error_name).toBe('SignatureError');
+  });
+
+  it('answers 400 to signed malformed JSON, after archiving it for inspection', async () => {
+    const { store, calls } = recordingStore();
+    const { response } = await processWebhook(signed('{"type":"post_call_transcription",'), deps(store));
+    expect(response.statusCode).toBe(400);
+    expect(calls).toEqual([expect.stringMatching(/^put raw\//)]);
+  });
+
+  it('answers 400 when full_audio decodes to nothing', async () => {
+    const { store } = recordingStore();
+    const { response } = await processWebhook(signed({ type: 'post_call_audio', data: { conversation_id: 'c', full_audio: '====' } }), deps(store));
+    expect(response.statusCode).toBe(400);
+  });
+
+  it('accepts and archives an unknown event type with 200 so the webhook is never disabled', async () => {
+    const { store, calls } = recordingStore();
+    const { response } = await processWebhook(signed({ type: 'agent_did_something_new', event_timestamp: NOW_SECS, data: {} }), deps(store));
+    expect(response).toEqual({ statusCode: 200, body: { status: 'ignored', type: 'agent_did_something_new' } });
+    expect(calls).toHaveLength(1);
+  });
+
+  it.each(['raw', 'object', 'item'] as const)('answers 500 when the %s write fails, so ElevenLabs can retry', async (fail) => {
+    const { store } = recordingStore(fail);
+    const { response, log } = await processWebhook(signed(loadExample('post_call_transcription')), deps(store));
+    expect(response).toEqual({ statusCode: 500, body: { error: 'storage_unavailable' } });
+    expect(log.error_name).toBe('StorageError');
+  });
+
+  it('fails closed with 500 while the secret is unset', async () => {
+    const { store, calls } = recordingStore();
+    const getSecret = async () => {
+      throw new ConfigurationError('secret_unset', 'The webhook secret is not set.');
+    };
+    const { response, log } = await processWebhook(signed(loadExample('post_call_audio')), deps(store, { getSecret }));
+    expect(response).toEqual({ statusCode: 500, body: { error: 'not_configured' } });
+    expect(log.error_reason).toBe('secret_unset');
+    expect(calls).toEqual([]);
+  });
+
+  it('answers a redelivery that changes nothing as a duplicate', async () => {
+    const { store } = recordingStore();
+    store.applyUpdate = async () => 'stale';
+    const { response } = await processWebhook(signed(loadExample('call_initiation_failure.sip')), deps(store));
+    expect(response.body.status).toBe('duplicate');
+  });
+});

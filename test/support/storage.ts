@@ -1,0 +1,37 @@
+import { GetObjectCommand, ListObjectsV2Command, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { Emulators } from '../../lib/local/emulators';
+
+/** Reads back what the receiver stored in the emulators, through the real SDK. */
+export function storageReader(emulators: Emulators) {
+  const documents = DynamoDBDocumentClient.from(emulators.dynamodb);
+  const Bucket = emulators.bucketName;
+  return {
+    async item(conversationId: string): Promise<Record<string, any> | undefined> {
+      const { Item } = await documents.send(new GetCommand({ TableName: emulators.tableName, Key: { conversation_id: conversationId }, ConsistentRead: true }));
+      return Item;
+    },
+    async object(key: string): Promise<{ body: Buffer; contentType?: string }> {
+      const out = await emulators.s3.send(new GetObjectCommand({ Bucket, Key: key }));
+      return { body: Buffer.from(await out.Body!.transformToByteArray()), contentType: out.ContentType };
+    },
+    async exists(key: string): Promise<boolean> {
+      try {
+        await emulators.s3.send(new HeadObjectCommand({ Bucket, Key: key }));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async keys(prefix = ''): Promise<string[]> {
+      const keys: string[] = [];
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await emulators.s3.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }));
+        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+        ContinuationToken = page.NextContinuationToken;
+      } while (ContinuationToken);
+      return keys;
+    },
+  };
+}
