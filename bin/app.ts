@@ -1,0 +1,16 @@
+import { App, Duration } from 'aws-cdk-lib';
+import { ElevenLabsWebhookReceiverStack } from '../lib/receiver-stack';
+
+// No fixed env: the stack synthesizes offline and deploys to whatever account the CLI is using.
+const app = new App();
+const stackName: string = app.node.tryGetContext('stackName') ?? 'ElevenLabsWebhookReceiver';
+// Context from `-c retentionDays=90` arrives as a string, from cdk.json as a number.
+const retentionContext: unknown = app.node.tryGetContext('retentionDays');
+const retentionDays = retentionContext === undefined ? undefined : Number(retentionContext);
+if (retentionDays !== undefined && !(Number.isInteger(retentionDays) && retentionDays > 0)) {
+  throw new Error(`retentionDays must be a whole number of days, got ${String(retentionContext)}`);
+}
+
+new ElevenLabsWebhookReceiverStack(app, stackName, {
+  receiver: { retention: retentionDays === undefined ? undefined : Duration.days(retentionDays) },
+});

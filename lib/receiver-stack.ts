@@ -1,0 +1,36 @@
+import { CfnOutput, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ElevenLabsWebhookReceiver, ElevenLabsWebhookReceiverProps } from './webhook-receiver';
+
+/** Props for {@link ElevenLabsWebhookReceiverStack}. */
+export interface ElevenLabsWebhookReceiverStackProps extends StackProps {
+  /**
+   * Options passed to the receiver construct.
+   * @default - the construct's defaults
+   */
+  readonly receiver?: ElevenLabsWebhookReceiverProps;
+}
+
+/** Places one {@link ElevenLabsWebhookReceiver} and prints what setting up ElevenLabs needs. */
+export class ElevenLabsWebhookReceiverStack extends Stack {
+  public readonly receiver: ElevenLabsWebhookReceiver;
+
+  constructor(scope: Construct, id: string, props: ElevenLabsWebhookReceiverStackProps = {}) {
+    super(scope, id, props);
+    this.receiver = new ElevenLabsWebhookReceiver(this, 'Receiver', props.receiver);
+    const { url, table, bucket, secret } = this.receiver;
+
+    new CfnOutput(this, 'WebhookUrl', {
+      value: url,
+      description: 'Paste into the ElevenLabs dashboard as the post-call webhook URL',
+    });
+    new CfnOutput(this, 'CallsTableName', { value: table.tableName, description: 'DynamoDB table holding one item per call' });
+    new CfnOutput(this, 'CallsBucketName', { value: bucket.bucketName, description: 'S3 bucket holding raw bodies, transcripts and audio' });
+    new CfnOutput(this, 'WebhookSecretArn', { value: secret.secretArn, description: 'Secret that must hold the ElevenLabs webhook secret' });
+    // Single quotes keep the shell from touching the secret; the user replaces wsec_... with theirs.
+    new CfnOutput(this, 'StoreSecretCommand', {
+      value: Fn.join('', ['aws secretsmanager put-secret-value --secret-id ', secret.secretArn, " --secret-string 'wsec_...'"]),
+      description: 'Run with the webhook secret ElevenLabs shows after the webhook is created',
+    });
+  }
+}

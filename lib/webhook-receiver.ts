@@ -1,0 +1,249 @@
+import * as path from 'path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogField as Field, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, LifecycleRule, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
+import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { BUCKET_PREFIXES, RAW_PREFIX } from '../lambda/object-keys';
+import { CALLS_INDEXES, CALLS_PARTITION_KEY, EXPIRY_ATTRIBUTE, KeyAttribute } from './calls-table-schema';
+
+/** Raw bodies are kept for replay and rarely read, so they move to Infrequent Access after this. */
+const RAW_TRANSITION_DAYS = 30;
+/** Infrequent Access bills at least this many days per object, so a shorter stay there costs more. */
+const IA_MINIMUM_STORAGE_DAYS = 30;
+/** HTTP API integrations give up after 30 s; the function must finish (and answer) before that. */
+const MAX_TIMEOUT_SECONDS = 29;
+
+/** Options for {@link ElevenLabsWebhookReceiver}. All optional. */
+export interface ElevenLabsWebhookReceiverProps {
+  /**
+   * How long call records (DynamoDB TTL) and stored objects (S3 expiration) are kept. Whole days.
+   * @default - kept forever
+   */
+  readonly retention?: Duration;
+  /**
+   * The secret holding the ElevenLabs webhook secret (`wsec_...`) as its plain string value.
+   * @default - a new secret with a placeholder value that the function refuses until replaced
+   */
+  readonly webhookSecret?: ISecret;
+  /**
+   * How old a signature timestamp may be before the request is rejected.
+   * @default Duration.minutes(30)
+   */
+  readonly signatureTolerance?: Duration;
+  /**
+   * How far in the future a signature timestamp may be (clock skew) before the request is rejected.
+   * @default Duration.minutes(5)
+   */
+  readonly signatureFutureTolerance?: Duration;
+  /**
+   * The function's memory in MiB; audio events carry megabytes of base64 to decode.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * The function's timeout; at most 29 seconds, under the HTTP API's 30-second integration limit.
+   * @default Duration.seconds(25)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Reserved concurrency for the function, to cap what a flood of requests can cost.
+   * @default - no reserved concurrency (the account's unreserved pool)
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * Retention of the function's log group and the API's access log group.
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * The route path that receives `POST` webhooks; starts with `/`.
+   * @default '/elevenlabs/webhook'
+   */
+  readonly path?: string;
+  /**
+   * Steady-state requests per second the API stage accepts.
+   * @default 50
+   */
+  readonly throttleRateLimit?: number;
+  /**
+   * Burst of requests the API stage accepts above the steady rate.
+   * @default 100
+   */
+  readonly throttleBurstLimit?: number;
+}
+
+/**
+ * Receives ElevenLabs post-call webhooks: an HTTP API route in front of a function that verifies
+ * the signature, archives the raw body in S3 and stores the call in DynamoDB.
+ * Table and bucket are retained when the stack is deleted: they hold the only copy of the calls.
+ */
+export class ElevenLabsWebhookReceiver extends Construct {
+  /** The full webhook URL to paste into the ElevenLabs dashboard. */
+  public readonly url: string;
+  /** The HTTP API; its only route is `POST` on {@link ElevenLabsWebhookReceiverProps.path}. */
+  public readonly api: HttpApi;
+  /** The function that verifies, archives and stores each webhook. */
+  public readonly handler: NodejsFunction;
+  /** One item per conversation, keyed by `conversation_id`. */
+  public readonly table: Table;
+  /** Raw bodies, transcripts and audio, under the prefixes in `lambda/object-keys.ts`. */
+  public readonly bucket: Bucket;
+  /** Holds the ElevenLabs webhook secret; the function can read it, the template never holds it. */
+  public readonly secret: ISecret;
+
+  constructor(scope: Construct, id: string, props: ElevenLabsWebhookReceiverProps = {}) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.seconds(25);
+    if (timeout.toSeconds() > MAX_TIMEOUT_SECONDS) {
+      throw new Error(`timeout must be at most ${MAX_TIMEOUT_SECONDS} seconds: the HTTP API stops waiting at 30`);
+    }
+    // Whole days only: both S3 expiration and the RETENTION_DAYS variable count days (throws otherwise).
+    const retentionDays = props.retention?.toDays();
+    if (retentionDays !== undefined && retentionDays < 1) {
+      throw new Error('retention must be at least one day');
+    }
+    const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    const routePath = props.path ?? '/elevenlabs/webhook';
+
+    const attribute = (key: KeyAttribute) => ({ name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER });
+    this.table = new Table(this, 'Calls', {
+      partitionKey: attribute(CALLS_PARTITION_KEY),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      // Always set: items only carry the attribute when a retention is configured.
+      timeToLiveAttribute: EXPIRY_ATTRIBUTE,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of CALLS_INDEXES) {
+      // The CDK's default projection is ALL, as in the shared schema the local tables use.
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: attribute(index.partitionKey),
+        sortKey: attribute(index.sortKey),
+      });
+    }
+
+    const lifecycleRules: LifecycleRule[] = [
+      { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(30) },
+    ];
+    // Moving objects that expire soon after would cost more (IA's minimum stay), so skip it then.
+    // S3 itself leaves objects under 128 KB in Standard, where IA would cost more anyway.
+    if (retentionDays === undefined || retentionDays > RAW_TRANSITION_DAYS + IA_MINIMUM_STORAGE_DAYS) {
+      lifecycleRules.push({
+        id: 'raw-to-infrequent-access',
+        prefix: RAW_PREFIX,
+        transitions: [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(RAW_TRANSITION_DAYS) }],
+      });
+    }
+    if (retentionDays !== undefined) {
+      lifecycleRules.push({ id: 'expire-after-retention', expiration: Duration.days(retentionDays) });
+    }
+    this.bucket = new Bucket(this, 'Archive', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      versioned: true,
+      lifecycleRules,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // ElevenLabs shows the secret only after the webhook exists, so the stack never holds it:
+    // the placeholder is JSON, which the function reads as "not set yet" and answers 500.
+    this.secret =
+      props.webhookSecret ??
+      new Secret(this, 'WebhookSecret', {
+        description: 'Store the ElevenLabs webhook secret (wsec_...) here, as the plain secret string.',
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({ unset: 'Replace this whole value with the ElevenLabs webhook secret (wsec_...)' }),
+          generateStringKey: 'placeholder',
+        },
+      });
+
+    const environment: Record<string, string> = {
+      CALLS_TABLE_NAME: this.table.tableName,
+      CALLS_BUCKET_NAME: this.bucket.bucketName,
+      WEBHOOK_SECRET_ARN: this.secret.secretArn,
+      SIGNATURE_TOLERANCE_SECONDS: String((props.signatureTolerance ?? Duration.minutes(30)).toSeconds()),
+      SIGNATURE_FUTURE_TOLERANCE_SECONDS: String((props.signatureFutureTolerance ?? Duration.minutes(5)).toSeconds()),
+      POWERTOOLS_SERVICE_NAME: 'elevenlabs-webhook-receiver',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    if (retentionDays !== undefined) environment.RETENTION_DAYS = String(retentionDays);
+
+    this.handler = new NodejsFunction(this, 'Handler', {
+      entry: path.join(__dirname, '../lambda/handler.ts'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup: new LogGroup(this, 'HandlerLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN }),
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        // Bundle the SDK too: versions pinned by the lock file, and a faster cold start.
+        externalModules: [],
+        mainFields: ['module', 'main'],
+      },
+    });
+
+    // A writer: no reads, no deletes. UpdateItem creates and merges items, which is all it does;
+    // on S3 only puts under the three prefixes it writes.
+    this.table.grant(this.handler, 'dynamodb:UpdateItem');
+    for (const prefix of BUCKET_PREFIXES) this.bucket.grantPut(this.handler, `${prefix}*`);
+    this.secret.grantRead(this.handler);
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Receives ElevenLabs post-call webhooks',
+      createDefaultStage: false,
+    });
+    this.api.addRoutes({
+      path: routePath,
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('Handler', this.handler, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 }),
+    });
+    // An explicit stage, because HttpApi's own default stage takes no throttling or access log options.
+    const stage = new HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttleRateLimit ?? 50, burstLimit: props.throttleBurstLimit ?? 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(
+          new LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN }),
+        ),
+        // Request metadata only: headers carry the signature and bodies carry the calls.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: Field.contextRequestId(),
+            ip: Field.contextIdentitySourceIp(),
+            requestTime: Field.contextRequestTime(),
+            routeKey: Field.contextRouteKey(),
+            status: Field.contextStatus(),
+            responseLength: Field.contextResponseLength(),
+            integrationLatency: Field.contextIntegrationLatency(),
+            integrationErrorMessage: Field.contextIntegrationErrorMessage(),
+          }),
+        ),
+      },
+    });
+    // The $default stage URL ends in '/', and the route path starts with one.
+    this.url = `${stage.url}${routePath.replace(/^\/+/, '')}`;
+  }
+}

@@ -1,0 +1,229 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ElevenLabsWebhookReceiverStack } from '../lib/receiver-stack';
+import { ElevenLabsWebhookReceiverProps } from '../lib/webhook-receiver';
+
+// The feature flags `cdk synth` uses, so these tests check the template that deploys.
+const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(__dirname, '../cdk.json'), 'utf8')).context;
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+function synth(receiver?: ElevenLabsWebhookReceiverProps): Template {
+  // An empty bundling-stacks list skips esbuild; test/integration/bundle.test.ts runs the real bundle.
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new ElevenLabsWebhookReceiverStack(app, 'Test', { receiver }));
+}
+
+function onlyResource(template: Template, type: string): { logicalId: string; resource: any } {
+  const [entry, ...rest] = Object.entries(template.findResources(type));
+  if (!entry || rest.length > 0) throw new Error(`expected exactly one ${type}`);
+  return { logicalId: entry[0], resource: entry[1] };
+}
+
+function allowStatements(template: Template): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement as Statement[])
+    .filter((statement) => statement.Effect === 'Allow');
+}
+
+const actionsOf = (statement: Statement) => ([] as string[]).concat(statement.Action);
+const resourcesOf = (statement: Statement) => ([] as unknown[]).concat(statement.Resource);
+/** The literal tail of an ARN the CDK built with Fn::Join, e.g. `/raw/*`. */
+const arnSuffix = (arn: any): string => (arn['Fn::Join'] ? String(arn['Fn::Join'][1].at(-1)) : String(arn));
+
+describe('ElevenLabsWebhookReceiverStack', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synth();
+  });
+
+  it('routes POST /elevenlabs/webhook to the function with payload format 2.0', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /elevenlabs/webhook' });
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [onlyResource(template, 'AWS::Lambda::Function').logicalId, 'Arn'] },
+    });
+  });
+
+  it('throttles the $default stage and writes JSON access logs without headers or bodies', () => {
+    const stage = onlyResource(template, 'AWS::ApiGatewayV2::Stage').resource.Properties;
+    expect(stage).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    const format = JSON.parse(stage.AccessLogSettings.Format);
+    expect(Object.keys(format).sort()).toEqual(
+      ['integrationErrorMessage', 'integrationLatency', 'ip', 'requestId', 'requestTime', 'responseLength', 'routeKey', 'status'],
+    );
+    expect(stage.AccessLogSettings.Format).not.toMatch(/header|body/i);
+    const accessLogGroupId = stage.AccessLogSettings.DestinationArn['Fn::GetAtt'][0];
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 90 }, DeletionPolicy: 'Retain' });
+    expect(template.findResources('AWS::Logs::LogGroup')[accessLogGroupId]).toMatchObject({ DeletionPolicy: 'Retain' });
+  });
+
+  it('runs the function on Node.js 22, arm64, 1024 MB, 25 s, JSON logs to a retained log group', () => {
+    const fn = onlyResource(template, 'AWS::Lambda::Function').resource.Properties;
+    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 1024, Timeout: 25 });
+    expect(fn.ReservedConcurrentExecutions).toBeUndefined();
+    expect(fn.LoggingConfig.LogFormat).toBe('JSON');
+    const logGroup = template.findResources('AWS::Logs::LogGroup')[fn.LoggingConfig.LogGroup.Ref];
+    expect(logGroup).toMatchObject({ Properties: { RetentionInDays: 90 }, DeletionPolicy: 'Retain' });
+  });
+
+  it('gives the function its configuration through environment variables', () => {
+    const variables = onlyResource(template, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    expect(Object.keys(variables)).toEqual(
+      expect.arrayContaining(['CALLS_TABLE_NAME', 'CALLS_BUCKET_NAME', 'WEBHOOK_SECRET_ARN', 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS']),
+    );
+    expect(variables).toMatchObject({ SIGNATURE_TOLERANCE_SECONDS: '1800', SIGNATURE_FUTURE_TOLERANCE_SECONDS: '300' });
+    expect(variables.WEBHOOK_SECRET_ARN).toEqual({ Ref: onlyResource(template, 'AWS::SecretsManager::Secret').logicalId });
+  });
+
+  it('never puts a webhook secret value in the function environment', () => {
+    const variables = onlyResource(template, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    expect(JSON.stringify(variables)).not.toContain('wsec_');
+  });
+
+  it('creates the calls table from the shared schema: keys, both indexes, on-demand, TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'conversation_id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      GlobalSecondaryIndexes: Match.arrayWith(
+        [['by_agent', 'agent_id'], ['by_number', 'external_number']].map(([IndexName, partitionKey]) =>
+          Match.objectLike({
+            IndexName,
+            KeySchema: [
+              { AttributeName: partitionKey, KeyType: 'HASH' },
+              { AttributeName: 'start_time_unix_secs', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          }),
+        ),
+      ),
+    });
+  });
+
+  it('protects the calls table: recovery, encryption, deletion protection, retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('keeps the bucket private, encrypted, versioned and retained', () => {
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('denies bucket requests that do not use TLS', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('cleans up uploads and old versions and moves raw bodies to Infrequent Access', () => {
+    const rules = onlyResource(template, 'AWS::S3::Bucket').resource.Properties.LifecycleConfiguration.Rules;
+    expect(rules).toEqual(expect.arrayContaining([
+      expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+      expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+      expect.objectContaining({ Prefix: 'raw/', Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }] }),
+    ]));
+  });
+
+  it('lets the function update items of the table and do nothing else with it', () => {
+    const tableId = onlyResource(template, 'AWS::DynamoDB::Table').logicalId;
+    const dynamodbActions = allowStatements(template).flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
+    expect(dynamodbActions).toEqual(['dynamodb:UpdateItem']);
+    const statement = allowStatements(template).find((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
+    expect(resourcesOf(statement!)).toContainEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+  });
+
+  it('lets the function put objects under raw/, transcripts/ and audio/ only', () => {
+    const puts = allowStatements(template).filter((s) => actionsOf(s).includes('s3:PutObject'));
+    const suffixes = puts.flatMap(resourcesOf).map(arnSuffix).sort();
+    expect(suffixes).toEqual(['/audio/*', '/raw/*', '/transcripts/*']);
+  });
+
+  it('lets the function read the webhook secret', () => {
+    const secretId = onlyResource(template, 'AWS::SecretsManager::Secret').logicalId;
+    const statement = allowStatements(template).find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+    expect(resourcesOf(statement!)).toEqual([{ Ref: secretId }]);
+  });
+
+  it('grants no wildcard, object read or object delete permission', () => {
+    const actions = allowStatements(template).flatMap(actionsOf);
+    expect(actions).not.toContain('*');
+    expect(actions.filter((a) => /^(s3|dynamodb|secretsmanager):\*$/.test(a))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith('s3:GetObject') || a.startsWith('s3:DeleteObject'))).toEqual([]);
+    expect(actions.filter((a) => /^dynamodb:(GetItem|Query|Scan|BatchGetItem)$/.test(a))).toEqual([]);
+  });
+
+  it('creates the secret with a generated placeholder, never a value', () => {
+    const secret = onlyResource(template, 'AWS::SecretsManager::Secret').resource.Properties;
+    expect(secret.SecretString).toBeUndefined();
+    expect(secret.GenerateSecretString).toMatchObject({ GenerateStringKey: 'placeholder' });
+    expect(JSON.parse(secret.GenerateSecretString.SecretStringTemplate)).toHaveProperty('unset');
+  });
+
+  it('outputs the URL, table, bucket, secret and the command that stores the secret', () => {
+    for (const name of ['WebhookUrl', 'CallsTableName', 'CallsBucketName', 'WebhookSecretArn', 'StoreSecretCommand']) {
+      template.hasOutput(name, {});
+    }
+    const secretId = onlyResource(template, 'AWS::SecretsManager::Secret').logicalId;
+    template.hasOutput('StoreSecretCommand', {
+      Value: { 'Fn::Join': ['', ['aws secretsmanager put-secret-value --secret-id ', { Ref: secretId }, " --secret-string 'wsec_...'"]] },
+    });
+    const url = JSON.stringify(template.findOutputs('WebhookUrl').WebhookUrl.Value);
+    expect(url).toMatch(/\/elevenlabs\/webhook"/);
+    expect(url).not.toContain('//elevenlabs');
+  });
+
+  it('keeps data forever by default: no expiration rule and no RETENTION_DAYS', () => {
+    const rules = onlyResource(template, 'AWS::S3::Bucket').resource.Properties.LifecycleConfiguration.Rules;
+    expect(rules.filter((rule: any) => rule.ExpirationInDays !== undefined)).toEqual([]);
+    const variables = onlyResource(template, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    expect(variables.RETENTION_DAYS).toBeUndefined();
+  });
+
+  it('expires objects and sets RETENTION_DAYS when a retention is given', () => {
+    const withRetention = synth({ retention: Duration.days(365) });
+    const rules = onlyResource(withRetention, 'AWS::S3::Bucket').resource.Properties.LifecycleConfiguration.Rules;
+    expect(rules).toContainEqual(expect.objectContaining({ ExpirationInDays: 365, Status: 'Enabled' }));
+    const variables = onlyResource(withRetention, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    expect(variables.RETENTION_DAYS).toBe('365');
+  });
+
+  it('skips the Infrequent Access move when objects expire before it could pay off', () => {
+    const rules = onlyResource(synth({ retention: Duration.days(45) }), 'AWS::S3::Bucket').resource.Properties.LifecycleConfiguration.Rules;
+    expect(rules.filter((rule: any) => rule.Transitions)).toEqual([]);
+  });
+
+  it('rejects a timeout the HTTP API would not wait for', () => {
+    expect(() => synth({ timeout: Duration.seconds(30) })).toThrow(/at most 29 seconds/);
+  });
+});
