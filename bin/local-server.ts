@@ -1,0 +1,57 @@
+import { rmSync } from 'node:fs';
+import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, localPaths, localPorts, localSecret } from '../lib/local/local-settings';
+import { startLocalReceiver } from '../lib/local/local-receiver';
+
+// `npm start [-- --reset]`: the receiver on this machine, with DynamoDB and S3 emulators.
+async function main() {
+  const paths = localPaths(process.env);
+  if (process.argv.includes('--reset')) {
+    rmSync(paths.dir, { recursive: true, force: true });
+    console.log(`Removed ${paths.dir}: starting with no calls and a new secret.`);
+  }
+  const { port, dynamodbPort, s3Port } = localPorts(process.env);
+  const { secret, source } = localSecret(process.env);
+  const receiver = await startLocalReceiver({
+    secret,
+    port,
+    host: process.env.HOST ?? '127.0.0.1',
+    dynamodbPort,
+    s3Port,
+    dataDir: paths.dataDir,
+    tableName: LOCAL_TABLE_NAME,
+    bucketName: LOCAL_BUCKET_NAME,
+  });
+  const { dynamodbEndpoint, s3Endpoint } = receiver.emulators;
+  console.log(`
+ElevenLabs webhook receiver, running locally
+  Webhook URL  ${receiver.url}
+  Secret       ${secret}
+               (from ${source})
+  DynamoDB     ${dynamodbEndpoint}  table ${LOCAL_TABLE_NAME}
+  S3           ${s3Endpoint}  bucket ${LOCAL_BUCKET_NAME}
+  Credentials  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+  Data         ${paths.dataDir} (kept across restarts; npm start -- --reset clears it)
+
+Send a signed example:  npm run send -- post_call_transcription.phone
+Stop:                   Ctrl-C
+`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the receiver and the emulators...`);
+    await receiver.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: Error) => {
+  console.error(`Could not start: ${error.message}`);
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error('A port is taken: set PORT, DYNAMODB_PORT or S3_PORT, or stop the other process.');
+  }
+  process.exit(1);
+});

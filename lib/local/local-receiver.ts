@@ -1,0 +1,91 @@
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { RequestTooLargeError, readBody, toApiGatewayEvent } from './api-gateway';
+import { startEmulators, type EmulatorOptions, type Emulators } from './emulators';
+
+/** The deployed route, served at the same path locally. */
+export const WEBHOOK_PATH = '/elevenlabs/webhook';
+
+export interface LocalReceiverOptions extends EmulatorOptions {
+  /** The webhook secret the handler verifies with. */
+  readonly secret: string;
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Where one line per refused request goes. @default console.error */
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalReceiver {
+  readonly url: string;
+  readonly emulators: Emulators;
+  close(): Promise<void>;
+}
+
+type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+function send(response: ServerResponse, statusCode: number, body: string, headers: OutgoingHttpHeaders = { 'content-type': 'application/json' }) {
+  response.writeHead(statusCode, headers);
+  response.end(body);
+}
+
+/**
+ * The Lambda handler, unchanged, behind an HTTP server that behaves like API Gateway, in front of
+ * the DynamoDB and S3 emulators: the whole deployed flow on one machine.
+ */
+export async function startLocalReceiver(options: LocalReceiverOptions): Promise<LocalReceiver> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const emulators = await startEmulators(options);
+  // The handler reads its configuration and AWS endpoints from the environment, as in Lambda.
+  Object.assign(process.env, emulators.environment, { WEBHOOK_SECRET: options.secret });
+  const { handler } = (await import('../../lambda/handler')) as { handler: Handler };
+
+  const serve = async (request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (request.method !== 'POST' || path !== WEBHOOK_PATH) {
+      request.resume();
+      return send(response, 404, '{"message":"Not Found"}');
+    }
+    let event: APIGatewayProxyEventV2;
+    try {
+      event = toApiGatewayEvent(request, await readBody(request));
+    } catch (error) {
+      if (!(error instanceof RequestTooLargeError)) throw error;
+      log(`413 ${error.message}`);
+      request.resume();
+      return send(response, 413, '{"message":"Request Entity Too Large"}', { 'content-type': 'application/json', connection: 'close' });
+    }
+    const result = await handler(event);
+    send(response, result.statusCode ?? 200, result.body ?? '', (result.headers ?? {}) as OutgoingHttpHeaders);
+  };
+
+  const server = createServer((request, response) => {
+    serve(request, response).catch((error: Error) => {
+      log(`500 ${error.name}`);
+      if (!response.headersSent) send(response, 500, '{"message":"Internal Server Error"}');
+    });
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    await emulators.close();
+    throw error;
+  }
+  const { address, port } = server.address() as AddressInfo;
+  const loopbackOrAny = ['127.0.0.1', '::1', '0.0.0.0', '::'].includes(address);
+  const host = loopbackOrAny ? 'localhost' : address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}${WEBHOOK_PATH}`,
+    emulators,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await emulators.close();
+    },
+  };
+}

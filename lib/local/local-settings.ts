@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Where `npm start` keeps its emulator data and generated secret: `.local/` (git-ignored), or `RECEIVER_LOCAL_DIR`. */
+export function localPaths(env: NodeJS.ProcessEnv) {
+  const dir = env.RECEIVER_LOCAL_DIR || join(__dirname, '..', '..', '.local');
+  return { dir, secretFile: join(dir, 'webhook-secret'), dataDir: join(dir, 'data') };
+}
+
+/** The names `npm start` gives the local table and bucket. */
+export const LOCAL_TABLE_NAME = 'elevenlabs-calls';
+export const LOCAL_BUCKET_NAME = 'elevenlabs-calls';
+
+/** Fixed ports, so tools and `aws --endpoint-url` find the emulators; each can be changed. */
+export function localPorts(env: NodeJS.ProcessEnv) {
+  const port = (name: string, fallback: number) => {
+    const value = env[name] ? Number(env[name]) : fallback;
+    if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a port number, got ${env[name]}`);
+    return value;
+  };
+  // dynalite's and s3rver's own default ports.
+  return { port: port('PORT', 3000), dynamodbPort: port('DYNAMODB_PORT', 4567), s3Port: port('S3_PORT', 4568) };
+}
+
+/** A secret shaped like the ones ElevenLabs issues. */
+export function generateWebhookSecret(): string {
+  return `wsec_${randomBytes(32).toString('hex')}`;
+}
+
+/** The local secret: ELEVENLABS_WEBHOOK_SECRET, else the one kept with the data, else none yet. */
+export function readLocalSecret(env: NodeJS.ProcessEnv): { secret: string; source: string } | undefined {
+  if (env.ELEVENLABS_WEBHOOK_SECRET) return { secret: env.ELEVENLABS_WEBHOOK_SECRET, source: 'ELEVENLABS_WEBHOOK_SECRET' };
+  const { secretFile } = localPaths(env);
+  if (existsSync(secretFile)) return { secret: readFileSync(secretFile, 'utf8').trim(), source: secretFile };
+  return undefined;
+}
+
+/** Reads the local secret, generating and keeping one the first time. */
+export function localSecret(env: NodeJS.ProcessEnv): { secret: string; source: string } {
+  const existing = readLocalSecret(env);
+  if (existing) return existing;
+  const { dir, secretFile } = localPaths(env);
+  mkdirSync(dir, { recursive: true });
+  const secret = generateWebhookSecret();
+  writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
+  return { secret, source: `${secretFile} (generated)` };
+}

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAMBDA_MAX_EVENT_BYTES } from '../../lib/local/api-gateway';
+import { startLocalReceiver, type LocalReceiver } from '../../lib/local/local-receiver';
+import { resolvePayload, sendWebhook } from '../../lib/send-webhook';
+import { signPayload } from '../../lambda/signature';
+import { storageReader } from '../support/storage';
+import { exampleNames, loadExample, nowSecs, TEST_SECRET } from '../support/webhooks';
+
+/* `npm start`'s receiver in this process: HTTP in, API Gateway's behaviour, the handler, the emulators. */
+let dataDir: string;
+let receiver: LocalReceiver;
+const refusals: string[] = [];
+
+const start = () => startLocalReceiver({ secret: TEST_SECRET, dataDir, log: (line) => refusals.push(line) });
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  dataDir = mkdtempSync(join(tmpdir(), 'local-receiver-'));
+  receiver = await start();
+});
+
+afterAll(async () => {
+  await receiver?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function post(body: Buffer | string, headers: Record<string, string>, path = '/elevenlabs/webhook') {
+  const response = await fetch(new URL(path, receiver.url), { method: 'POST', headers, body });
+  return { status: response.status, body: await response.text() };
+}
+
+describe('local receiver', () => {
+  it('serves the deployed path on localhost', () => {
+    expect(receiver.url).toMatch(/^http:\/\/localhost:\d+\/elevenlabs\/webhook$/);
+  });
+
+  it.each(exampleNames())('stores the %s example sent by the sender', async (name) => {
+    const { body } = resolvePayload(name);
+    const answer = await sendWebhook({ url: receiver.url, secret: TEST_SECRET, body });
+    expect(answer.status).toBe(200);
+    const item = await storageReader(receiver.emulators).item(loadExample(name).data.conversation_id);
+    expect([...item!.events_received]).toContain(loadExample(name).type);
+  });
+
+  it('answers a stale signature from the sender with 401', async () => {
+    const { body } = resolvePayload('post_call_audio');
+    const answer = await sendWebhook({ url: receiver.url, secret: TEST_SECRET, body, timestampOffsetSeconds: -3600 });
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: 'invalid_signature' });
+  });
+
+  it('passes a non-text body base64-encoded, as API Gateway does, and still verifies it', async () => {
+    const raw = JSON.stringify({ ...loadExample('call_initiation_failure.sip'), data: { ...loadExample('call_initiation_failure.sip').data, conversation_id: 'conv_octet' } });
+    const answer = await post(raw, { 'content-type': 'application/octet-stream', 'ElevenLabs-Signature': signPayload(TEST_SECRET, raw, nowSecs()) });
+    expect(answer.status).toBe(200);
+  });
+
+  it('answers 404 off the webhook route, like API Gateway', async () => {
+    expect((await post('{}', {}, '/other')).status).toBe(404);
+    expect((await fetch(receiver.url)).status).toBe(404);
+  });
+
+  it('refuses a body over API Gateway\'s 10 MB with 413 and says which limit', async () => {
+    const answer = await post(Buffer.alloc(10 * 1024 * 1024 + 1, 0x20), { 'content-type': 'application/json' });
+    expect(answer.status).toBe(413);
+    expect(refusals.at(-1)).toMatch(/API Gateway limit/);
+  });
+
+  it('refuses an event over Lambda\'s 6 MB with 413, though API Gateway would take the body', async () => {
+    // 4.8 MB of audio is under 10 MB, but base64 in the event pushes it past 6 MB.
+    const answer = await post(Buffer.alloc(4_800_000, 1), { 'content-type': 'audio/mpeg' });
+    expect(answer.status).toBe(413);
+    expect(refusals.at(-1)).toMatch(/Lambda limit/);
+    expect(LAMBDA_MAX_EVENT_BYTES).toBe(6_291_456);
+  });
+
+  it('keeps the calls across a restart on the same data folder', async () => {
+    await receiver.close();
+    receiver = await start();
+    const item = await storageReader(receiver.emulators).item('conv_7901kphone0inbound0000001');
+    expect(item).toMatchObject({ cost: 142 });
+  });
+});
