@@ -10,16 +10,19 @@ import { PayloadError } from './errors';
  * - timestamps and numbers may come as strings (one docs page types `event_timestamp` as a string).
  */
 
-/** Unix seconds from a number, a numeric string or an ISO 8601 date. */
+/** Past this, a "seconds" value can only be milliseconds (it would be the year 5138). */
+const LARGEST_PLAUSIBLE_SECONDS = 1e11;
+
+/** Unix seconds from a number, a numeric string or an ISO 8601 date; milliseconds are recognised. */
 const unixSeconds = z.pipe(
   z.union([z.number(), z.string()]),
   z.transform((value, ctx) => {
-    const seconds = typeof value === 'number' ? value : /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Date.parse(value) / 1000;
-    if (!Number.isFinite(seconds) || seconds < 0) {
+    const parsed = typeof value === 'number' ? value : /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Date.parse(value) / 1000;
+    if (!Number.isFinite(parsed) || parsed < 0) {
       ctx.issues.push({ code: 'custom', message: 'not a unix timestamp', input: value });
       return z.NEVER;
     }
-    return Math.floor(seconds);
+    return Math.floor(parsed > LARGEST_PLAUSIBLE_SECONDS ? parsed / 1000 : parsed);
   }),
 );
 
@@ -53,6 +56,9 @@ const phoneCall = z.looseObject({
   call_sid: text,
 });
 
+const evaluationResult = z.looseObject({ criteria_id: text, result: text, score: lenient(numeric) });
+const dataCollectionResult = z.looseObject({ data_collection_id: text, value: z.optional(z.unknown()) });
+
 const transcriptionData = z.looseObject({
   agent_id: text,
   agent_name: text,
@@ -70,6 +76,7 @@ const transcriptionData = z.looseObject({
       main_language: text,
       feedback: lenient(objectMap),
       phone_call: lenient(phoneCall),
+      user_id: text,
     }),
   ),
   analysis: lenient(
@@ -77,8 +84,11 @@ const transcriptionData = z.looseObject({
       call_successful: text,
       transcript_summary: text,
       call_summary_title: text,
-      evaluation_criteria_results: lenient(z.record(z.string(), lenient(z.looseObject({ result: text })))),
-      data_collection_results: lenient(z.record(z.string(), lenient(z.looseObject({ value: z.optional(z.unknown()) })))),
+      evaluation_criteria_results: lenient(z.record(z.string(), lenient(evaluationResult))),
+      data_collection_results: lenient(z.record(z.string(), lenient(dataCollectionResult))),
+      // Newer API responses also carry the results as lists.
+      evaluation_criteria_results_list: lenient(z.array(lenient(evaluationResult))),
+      data_collection_results_list: lenient(z.array(lenient(dataCollectionResult))),
     }),
   ),
   conversation_initiation_client_data: lenient(
@@ -93,6 +103,13 @@ const audioData = z.looseObject({
   agent_id: text,
   conversation_id: id,
   full_audio: z.string().check(z.minLength(1)),
+});
+
+/** `transcript_format: opentelemetry` sends the transcript as OTLP traces under this type. */
+const otelTranscriptionData = z.looseObject({
+  agent_id: text,
+  conversation_id: id,
+  otlp_traces: z.optional(z.unknown()),
 });
 
 const failureData = z.looseObject({
@@ -111,27 +128,31 @@ const envelope = z.looseObject({
 export type TranscriptionData = z.infer<typeof transcriptionData>;
 export type AudioData = z.infer<typeof audioData>;
 export type FailureData = z.infer<typeof failureData>;
+export type OtelTranscriptionData = z.infer<typeof otelTranscriptionData>;
 
 interface EventBase {
   /** Unix seconds: `event_timestamp`, or the signature's time when the event has none. */
   readonly eventTimestamp: number;
 }
 
+/** The event types this receiver stores (anything else is archived and acknowledged). */
+export type StoredEventType = keyof typeof DATA_SCHEMAS;
+
 export type WebhookEvent =
   | (EventBase & { readonly type: 'post_call_transcription'; readonly data: TranscriptionData })
   | (EventBase & { readonly type: 'post_call_audio'; readonly data: AudioData })
   | (EventBase & { readonly type: 'call_initiation_failure'; readonly data: FailureData })
+  | (EventBase & { readonly type: 'post_call_transcription_otel'; readonly data: OtelTranscriptionData })
   | (EventBase & { readonly type: 'unknown'; readonly originalType: string });
 
 const DATA_SCHEMAS = {
   post_call_transcription: transcriptionData,
   post_call_audio: audioData,
   call_initiation_failure: failureData,
+  post_call_transcription_otel: otelTranscriptionData,
 } as const;
 
-type KnownType = keyof typeof DATA_SCHEMAS;
-
-function isKnownType(type: string): type is KnownType {
+function isKnownType(type: string): type is StoredEventType {
   return Object.prototype.hasOwnProperty.call(DATA_SCHEMAS, type);
 }
 

@@ -18,9 +18,14 @@ export function rawEventKey(signedAtUnixSecs: number, sha256Hex: string): string
   return `${RAW_PREFIX}${day}/${sha256Hex}.json`;
 }
 
-/** The full transcription event, as received. */
-export function transcriptKey(agentId: string, conversationId: string): string {
-  return `${TRANSCRIPTS_PREFIX}${keySafe(agentId)}/${keySafe(conversationId)}.json`;
+/**
+ * The full transcription event, as received. One object per `event_timestamp`, so a late or
+ * repeated older event can never replace the transcript the item points at.
+ * @param format `otel` for the OpenTelemetry transcript format
+ */
+export function transcriptKey(agentId: string, conversationId: string, eventTimestamp: number, format: 'json' | 'otel' = 'json'): string {
+  const extension = format === 'otel' ? 'otel.json' : 'json';
+  return `${TRANSCRIPTS_PREFIX}${keySafe(agentId)}/${keySafe(conversationId)}/${eventTimestamp}.${extension}`;
 }
 
 /** The decoded MP3 of a call. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConfigurationError, PayloadError, SignatureError, StorageError } from './errors';
 import { parseEvent, type WebhookEvent } from './events';
 import { rawEventKey } from './object-keys';
-import { audioUpdate, failureUpdate, transcriptionUpdate, type CallUpdate } from './records';
+import { toCallWrite } from './records';
 import { verifySignature } from './signature';
 import type { CallStore } from './storage';
 
@@ -49,34 +49,13 @@ interface StoreResult {
   readonly storedBytes: number;
 }
 
+/** The object first, so the item never points at something that is not there; then the item. */
 async function storeEvent(event: WebhookEvent, rawBody: Buffer, deps: ProcessDependencies): Promise<StoreResult> {
-  const apply = async (update: CallUpdate, storedBytes: number): Promise<StoreResult> => {
-    const result = await deps.store.applyUpdate(update, { now: deps.now(), retentionDays: deps.retentionDays });
-    return { outcome: result === 'applied' ? 'stored' : 'duplicate', storedBytes };
-  };
-  switch (event.type) {
-    case 'post_call_transcription': {
-      // The full event goes to S3 first, so the item never points at a transcript that is not there.
-      const update = transcriptionUpdate(event.data, event.eventTimestamp);
-      await deps.store.putObject(update.set.transcript_s3_key as string, rawBody, 'application/json');
-      return apply(update, rawBody.length);
-    }
-    case 'post_call_audio': {
-      const audio = Buffer.from(event.data.full_audio, 'base64');
-      if (audio.length === 0) throw new PayloadError('post_call_audio full_audio decodes to no bytes.');
-      const update = audioUpdate(event.data, event.eventTimestamp, audio.length);
-      await deps.store.putObject(update.set.audio_s3_key as string, audio, 'audio/mpeg');
-      return apply(update, audio.length);
-    }
-    case 'call_initiation_failure':
-      return apply(failureUpdate(event.data, event.eventTimestamp), 0);
-    case 'unknown':
-      return { outcome: 'ignored', storedBytes: 0 };
-    default: {
-      const unhandled: never = event;
-      throw new Error(`Unhandled event ${(unhandled as WebhookEvent).type}`);
-    }
-  }
+  const write = toCallWrite(event, rawBody);
+  if (!write) return { outcome: 'ignored', storedBytes: 0 };
+  if (write.object) await deps.store.putObject(write.object.key, write.object.body, write.object.contentType);
+  const result = await deps.store.applyUpdate(write.update, { now: deps.now(), retentionDays: deps.retentionDays });
+  return { outcome: result === 'applied' ? 'stored' : 'duplicate', storedBytes: write.object?.body.length ?? 0 };
 }
 
 /** What a request came to: the answer and its log line. */

@@ -1,4 +1,5 @@
-import type { AudioData, FailureData, TranscriptionData } from './events';
+import { PayloadError } from './errors';
+import type { AudioData, FailureData, OtelTranscriptionData, StoredEventType, TranscriptionData, WebhookEvent } from './events';
 import { audioKey, transcriptKey } from './object-keys';
 
 /*
@@ -10,8 +11,6 @@ import { audioKey, transcriptKey } from './object-keys';
 
 export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
 export type Attributes = Record<string, AttributeValue>;
-
-export type StoredEventType = 'post_call_transcription' | 'post_call_audio' | 'call_initiation_failure';
 
 /** What one event writes to its call's item. */
 export interface CallUpdate {
@@ -25,11 +24,25 @@ export interface CallUpdate {
   readonly setIfMissing: Attributes;
 }
 
+/** An object to write to S3 before the item update that points at it. */
+export interface CallObject {
+  readonly key: string;
+  readonly body: Buffer;
+  readonly contentType: string;
+}
+
+/** Everything storing one event takes: the object first (if any), then the item. */
+export interface CallWrite {
+  readonly object?: CallObject;
+  readonly update: CallUpdate;
+}
+
 /** Per event type, the item attribute holding the `event_timestamp` last applied. */
 export const EVENT_TIMESTAMP_ATTRIBUTE: Record<StoredEventType, string> = {
   post_call_transcription: 'transcription_event_timestamp',
   post_call_audio: 'audio_event_timestamp',
   call_initiation_failure: 'failure_event_timestamp',
+  post_call_transcription_otel: 'otel_transcription_event_timestamp',
 };
 
 /** The item must stay under DynamoDB's 400 KB; this leaves room for the other events' attributes. */
@@ -38,10 +51,20 @@ export const TRANSCRIPTION_ITEM_BUDGET_BYTES = 300 * 1024;
 /** DynamoDB nests at most 32 levels; deeper values are kept as JSON text. */
 const MAX_DEPTH = 16;
 
-/** Drops what DynamoDB cannot hold (undefined, NaN, empty map keys) and flattens deep nesting. */
+/** DynamoDB numbers stop at 1e-130; the SDK refuses integers it cannot represent exactly. */
+function storableNumber(value: number): number | string | undefined {
+  if (!Number.isFinite(value)) return undefined;
+  const magnitude = Math.abs(value);
+  return magnitude > Number.MAX_SAFE_INTEGER || (magnitude !== 0 && magnitude < 1e-120) ? String(value) : value;
+}
+
+/**
+ * Drops what DynamoDB cannot hold (undefined, NaN, empty map keys), keeps numbers it cannot
+ * represent as text, and flattens deep nesting.
+ */
 export function toStorable(value: unknown, depth = 0): AttributeValue | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'number') return storableNumber(value);
   if (typeof value !== 'object') return undefined;
   if (depth >= MAX_DEPTH) return JSON.stringify(value);
   if (Array.isArray(value)) return value.map((v) => toStorable(v, depth + 1) ?? null);
@@ -99,25 +122,38 @@ function fitToBudget(attributes: Attributes, budgetBytes: number): Attributes {
   return { ...fitted, truncated_fields: truncated };
 }
 
-/** The transcription owns the call's metadata and analysis. */
-export function transcriptionUpdate(data: TranscriptionData, eventTimestamp: number): CallUpdate {
+type EvaluationResult = { criteria_id?: string | null; result?: string | null; score?: number | null };
+type DataCollectionResult = { data_collection_id?: string | null; value?: unknown };
+
+/** Results by id, from the map ElevenLabs sends or, failing that, its list form. */
+function resultsById<T>(map: Record<string, T | null | undefined> | null | undefined, list: (T | null | undefined)[] | null | undefined, idOf: (r: T) => string | null | undefined) {
+  if (map) return map;
+  if (!list) return undefined;
+  return Object.fromEntries(list.flatMap((r) => (r && idOf(r) ? [[idOf(r) as string, r]] : [])));
+}
+
+/** The transcription owns the call's metadata and analysis; the full event goes to S3. */
+export function transcriptionWrite(data: TranscriptionData, eventTimestamp: number, rawBody: Buffer): CallWrite {
   const metadata = data.metadata ?? {};
   const phone = metadata.phone_call ?? {};
   const analysis = data.analysis ?? {};
   const client = data.conversation_initiation_client_data ?? {};
   const agentId = data.agent_id ?? undefined;
+  const key = transcriptKey(agentId ?? 'unknown-agent', data.conversation_id, eventTimestamp);
+  const evaluations = resultsById<EvaluationResult>(analysis.evaluation_criteria_results, analysis.evaluation_criteria_results_list, (r) => r.criteria_id);
+  const dataCollection = resultsById<DataCollectionResult>(analysis.data_collection_results, analysis.data_collection_results_list, (r) => r.data_collection_id);
+  const scores = mapValues(evaluations, (r) => r.score);
   const set = compact({
     agent_id: agentId,
     agent_name: data.agent_name,
     status: data.status,
-    user_id: data.user_id ?? client.user_id,
+    user_id: data.user_id ?? client.user_id ?? metadata.user_id,
     start_time_unix_secs: metadata.start_time_unix_secs,
     start_time: isoTime(metadata.start_time_unix_secs),
     call_duration_secs: metadata.call_duration_secs,
     cost: metadata.cost,
     termination_reason: metadata.termination_reason,
     main_language: metadata.main_language,
-    has_audio: data.has_audio,
     direction: phone.direction,
     external_number: phone.external_number,
     agent_number: phone.agent_number,
@@ -126,42 +162,111 @@ export function transcriptionUpdate(data: TranscriptionData, eventTimestamp: num
     call_successful: analysis.call_successful,
     transcript_summary: analysis.transcript_summary,
     call_summary_title: analysis.call_summary_title,
-    evaluation: mapValues(analysis.evaluation_criteria_results, (r) => r.result),
-    data_collection: mapValues(analysis.data_collection_results, (r) => r.value),
+    evaluation: mapValues(evaluations, (r) => r.result),
+    // Numeric-scored criteria only; absent when every criterion is pass/fail.
+    evaluation_scores: scores && Object.values(scores).some((v) => v !== null) ? scores : undefined,
+    data_collection: mapValues(dataCollection, (r) => r.value),
     feedback: metadata.feedback,
     dynamic_variables: client.dynamic_variables,
     transcript_turns: data.transcript?.length ?? 0,
-    transcript_s3_key: transcriptKey(agentId ?? 'unknown-agent', data.conversation_id),
+    transcript_format: 'json',
+    transcript_s3_key: key,
     [EVENT_TIMESTAMP_ATTRIBUTE.post_call_transcription]: eventTimestamp,
   });
   return {
-    conversationId: data.conversation_id,
-    eventType: 'post_call_transcription',
-    eventTimestamp,
-    set: fitToBudget(set, TRANSCRIPTION_ITEM_BUDGET_BYTES),
-    setIfMissing: {},
+    object: { key, body: rawBody, contentType: 'application/json' },
+    update: {
+      conversationId: data.conversation_id,
+      eventType: 'post_call_transcription',
+      eventTimestamp,
+      set: fitToBudget(set, TRANSCRIPTION_ITEM_BUDGET_BYTES),
+      // The audio event knows better whether audio exists: it carries it.
+      setIfMissing: compact({ has_audio: data.has_audio }),
+    },
   };
 }
 
-/** The audio event owns where the MP3 is and its size. */
-export function audioUpdate(data: AudioData, eventTimestamp: number, audioBytes: number): CallUpdate {
+/** Earliest start and latest end over every span of an OTLP trace export, in unix seconds. */
+function otelCallWindow(traces: unknown): { start?: number; end?: number } {
+  const toSeconds = (nanos: unknown) => (typeof nanos === 'string' || typeof nanos === 'number' ? Number(nanos) / 1e9 : NaN);
+  let start = Infinity;
+  let end = -Infinity;
+  const resourceSpans = (traces as { resourceSpans?: unknown })?.resourceSpans;
+  for (const resource of Array.isArray(resourceSpans) ? resourceSpans : []) {
+    for (const scope of Array.isArray(resource?.scopeSpans) ? resource.scopeSpans : []) {
+      for (const span of Array.isArray(scope?.spans) ? scope.spans : []) {
+        const s = toSeconds(span?.startTimeUnixNano);
+        const e = toSeconds(span?.endTimeUnixNano);
+        if (Number.isFinite(s)) start = Math.min(start, s);
+        if (Number.isFinite(e)) end = Math.max(end, e);
+      }
+    }
+  }
+  return { start: Number.isFinite(start) ? Math.floor(start) : undefined, end: Number.isFinite(end) ? Math.ceil(end) : undefined };
+}
+
+/**
+ * A transcript in OpenTelemetry format: kept whole in S3; the item learns where it is and, where
+ * no JSON transcription has said, the call's start and duration from the spans.
+ */
+export function otelTranscriptionWrite(data: OtelTranscriptionData, eventTimestamp: number, rawBody: Buffer): CallWrite {
+  const key = transcriptKey(data.agent_id ?? 'unknown-agent', data.conversation_id, eventTimestamp, 'otel');
+  const { start, end } = otelCallWindow(data.otlp_traces);
   return {
-    conversationId: data.conversation_id,
-    eventType: 'post_call_audio',
-    eventTimestamp,
-    set: compact({
-      has_audio: true,
-      audio_s3_key: audioKey(data.agent_id ?? 'unknown-agent', data.conversation_id),
-      audio_bytes: audioBytes,
-      [EVENT_TIMESTAMP_ATTRIBUTE.post_call_audio]: eventTimestamp,
-    }),
-    setIfMissing: compact({ agent_id: data.agent_id }),
+    object: { key, body: rawBody, contentType: 'application/json' },
+    update: {
+      conversationId: data.conversation_id,
+      eventType: 'post_call_transcription_otel',
+      eventTimestamp,
+      set: compact({ otel_transcript_s3_key: key, [EVENT_TIMESTAMP_ATTRIBUTE.post_call_transcription_otel]: eventTimestamp }),
+      setIfMissing: compact({
+        agent_id: data.agent_id,
+        transcript_format: 'opentelemetry',
+        transcript_s3_key: key,
+        start_time_unix_secs: start,
+        start_time: isoTime(start),
+        call_duration_secs: start !== undefined && end !== undefined ? end - start : undefined,
+      }),
+    },
+  };
+}
+
+/** Some senders prefix base64 with a data URI; the MP3 is what follows the comma. */
+function decodeAudio(fullAudio: string): Buffer {
+  const base64 = fullAudio.startsWith('data:') ? fullAudio.slice(fullAudio.indexOf(',') + 1) : fullAudio;
+  const audio = Buffer.from(base64, 'base64');
+  if (audio.length === 0) throw new PayloadError('post_call_audio full_audio decodes to no bytes.');
+  return audio;
+}
+
+/** The audio event owns where the MP3 is and its size; the decoded MP3 goes to S3. */
+export function audioWrite(data: AudioData, eventTimestamp: number): CallWrite {
+  const audio = decodeAudio(data.full_audio);
+  const key = audioKey(data.agent_id ?? 'unknown-agent', data.conversation_id);
+  return {
+    object: { key, body: audio, contentType: 'audio/mpeg' },
+    update: {
+      conversationId: data.conversation_id,
+      eventType: 'post_call_audio',
+      eventTimestamp,
+      set: compact({
+        has_audio: true,
+        audio_s3_key: key,
+        audio_bytes: audio.length,
+        [EVENT_TIMESTAMP_ATTRIBUTE.post_call_audio]: eventTimestamp,
+      }),
+      setIfMissing: compact({ agent_id: data.agent_id }),
+    },
   };
 }
 
 /** Caller, callee and call id, from SIP or Twilio failure metadata. */
 function failureParties(provider: string | undefined, body: Record<string, unknown>) {
-  const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : undefined);
+  // Numbers are typed as numbers on one docs page and sent as strings in its examples: take both.
+  const text = (key: string) => {
+    const value = body[key];
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+  };
   return provider === 'twilio'
     ? { external_number: text('To'), agent_number: text('From'), call_sid: text('CallSid') }
     : { external_number: text('to_number'), agent_number: text('from_number'), call_sid: text('call_sid') };
@@ -171,26 +276,51 @@ function failureParties(provider: string | undefined, body: Record<string, unkno
  * A call that never connected. Its own attributes are set; the phone fields and start time only
  * where no transcription has set them, so the call still shows in the agent and number indexes.
  */
-export function failureUpdate(data: FailureData, eventTimestamp: number): CallUpdate {
+export function failureWrite(data: FailureData, eventTimestamp: number): CallWrite {
   const provider = data.metadata?.type ?? undefined;
   const body = data.metadata?.body ?? {};
   return {
-    conversationId: data.conversation_id,
-    eventType: 'call_initiation_failure',
-    eventTimestamp,
-    set: compact({
-      failure_reason: data.failure_reason,
-      failure_provider: provider,
-      failure_metadata: body,
-      [EVENT_TIMESTAMP_ATTRIBUTE.call_initiation_failure]: eventTimestamp,
-    }),
-    setIfMissing: compact({
-      agent_id: data.agent_id,
-      status: 'failed',
-      direction: 'outbound',
-      start_time_unix_secs: eventTimestamp,
-      start_time: isoTime(eventTimestamp),
-      ...failureParties(provider, body),
-    }),
+    update: {
+      conversationId: data.conversation_id,
+      eventType: 'call_initiation_failure',
+      eventTimestamp,
+      set: compact({
+        failure_reason: data.failure_reason,
+        failure_provider: provider,
+        failure_metadata: body,
+        [EVENT_TIMESTAMP_ATTRIBUTE.call_initiation_failure]: eventTimestamp,
+      }),
+      setIfMissing: compact({
+        agent_id: data.agent_id,
+        status: 'failed',
+        direction: 'outbound',
+        start_time_unix_secs: eventTimestamp,
+        start_time: isoTime(eventTimestamp),
+        ...failureParties(provider, body),
+      }),
+    },
   };
+}
+
+/**
+ * What storing an event takes, or undefined for a type this receiver only archives.
+ * @throws PayloadError when audio decodes to nothing
+ */
+export function toCallWrite(event: WebhookEvent, rawBody: Buffer): CallWrite | undefined {
+  switch (event.type) {
+    case 'post_call_transcription':
+      return transcriptionWrite(event.data, event.eventTimestamp, rawBody);
+    case 'post_call_transcription_otel':
+      return otelTranscriptionWrite(event.data, event.eventTimestamp, rawBody);
+    case 'post_call_audio':
+      return audioWrite(event.data, event.eventTimestamp);
+    case 'call_initiation_failure':
+      return failureWrite(event.data, event.eventTimestamp);
+    case 'unknown':
+      return undefined;
+    default: {
+      const unhandled: never = event;
+      throw new Error(`Unhandled event type ${(unhandled as WebhookEvent).type}`);
+    }
+  }
 }

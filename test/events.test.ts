@@ -37,6 +37,16 @@ describe('parseEvent', () => {
     expect(event.data.metadata?.call_duration_secs).toBe(22);
   });
 
+  it('recognises millisecond timestamps', () => {
+    const example = loadExample('post_call_transcription');
+    example.event_timestamp = 1739537297123;
+    example.data.metadata.start_time_unix_secs = '1739537297000';
+    const event = parse(example);
+    if (event.type !== 'post_call_transcription') throw new Error(event.type);
+    expect(event.eventTimestamp).toBe(1739537297);
+    expect(event.data.metadata?.start_time_unix_secs).toBe(1739537297);
+  });
+
   it('falls back to the signature time when event_timestamp is missing or null', () => {
     expect(parse({ type: 'post_call_audio', data: { conversation_id: 'c', full_audio: 'AAAA' } }, 42).eventTimestamp).toBe(42);
     expect(parse({ type: 'post_call_audio', event_timestamp: null, data: { conversation_id: 'c', full_audio: 'AAAA' } }, 42).eventTimestamp).toBe(42);

@@ -44,7 +44,7 @@ describe('processWebhook', () => {
     expect(response).toEqual({ statusCode: 200, body: { status: 'stored', type: 'post_call_transcription', conversation_id: 'conv_7901kphone0inbound0000001' } });
     expect(calls).toEqual([
       expect.stringMatching(/^put raw\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f]{64}\.json$/),
-      'put transcripts/agent_7901kdemo0support000000001/conv_7901kphone0inbound0000001.json',
+      'put transcripts/agent_7901kdemo0support000000001/conv_7901kphone0inbound0000001/1764000030.json',
       'update post_call_transcription',
     ]);
     expect(log).toMatchObject({ outcome: 'stored', status_code: 200, agent_id: 'agent_7901kdemo0support000000001' });

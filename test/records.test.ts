@@ -1,17 +1,19 @@
-import { parseEvent, type WebhookEvent } from '../lambda/events';
-import { audioUpdate, failureUpdate, toStorable, transcriptionUpdate, TRANSCRIPTION_ITEM_BUDGET_BYTES } from '../lambda/records';
+import { PayloadError } from '../lambda/errors';
+import { parseEvent } from '../lambda/events';
+import { toCallWrite, toStorable, TRANSCRIPTION_ITEM_BUDGET_BYTES, type CallWrite } from '../lambda/records';
 import { loadExample } from './support/webhooks';
 
-function parsed<T extends WebhookEvent['type']>(body: object, type: T): Extract<WebhookEvent, { type: T }> {
-  const event = parseEvent(JSON.stringify(body), 1);
-  if (event.type !== type) throw new Error(`expected ${type}, got ${event.type}`);
-  return event as Extract<WebhookEvent, { type: T }>;
+/** Parses a body as the handler does and maps it to what storing it takes. */
+function write(body: object, signedAt = 1): CallWrite {
+  const raw = Buffer.from(JSON.stringify(body));
+  const result = toCallWrite(parseEvent(raw, signedAt), raw);
+  if (!result) throw new Error('expected a stored event type');
+  return result;
 }
 
-describe('transcriptionUpdate', () => {
+describe('transcription', () => {
   it('maps a phone call to flat, console-readable attributes named as ElevenLabs names them', () => {
-    const event = parsed(loadExample('post_call_transcription.phone'), 'post_call_transcription');
-    const update = transcriptionUpdate(event.data, event.eventTimestamp);
+    const { update, object } = write(loadExample('post_call_transcription.phone'));
     expect(update.conversationId).toBe('conv_7901kphone0inbound0000001');
     expect(update.set).toEqual({
       agent_id: 'agent_7901kdemo0support000000001',
@@ -23,7 +25,6 @@ describe('transcriptionUpdate', () => {
       cost: 142,
       termination_reason: 'Call ended by remote party',
       main_language: 'en',
-      has_audio: true,
       direction: 'inbound',
       external_number: '+15550100123',
       agent_number: '+15550100999',
@@ -37,33 +38,66 @@ describe('transcriptionUpdate', () => {
       feedback: { overall_score: null, likes: 0, dislikes: 0 },
       dynamic_variables: expect.objectContaining({ system__caller_id: '+15550100123', system__call_duration_secs: 21 }),
       transcript_turns: 5,
-      transcript_s3_key: 'transcripts/agent_7901kdemo0support000000001/conv_7901kphone0inbound0000001.json',
+      transcript_format: 'json',
+      transcript_s3_key: 'transcripts/agent_7901kdemo0support000000001/conv_7901kphone0inbound0000001/1764000030.json',
       transcription_event_timestamp: 1764000030,
     });
+    // Whether audio exists is the audio event's to say when it came first.
+    expect(update.setIfMissing).toEqual({ has_audio: true });
+    expect(object).toMatchObject({ key: update.set.transcript_s3_key, contentType: 'application/json' });
+    expect(JSON.parse(object!.body.toString())).toEqual(loadExample('post_call_transcription.phone'));
   });
 
   it('leaves out what a web call does not have instead of storing nulls or empty strings', () => {
-    const event = parsed(loadExample('post_call_transcription'), 'post_call_transcription');
-    const { set } = transcriptionUpdate(event.data, event.eventTimestamp);
+    const { set } = write(loadExample('post_call_transcription')).update;
     expect(set).toMatchObject({ agent_id: 'xyz', user_id: 'user123', cost: 296, call_duration_secs: 22, transcript_turns: 3, evaluation: {}, data_collection: {} });
     for (const absent of ['external_number', 'direction', 'phone_provider', 'termination_reason', 'agent_name', 'call_summary_title']) {
       expect(set).not.toHaveProperty(absent);
     }
   });
 
-  it('takes user_id from the client data when the top level has none', () => {
+  it('takes user_id from the client data, then the metadata, when the top level has none', () => {
     const body = loadExample('post_call_transcription.phone');
+    body.data.metadata.user_id = 'from-metadata';
+    expect(write(body).update.set.user_id).toBe('from-metadata');
     body.data.conversation_initiation_client_data.user_id = 'customer-9';
-    const event = parsed(body, 'post_call_transcription');
-    expect(transcriptionUpdate(event.data, 1).set.user_id).toBe('customer-9');
+    expect(write(body).update.set.user_id).toBe('customer-9');
+  });
+
+  it('keeps numeric evaluation scores beside the results', () => {
+    const body = loadExample('post_call_transcription.phone');
+    Object.assign(body.data.analysis.evaluation_criteria_results.order_status_given, { scoring_mode: 'numeric_uniform', score: 7, max_score: 10 });
+    const { set } = write(body).update;
+    expect(set.evaluation).toEqual({ order_status_given: 'success' });
+    expect(set.evaluation_scores).toEqual({ order_status_given: 7 });
+  });
+
+  it('reads evaluation and data collection from their list forms when the maps are absent', () => {
+    const body = loadExample('post_call_transcription.phone');
+    const analysis = body.data.analysis;
+    analysis.evaluation_criteria_results_list = Object.values(analysis.evaluation_criteria_results);
+    analysis.data_collection_results_list = Object.values(analysis.data_collection_results);
+    delete analysis.evaluation_criteria_results;
+    delete analysis.data_collection_results;
+    const { set } = write(body).update;
+    expect(set.evaluation).toEqual({ order_status_given: 'success' });
+    expect(set.data_collection).toEqual({ caller_name: 'Jordan', order_id: 'A123', needs_follow_up: false });
+  });
+
+  it('keeps numbers DynamoDB or the SDK cannot hold exactly as text', () => {
+    const body = loadExample('post_call_transcription.phone');
+    body.data.conversation_initiation_client_data.dynamic_variables = { crm_id: 9007199254740993, tiny: 1e-200, small: 0.5 };
+    body.data.analysis.data_collection_results.order_id.value = 12345678901234567890;
+    const { set } = write(body).update;
+    expect(set.dynamic_variables).toEqual({ crm_id: '9007199254740992', tiny: '1e-200', small: 0.5 });
+    expect((set.data_collection as Record<string, unknown>).order_id).toBe('12345678901234567000');
   });
 
   it('keeps a very large transcription under the item budget by dropping the biggest optional attributes', () => {
     const body = loadExample('post_call_transcription.phone');
     body.data.conversation_initiation_client_data.dynamic_variables.huge = 'x'.repeat(350_000);
     body.data.analysis.data_collection_results.notes = { data_collection_id: 'notes', value: 'y'.repeat(350_000) };
-    const event = parsed(body, 'post_call_transcription');
-    const { set } = transcriptionUpdate(event.data, 1);
+    const { set } = write(body).update;
     expect(Buffer.byteLength(JSON.stringify(set))).toBeLessThanOrEqual(TRANSCRIPTION_ITEM_BUDGET_BYTES);
     expect(set.truncated_fields).toEqual(['dynamic_variables', 'data_collection']);
     expect(set.call_summary_title).toBe('Order A123 status');
@@ -72,36 +106,81 @@ describe('transcriptionUpdate', () => {
   it('truncates any other oversized string as a last resort', () => {
     const body = loadExample('post_call_transcription.phone');
     body.data.metadata.termination_reason = 'z'.repeat(500_000);
-    const event = parsed(body, 'post_call_transcription');
-    const { set } = transcriptionUpdate(event.data, 1);
+    const { set } = write(body).update;
     expect(Buffer.byteLength(JSON.stringify(set))).toBeLessThanOrEqual(TRANSCRIPTION_ITEM_BUDGET_BYTES);
     expect(set.truncated_fields).toContain('termination_reason');
     expect(set.cost).toBe(142);
   });
 });
 
-describe('audioUpdate', () => {
-  it('records where the MP3 is and its decoded size', () => {
-    const event = parsed(loadExample('post_call_audio'), 'post_call_audio');
-    expect(audioUpdate(event.data, event.eventTimestamp, 1234)).toEqual({
+describe('OpenTelemetry transcription', () => {
+  it('keeps the traces in S3 and takes start and duration from the spans where nothing else said', () => {
+    const body = {
+      type: 'post_call_transcription_otel',
+      event_timestamp: 1764000030,
+      data: {
+        conversation_id: 'conv_otel',
+        agent_id: 'agent_x',
+        otlp_traces: { resourceSpans: [{ scopeSpans: [{ spans: [
+          { name: 'elevenlabs.conversation', startTimeUnixNano: '1764000000000000000', endTimeUnixNano: '1764000021000000000' },
+          { name: 'llm', startTimeUnixNano: '1764000001500000000', endTimeUnixNano: '1764000002000000000' },
+        ] }] }] },
+      },
+    };
+    const { update, object } = write(body);
+    expect(object!.key).toBe('transcripts/agent_x/conv_otel/1764000030.otel.json');
+    expect(update.set).toEqual({ otel_transcript_s3_key: object!.key, otel_transcription_event_timestamp: 1764000030 });
+    expect(update.setIfMissing).toEqual({
+      agent_id: 'agent_x',
+      transcript_format: 'opentelemetry',
+      transcript_s3_key: object!.key,
+      start_time_unix_secs: 1764000000,
+      start_time: '2025-11-24T16:00:00Z',
+      call_duration_secs: 21,
+    });
+  });
+
+  it('stores traces it cannot read as just their location', () => {
+    const { update } = write({ type: 'post_call_transcription_otel', data: { conversation_id: 'c', otlp_traces: 'garbage' } });
+    expect(Object.keys(update.setIfMissing).sort()).toEqual(['transcript_format', 'transcript_s3_key']);
+  });
+});
+
+describe('audio', () => {
+  it('records where the decoded MP3 is and its size', () => {
+    const example = loadExample('post_call_audio');
+    const { update, object } = write(example);
+    const mp3 = Buffer.from(example.data.full_audio, 'base64');
+    expect(object).toEqual({ key: 'audio/xyz/abc.mp3', body: mp3, contentType: 'audio/mpeg' });
+    expect(update).toEqual({
       conversationId: 'abc',
       eventType: 'post_call_audio',
       eventTimestamp: 1739537319,
-      set: { has_audio: true, audio_s3_key: 'audio/xyz/abc.mp3', audio_bytes: 1234, audio_event_timestamp: 1739537319 },
+      set: { has_audio: true, audio_s3_key: 'audio/xyz/abc.mp3', audio_bytes: mp3.length, audio_event_timestamp: 1739537319 },
       setIfMissing: { agent_id: 'xyz' },
     });
   });
 
+  it('decodes base64 behind a data URI prefix', () => {
+    const example = loadExample('post_call_audio');
+    example.data.full_audio = `data:audio/mpeg;base64,${example.data.full_audio}`;
+    expect(write(example).object!.body.subarray(0, 3).toString()).toBe('ID3');
+  });
+
+  it('refuses audio that decodes to nothing', () => {
+    expect(() => write({ type: 'post_call_audio', data: { conversation_id: 'c', full_audio: '!!!!' } })).toThrow(PayloadError);
+  });
+
   it('keeps ids with slashes inside one key segment', () => {
-    const event = parsed({ type: 'post_call_audio', data: { agent_id: '../a', conversation_id: 'c/../../x', full_audio: 'AA==' } }, 'post_call_audio');
-    expect(audioUpdate(event.data, 1, 1).set.audio_s3_key).toBe('audio/..%2Fa/c%2F..%2F..%2Fx.mp3');
+    const { object } = write({ type: 'post_call_audio', data: { agent_id: '../a', conversation_id: 'c/../../x', full_audio: 'AA==' } });
+    expect(object!.key).toBe('audio/..%2Fa/c%2F..%2F..%2Fx.mp3');
   });
 });
 
-describe('failureUpdate', () => {
+describe('call initiation failure', () => {
   it('maps a SIP failure, filling phone fields only where nothing else set them', () => {
-    const event = parsed(loadExample('call_initiation_failure.sip'), 'call_initiation_failure');
-    const update = failureUpdate(event.data, event.eventTimestamp);
+    const { update, object } = write(loadExample('call_initiation_failure.sip'));
+    expect(object).toBeUndefined();
     expect(update.set).toMatchObject({ failure_reason: 'busy', failure_provider: 'sip', failure_event_timestamp: 1759931652 });
     expect(update.set.failure_metadata).toMatchObject({ sip_status_code: 486 });
     expect(update.setIfMissing).toEqual({
@@ -116,14 +195,30 @@ describe('failureUpdate', () => {
     });
   });
 
+  it('reads SIP numbers sent as JSON numbers', () => {
+    const body = loadExample('call_initiation_failure.sip');
+    Object.assign(body.data.metadata.body, { from_number: 441111111111, to_number: 11111111111 });
+    expect(write(body).update.setIfMissing).toMatchObject({ external_number: '11111111111', agent_number: '441111111111' });
+  });
+
   it('reads the parties of a Twilio failure from its status-callback fields', () => {
-    const event = parsed(loadExample('call_initiation_failure.twilio'), 'call_initiation_failure');
-    expect(failureUpdate(event.data, 1).setIfMissing).toMatchObject({ external_number: '+441111111111', agent_number: '+11111111111', call_sid: 'CA8367245817625617832576245724' });
+    expect(write(loadExample('call_initiation_failure.twilio')).update.setIfMissing).toMatchObject({
+      external_number: '+441111111111',
+      agent_number: '+11111111111',
+      call_sid: 'CA8367245817625617832576245724',
+    });
   });
 
   it('stores a failure whose metadata is missing', () => {
-    const event = parsed({ type: 'call_initiation_failure', data: { conversation_id: 'c', agent_id: 'a', failure_reason: 'unknown' } }, 'call_initiation_failure');
-    expect(failureUpdate(event.data, 1).set).toEqual({ failure_reason: 'unknown', failure_metadata: {}, failure_event_timestamp: 1 });
+    const { update } = write({ type: 'call_initiation_failure', data: { conversation_id: 'c', agent_id: 'a', failure_reason: 'unknown' } });
+    expect(update.set).toEqual({ failure_reason: 'unknown', failure_metadata: {}, failure_event_timestamp: 1 });
+  });
+});
+
+describe('unknown types', () => {
+  it('need no write at all', () => {
+    const raw = Buffer.from('{"type":"voice_removal_notice","data":{}}');
+    expect(toCallWrite(parseEvent(raw, 1), raw)).toBeUndefined();
   });
 });
 

@@ -102,6 +102,43 @@ describe('handler against DynamoDB and S3 emulators', () => {
     expect(await read.item('conv_ordering')).toMatchObject({ call_successful: 'failure', transcription_event_timestamp: 2_000_000_000 });
   });
 
+  it('keeps the newest transcript object when an older event arrives late', async () => {
+    const newer = example('post_call_transcription', 'conv_late_object');
+    newer.event_timestamp = 2_000_000_000;
+    const older = { ...example('post_call_transcription', 'conv_late_object'), event_timestamp: 1_999_999_000 };
+    await deliver(newer);
+    await deliver(older);
+    const item = await read.item('conv_late_object');
+    expect(JSON.parse((await read.object(item!.transcript_s3_key)).body.toString()).event_timestamp).toBe(2_000_000_000);
+  });
+
+  it('keeps has_audio true when a transcription saying otherwise follows the audio', async () => {
+    await deliver(example('post_call_audio', 'conv_has_audio'));
+    const transcription = example('post_call_transcription.phone', 'conv_has_audio');
+    transcription.data.has_audio = false;
+    await deliver(transcription);
+    expect(await read.item('conv_has_audio')).toMatchObject({ has_audio: true, audio_bytes: expect.any(Number) });
+  });
+
+  it('stores an OpenTelemetry-format transcript and where it is', async () => {
+    const body = {
+      type: 'post_call_transcription_otel',
+      event_timestamp: 1764000030,
+      data: { conversation_id: 'conv_otel', agent_id: 'agent_x', otlp_traces: { resourceSpans: [] } },
+    };
+    expect((await deliver(body)).body).toMatchObject({ status: 'stored', type: 'post_call_transcription_otel' });
+    const item = await read.item('conv_otel');
+    expect(item).toMatchObject({ transcript_format: 'opentelemetry', agent_id: 'agent_x' });
+    expect(JSON.parse((await read.object(item!.transcript_s3_key)).body.toString())).toEqual(body);
+  });
+
+  it('stores numbers too large for DynamoDB as text instead of failing the call', async () => {
+    const body = example('post_call_transcription.phone', 'conv_big_numbers');
+    body.data.conversation_initiation_client_data.dynamic_variables.crm_id = 12345678901234567890;
+    expect((await deliver(body)).status).toBe(200);
+    expect((await read.item('conv_big_numbers'))!.dynamic_variables.crm_id).toBe('12345678901234567000');
+  });
+
   it('lets a transcription own the phone fields whichever of it and a failure came first', async () => {
     const failure = example('call_initiation_failure.sip', 'conv_failure_then_call');
     const transcription = example('post_call_transcription.phone', 'conv_failure_then_call');
