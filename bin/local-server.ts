@@ -4,6 +4,8 @@ import { startLocalReceiver } from '../lib/local/local-receiver';
 
 // `npm start [-- --reset]`: the receiver on this machine, with DynamoDB and S3 emulators.
 async function main() {
+  // The SDK warns on Node 20 about its releases after January 2027; the lock file pins today's.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const paths = localPaths(process.env);
   if (process.argv.includes('--reset')) {
     rmSync(paths.dir, { recursive: true, force: true });

@@ -4,10 +4,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { exampleNames } from '../support/webhooks';
 
 /*
  * The README's commands as a user runs them: `npm start` as its own process, `npm run send`
- * against it, and Ctrl-C leaving no port open behind.
+ * against it, `npm run calls` reading back, and Ctrl-C leaving no port open behind.
  */
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -58,10 +59,12 @@ afterAll(() => {
   rmSync(localDir, { recursive: true, force: true });
 });
 
-const send = (...args: string[]) => promisify(execFile)(TSX, ['bin/send.ts', ...args], { cwd: ROOT, env }).then(
+const run = (script: string, ...args: string[]) => promisify(execFile)(TSX, [script, ...args], { cwd: ROOT, env }).then(
   ({ stdout }) => ({ code: 0, stdout }),
   (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
 );
+const send = (...args: string[]) => run('bin/send.ts', ...args);
+const calls = (...args: string[]) => run('bin/calls.ts', ...args);
 
 describe('npm start and npm run send', () => {
   it('prints the URL, the generated secret, the emulators and the names', () => {
@@ -83,6 +86,38 @@ describe('npm start and npm run send', () => {
     const result = await send('post_call_audio', '--timestamp-offset', '-3600');
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^401 .*expired|^401 .*old/m);
+  });
+
+  it('reads back every example sent, with the numbers stats should give', async () => {
+    for (const example of exampleNames()) expect((await send(example)).code).toBe(0);
+    const list = JSON.parse((await calls('list', '--json')).stdout);
+    expect(list.map((c: { conversation_id: string }) => c.conversation_id).sort()).toEqual(
+      ['abc', 'conv_7901kfail0sip000000000001', 'conv_7901kfail0twilio0000000001', 'conv_7901kphone0inbound0000001'],
+    );
+    const [{ stats }] = JSON.parse((await calls('stats', '--json')).stdout);
+    expect(stats).toMatchObject({
+      calls: 4,
+      answered: 2,
+      failed: 2,
+      duration_secs: { total: 43, average: 21.5, p50: 21, p90: 22 },
+      total_cost: 438,
+      call_successful: { success: 2, failure: 0, unknown: 0, success_rate: 1 },
+      data_collection: { caller_name: { Jordan: 1 }, order_id: { A123: 1 }, needs_follow_up: { false: 1 } },
+    });
+  });
+
+  it('lists one agent\'s calls through its index, and as CSV', async () => {
+    const { stdout } = await calls('list', '--agent', 'agent_7901kdemo0outbound00000001', '--csv');
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toBe('start_time,agent,direction,number,duration_secs,cost,call_successful,title,conversation_id');
+    expect(lines.slice(1).map((l) => l.split(',').at(-1)).sort()).toEqual(['conv_7901kfail0sip000000000001', 'conv_7901kfail0twilio0000000001']);
+  });
+
+  it('shows one call with its analysis, transcript turns and where its audio is', async () => {
+    const shown = (await calls('show', 'abc')).stdout;
+    expect(shown).toContain('Call abc');
+    expect(shown).toContain('[0:02] user: Hey, can you tell me, like, a fun fact about 11 Labs?');
+    expect(shown).toMatch(/audio\s+s3:\/\/elevenlabs-calls\/audio\/xyz\/abc\.mp3 \(\d+ bytes, audio\/mpeg\)/);
   });
 
   it('stops on Ctrl-C and frees every port', async () => {

@@ -1,0 +1,108 @@
+import { parseArgs } from 'node:util';
+import { formatCallDetail } from '../lib/calls/call-detail';
+import { formatList, formatStats, LIST_COLUMNS, STATS_COLUMNS, toCsv, toJson, toListRow, toStatsRow } from '../lib/calls/calls-format';
+import { findCalls, getCall, readTranscriptEvent, type CallFilter } from '../lib/calls/calls-query';
+import { computeStats, statsByAgent } from '../lib/calls/calls-stats';
+import { resolveTarget } from '../lib/calls/calls-target';
+import { parseTimeBound } from '../lib/calls/time-bounds';
+
+const USAGE = `Usage: npm run calls -- <list | show <conversation_id> | stats> [options]
+
+  list     calls, newest first      --agent ID  --number +1555...  --since WHEN  --until WHEN  --failed  --limit N
+  show     one call: metadata, analysis, data collection, evaluation, transcript, where the audio is
+  stats    calls, answered, not connected, duration (total, average, p50, p90), cost, success rate,
+           how calls ended, top numbers, data collected       (same filters; --by-agent for one block per agent)
+
+  --json | --csv      machine-readable output (list and stats)
+  WHEN                2025-11-24, 2025-11-24T16:00Z, or relative: 7d, 24h, 30m
+  Where:              the local emulators of npm start (default), or --stack NAME / --table NAME [--bucket NAME]
+                      for a deployed stack, with your usual AWS credentials and region.`;
+
+/** Progress on a terminal only, so pipes and files stay clean. */
+function progress(pages: number, items: number) {
+  if (process.stderr.isTTY && pages > 1) process.stderr.write(`\rreading page ${pages}, ${items} calls…`);
+}
+
+function endProgress() {
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+}
+
+async function main(): Promise<number> {
+  // The SDK warns on Node 20 about its releases after January 2027; the lock file pins today's.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      agent: { type: 'string' },
+      number: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      failed: { type: 'boolean' },
+      limit: { type: 'string' },
+      'by-agent': { type: 'boolean' },
+      json: { type: 'boolean' },
+      csv: { type: 'boolean' },
+      stack: { type: 'string' },
+      table: { type: 'string' },
+      bucket: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, conversationId] = positionals;
+  if (values.help || !['list', 'show', 'stats'].includes(command ?? '') || (command === 'show' && !conversationId)) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const now = new Date();
+  const filter: CallFilter = {
+    agentId: values.agent,
+    number: values.number,
+    since: values.since === undefined ? undefined : parseTimeBound(values.since, now),
+    until: values.until === undefined ? undefined : parseTimeBound(values.until, now),
+    failedOnly: values.failed,
+  };
+  const target = await resolveTarget(values);
+  try {
+    if (command === 'show') {
+      const item = await getCall(target, conversationId);
+      if (!item) {
+        console.error(`No call ${conversationId} in ${target.description}`);
+        return 1;
+      }
+      const transcript = item.transcript_format === 'json' && item.transcript_s3_key ? await readTranscriptEvent(target, item.transcript_s3_key) : undefined;
+      process.stdout.write(formatCallDetail(item, target.bucketName, transcript));
+      return 0;
+    }
+    const items = await findCalls(target, filter, progress);
+    endProgress();
+    if (command === 'list') {
+      const limit = values.limit === undefined ? undefined : Number(values.limit);
+      const shown = limit === undefined ? items : items.slice(0, limit);
+      process.stdout.write(values.json ? toJson(shown) : values.csv ? toCsv(LIST_COLUMNS, shown.map(toListRow)) : formatList(shown));
+      return 0;
+    }
+    const groups = values['by-agent']
+      ? statsByAgent(items).map((g) => ({ group: g.agent_name ? `${g.agent_name} (${g.agent_id})` : g.agent_id, stats: g.stats }))
+      : [{ group: 'all agents', stats: computeStats(items) }];
+    if (values.json) process.stdout.write(toJson(groups));
+    else if (values.csv) process.stdout.write(toCsv(STATS_COLUMNS, groups.map((g) => toStatsRow(g.group, g.stats))));
+    else process.stdout.write(groups.map((g) => formatStats(g.group, g.stats)).join('\n'));
+    return 0;
+  } catch (error) {
+    endProgress();
+    const e = error as Error;
+    console.error(`Could not read calls from ${target.description}: ${e.name}: ${e.message}`);
+    return 1;
+  } finally {
+    target.dynamodb.destroy();
+    target.s3.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(error.message);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,86 @@
+import { formatDuration } from './calls-format';
+import type { CallItem } from './calls-query';
+
+/* `calls show`: one call, the way a person reads it. */
+
+function section(title: string, entries: [string, unknown][]): string[] {
+  const present = entries.filter(([, v]) => v !== undefined && v !== null && v !== '');
+  if (present.length === 0) return [];
+  const width = Math.max(...present.map(([k]) => k.length));
+  return [title, ...present.map(([k, v]) => `  ${k.padEnd(width)}  ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`), ''];
+}
+
+function clock(seconds: unknown): string {
+  const s = typeof seconds === 'number' ? Math.round(seconds) : 0;
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** The transcript turn by turn, with tool calls and results, from a transcription event. */
+export function formatTranscript(event: any): string[] {
+  const turns: any[] = Array.isArray(event?.data?.transcript) ? event.data.transcript : [];
+  const lines: string[] = [];
+  for (const turn of turns) {
+    const at = `[${clock(turn?.time_in_call_secs)}]`;
+    if (turn?.message) lines.push(`  ${at} ${turn.role ?? '?'}: ${turn.message}`);
+    for (const call of Array.isArray(turn?.tool_calls) ? turn.tool_calls : []) {
+      lines.push(`  ${at} ${turn.role ?? '?'} → ${call?.tool_name ?? 'tool'}(${call?.params_as_json ?? ''})`);
+    }
+    for (const result of Array.isArray(turn?.tool_results) ? turn.tool_results : []) {
+      lines.push(`  ${at} ${result?.tool_name ?? 'tool'} ← ${result?.is_error ? 'error: ' : ''}${result?.result_value ?? ''}`);
+    }
+  }
+  return lines;
+}
+
+/** Everything known about a call; `transcriptEvent` is the JSON transcription read from S3, if any. */
+export function formatCallDetail(item: CallItem, bucketName: string | undefined, transcriptEvent?: unknown): string {
+  const where = (key: string | undefined) => (key ? `s3://${bucketName ?? '<bucket>'}/${key}` : undefined);
+  const lines = [
+    `Call ${item.conversation_id}`,
+    '',
+    ...section('Call', [
+      ['agent', [item.agent_name, item.agent_id && `(${item.agent_id})`].filter(Boolean).join(' ')],
+      ['started', item.start_time],
+      ['duration', item.call_duration_secs === undefined ? undefined : formatDuration(item.call_duration_secs)],
+      ['cost', item.cost === undefined ? undefined : `${item.cost} credits`],
+      ['status', item.status],
+      ['ended by', item.termination_reason],
+      ['language', item.main_language],
+      ['direction', item.direction],
+      ['number', item.external_number],
+      ['agent number', item.agent_number],
+      ['provider', item.phone_provider],
+      ['call sid', item.call_sid],
+      ['user id', item.user_id],
+      ['feedback', item.feedback],
+    ]),
+    ...section('Not connected', [
+      ['reason', item.failure_reason],
+      ['provider', item.failure_provider],
+      ['details', item.failure_metadata],
+    ]),
+    ...section('Analysis', [
+      ['successful', item.call_successful],
+      ['title', item.call_summary_title],
+      ['summary', item.transcript_summary],
+    ]),
+    ...section('Data collected', Object.entries(item.data_collection ?? {})),
+    ...section('Evaluation', Object.entries(item.evaluation ?? {}).map(([k, v]) => [k, item.evaluation_scores?.[k] === undefined ? v : `${v} (score ${item.evaluation_scores[k]})`])),
+    ...section('Dynamic variables', Object.entries(item.dynamic_variables ?? {})),
+    ...section('Stored', [
+      ['audio', where(item.audio_s3_key) && `${where(item.audio_s3_key)} (${item.audio_bytes} bytes, audio/mpeg)`],
+      ['transcript', where(item.transcript_s3_key)],
+      ['events', item.events_received && [...item.events_received].sort().join(', ')],
+      ['updated', item.updated_at],
+      ['truncated', item.truncated_fields],
+    ]),
+  ];
+  if (item.has_audio && !item.audio_s3_key) lines.push('ElevenLabs recorded audio, but none has arrived (over 4.4 MB of MP3 cannot reach the Lambda).', '');
+  if (transcriptEvent !== undefined) {
+    const turns = formatTranscript(transcriptEvent);
+    lines.push(`Transcript (${turns.length} lines)`, ...(turns.length ? turns : ['  (no turns)']), '');
+  } else if (item.transcript_format === 'opentelemetry') {
+    lines.push('Transcript: OpenTelemetry traces, see the S3 object above.', '');
+  }
+  return lines.join('\n');
+}

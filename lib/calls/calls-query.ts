@@ -1,0 +1,107 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BY_AGENT_INDEX, BY_NUMBER_INDEX } from '../calls-table-schema';
+import type { CallsTarget } from './calls-target';
+
+/** A call item as stored (see the README's record table). */
+export type CallItem = Record<string, any>;
+
+export interface CallFilter {
+  readonly agentId?: string;
+  readonly number?: string;
+  /** Unix seconds, inclusive. */
+  readonly since?: number;
+  /** Unix seconds, inclusive. */
+  readonly until?: number;
+  /** Only calls that never connected (call_initiation_failure). */
+  readonly failedOnly?: boolean;
+}
+
+/** Called after each page read, so long reads can show progress. */
+export type ProgressListener = (pages: number, items: number) => void;
+
+const MAX_UNIX_SECS = 253402300799; // 9999-12-31
+
+/**
+ * Builds the read for a filter: a Query on the agent or number index when either is given (never
+ * a scan then), otherwise a Scan. Newest first where the index can sort.
+ */
+export function buildCallsRequest(tableName: string, filter: CallFilter) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const filters: string[] = [];
+  const index = filter.agentId !== undefined ? BY_AGENT_INDEX : filter.number !== undefined ? BY_NUMBER_INDEX : undefined;
+  const timeRange = filter.since !== undefined || filter.until !== undefined;
+  if (timeRange) {
+    names['#start'] = 'start_time_unix_secs';
+    values[':since'] = filter.since ?? 0;
+    values[':until'] = filter.until ?? MAX_UNIX_SECS;
+  }
+  if (filter.number !== undefined && index !== BY_NUMBER_INDEX) {
+    names['#number'] = BY_NUMBER_INDEX.partitionKey.name;
+    values[':number'] = filter.number;
+    filters.push('#number = :number');
+  }
+  if (filter.failedOnly) {
+    names['#failure'] = 'failure_reason';
+    filters.push('attribute_exists(#failure)');
+  }
+  if (!index) {
+    if (timeRange) filters.push('#start BETWEEN :since AND :until');
+    return {
+      kind: 'scan' as const,
+      input: { TableName: tableName, FilterExpression: filters.join(' AND ') || undefined, ExpressionAttributeNames: Object.keys(names).length ? names : undefined, ExpressionAttributeValues: Object.keys(values).length ? values : undefined },
+    };
+  }
+  names['#pk'] = index.partitionKey.name;
+  values[':pk'] = index === BY_AGENT_INDEX ? filter.agentId : filter.number;
+  return {
+    kind: 'query' as const,
+    input: {
+      TableName: tableName,
+      IndexName: index.indexName,
+      KeyConditionExpression: timeRange ? '#pk = :pk AND #start BETWEEN :since AND :until' : '#pk = :pk',
+      FilterExpression: filters.join(' AND ') || undefined,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+    },
+  };
+}
+
+/** Newest first; calls with no start time (audio only, so far) last. */
+export function byNewestFirst(a: CallItem, b: CallItem): number {
+  return (b.start_time_unix_secs ?? -1) - (a.start_time_unix_secs ?? -1);
+}
+
+/** Every call matching the filter, newest first, reading page after page. */
+export async function findCalls(target: CallsTarget, filter: CallFilter, onProgress?: ProgressListener): Promise<CallItem[]> {
+  const documents = DynamoDBDocumentClient.from(target.dynamodb);
+  const request = buildCallsRequest(target.tableName, filter);
+  const items: CallItem[] = [];
+  let pages = 0;
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = request.kind === 'query'
+      ? await documents.send(new QueryCommand({ ...request.input, ExclusiveStartKey }))
+      : await documents.send(new ScanCommand({ ...request.input, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []));
+    pages += 1;
+    onProgress?.(pages, items.length);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items.sort(byNewestFirst);
+}
+
+export async function getCall(target: CallsTarget, conversationId: string): Promise<CallItem | undefined> {
+  const documents = DynamoDBDocumentClient.from(target.dynamodb);
+  const { Item } = await documents.send(new GetCommand({ TableName: target.tableName, Key: { conversation_id: conversationId } }));
+  return Item;
+}
+
+/** The full transcription event the item points at, parsed. */
+export async function readTranscriptEvent(target: CallsTarget, key: string): Promise<any> {
+  if (!target.bucketName) throw new Error('No bucket known: pass --bucket or --stack to read transcripts.');
+  const object = await target.s3.send(new GetObjectCommand({ Bucket: target.bucketName, Key: key }));
+  return JSON.parse(await object.Body!.transformToString());
+}

@@ -1,0 +1,111 @@
+import { formatDuration, formatList, toCsv } from '../lib/calls/calls-format';
+import { buildCallsRequest, byNewestFirst } from '../lib/calls/calls-query';
+import { computeStats, percentile, statsByAgent } from '../lib/calls/calls-stats';
+import { parseTimeBound } from '../lib/calls/time-bounds';
+
+const answered = (id: string, agent: string, duration: number, cost: number, successful: string, extra: Record<string, unknown> = {}) => ({
+  conversation_id: id,
+  agent_id: agent,
+  start_time_unix_secs: 1_764_000_000 + duration,
+  call_duration_secs: duration,
+  cost,
+  call_successful: successful,
+  transcription_event_timestamp: 1,
+  ...extra,
+});
+
+const KNOWN_SET = [
+  answered('c1', 'a', 60, 100, 'success', { external_number: '+1', termination_reason: 'end_call', data_collection: { plan: 'pro', ok: true } }),
+  answered('c2', 'a', 120, 200, 'failure', { external_number: '+1', termination_reason: 'end_call', data_collection: { plan: 'basic' } }),
+  answered('c3', 'b', 30, 50, 'unknown', { external_number: '+2', termination_reason: 'remote hangup', data_collection: { plan: 'pro', ok: null } }),
+  answered('c4', 'b', 600, 900, 'success'),
+  { conversation_id: 'c5', agent_id: 'b', failure_reason: 'busy', external_number: '+3', start_time_unix_secs: 1_764_000_001 },
+];
+
+describe('computeStats', () => {
+  const stats = computeStats(KNOWN_SET);
+
+  it('counts calls, answered and never connected', () => {
+    expect([stats.calls, stats.answered, stats.failed]).toEqual([5, 4, 1]);
+  });
+
+  it('sums and ranks durations (nearest-rank percentiles)', () => {
+    expect(stats.duration_secs).toEqual({ total: 810, average: 202.5, p50: 60, p90: 600 });
+  });
+
+  it('totals cost and computes the success rate over evaluated calls only', () => {
+    expect(stats.total_cost).toBe(1250);
+    expect(stats.call_successful).toEqual({ success: 2, failure: 1, unknown: 1, success_rate: 2 / 3 });
+  });
+
+  it('ranks termination reasons, numbers and collected values by frequency', () => {
+    expect(stats.termination_reasons).toEqual({ end_call: 2, 'remote hangup': 1 });
+    expect(stats.top_numbers).toEqual([{ number: '+1', calls: 2 }, { number: '+2', calls: 1 }, { number: '+3', calls: 1 }]);
+    expect(stats.data_collection).toEqual({ plan: { pro: 2, basic: 1 }, ok: { null: 1, true: 1 } });
+  });
+
+  it('splits per agent, largest first', () => {
+    expect(statsByAgent(KNOWN_SET).map((g) => [g.agent_id, g.stats.calls, g.stats.total_cost])).toEqual([['b', 3, 950], ['a', 2, 300]]);
+  });
+
+  it('has no averages or rate for no calls', () => {
+    expect(computeStats([])).toMatchObject({ calls: 0, duration_secs: { average: null, p50: null }, call_successful: { success_rate: null } });
+  });
+
+  it('takes the nearest rank', () => {
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90)).toBe(9);
+    expect(percentile([5], 50)).toBe(5);
+  });
+});
+
+describe('buildCallsRequest', () => {
+  it('queries the agent index, newest first, with the time range in the key condition', () => {
+    const request = buildCallsRequest('t', { agentId: 'a', since: 10, until: 20 });
+    expect(request.kind).toBe('query');
+    expect(request.input).toMatchObject({ IndexName: 'by_agent', ScanIndexForward: false, KeyConditionExpression: '#pk = :pk AND #start BETWEEN :since AND :until' });
+  });
+
+  it('queries the number index for a number, and filters by number on the agent index when both are given', () => {
+    expect(buildCallsRequest('t', { number: '+1' }).input).toMatchObject({ IndexName: 'by_number', KeyConditionExpression: '#pk = :pk' });
+    expect(buildCallsRequest('t', { agentId: 'a', number: '+1' }).input).toMatchObject({ IndexName: 'by_agent', FilterExpression: '#number = :number' });
+  });
+
+  it('scans only when neither an agent nor a number is given', () => {
+    const request = buildCallsRequest('t', { since: 10, failedOnly: true });
+    expect(request.kind).toBe('scan');
+    expect(request.input.FilterExpression).toBe('attribute_exists(#failure) AND #start BETWEEN :since AND :until');
+  });
+
+  it('sorts newest first with undated calls last', () => {
+    const sorted = [{ start_time_unix_secs: 1 }, {}, { start_time_unix_secs: 3 }].sort(byNewestFirst);
+    expect(sorted).toEqual([{ start_time_unix_secs: 3 }, { start_time_unix_secs: 1 }, {}]);
+  });
+});
+
+describe('formatting', () => {
+  it('writes durations for people', () => {
+    expect([formatDuration(5), formatDuration(125), formatDuration(3720), formatDuration(undefined)]).toEqual(['5s', '2m 05s', '1h 02m', '-']);
+  });
+
+  it('escapes CSV cells with commas, quotes and line breaks', () => {
+    expect(toCsv(['a', 'b'], [{ a: 'x,y', b: 'say "hi"\nthen' }])).toBe('a,b\n"x,y","say ""hi""\nthen"\n');
+  });
+
+  it('lists calls one line each, summaries on one line', () => {
+    const text = formatList([answered('c1', 'a', 60, 100, 'success', { transcript_summary: 'line one\nline two', start_time: '2025-11-24T16:00:00Z' })]);
+    expect(text.split('\n')[1]).toMatch(/^2025-11-24 16:00Z\s+a\s+web\s+1m 00s\s+100\s+success\s+line one line two$/);
+  });
+});
+
+describe('parseTimeBound', () => {
+  const now = new Date('2026-01-10T00:00:00Z');
+  it('reads dates, times and spans back from now', () => {
+    expect(parseTimeBound('2026-01-01', now)).toBe(Date.parse('2026-01-01T00:00:00Z') / 1000);
+    expect(parseTimeBound('2026-01-01T12:30Z', now)).toBe(Date.parse('2026-01-01T12:30:00Z') / 1000);
+    expect(parseTimeBound('7d', now)).toBe(Date.parse('2026-01-03T00:00:00Z') / 1000);
+    expect(parseTimeBound('24h', now)).toBe(Date.parse('2026-01-09T00:00:00Z') / 1000);
+  });
+  it('refuses anything else with the accepted forms', () => {
+    expect(() => parseTimeBound('last week', now)).toThrow(/7d, 24h/);
+  });
+});
