@@ -1,6 +1,7 @@
 import { PayloadError } from './errors';
 import type { AudioData, FailureData, OtelTranscriptionData, StoredEventType, TranscriptionData, WebhookEvent } from './events';
 import { audioKey, transcriptKey } from './object-keys';
+import { compact, fitToBudget, TRANSCRIPTION_ITEM_BUDGET_BYTES, type Attributes } from './storable';
 
 /*
  * Event → the attributes of the call's DynamoDB item. One item per call, keyed by
@@ -8,9 +9,6 @@ import { audioKey, transcriptKey } from './object-keys';
  * failure land in the same item whichever arrives first. Names are ElevenLabs' own, flat, so the
  * item reads well in the DynamoDB console.
  */
-
-export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
-export type Attributes = Record<string, AttributeValue>;
 
 /** What one event writes to its call's item. */
 export interface CallUpdate {
@@ -45,48 +43,6 @@ export const EVENT_TIMESTAMP_ATTRIBUTE: Record<StoredEventType, string> = {
   post_call_transcription_otel: 'otel_transcription_event_timestamp',
 };
 
-/** The item must stay under DynamoDB's 400 KB; this leaves room for the other events' attributes. */
-export const TRANSCRIPTION_ITEM_BUDGET_BYTES = 300 * 1024;
-
-/** DynamoDB nests at most 32 levels; deeper values are kept as JSON text. */
-const MAX_DEPTH = 16;
-
-/** DynamoDB numbers stop at 1e-130; the SDK refuses integers it cannot represent exactly. */
-function storableNumber(value: number): number | string | undefined {
-  if (!Number.isFinite(value)) return undefined;
-  const magnitude = Math.abs(value);
-  return magnitude > Number.MAX_SAFE_INTEGER || (magnitude !== 0 && magnitude < 1e-120) ? String(value) : value;
-}
-
-/**
- * Drops what DynamoDB cannot hold (undefined, NaN, empty map keys), keeps numbers it cannot
- * represent as text, and flattens deep nesting.
- */
-export function toStorable(value: unknown, depth = 0): AttributeValue | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return storableNumber(value);
-  if (typeof value !== 'object') return undefined;
-  if (depth >= MAX_DEPTH) return JSON.stringify(value);
-  if (Array.isArray(value)) return value.map((v) => toStorable(v, depth + 1) ?? null);
-  const out: { [key: string]: AttributeValue } = {};
-  for (const [k, v] of Object.entries(value)) {
-    const stored = k === '' ? undefined : toStorable(v, depth + 1);
-    if (stored !== undefined) out[k] = stored;
-  }
-  return out;
-}
-
-/** Keeps only defined, non-null, storable attributes; empty strings are dropped (they cannot be index keys). */
-function compact(attributes: Record<string, unknown>): Attributes {
-  const out: Attributes = {};
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === '') continue;
-    const stored = toStorable(value);
-    if (stored !== undefined && stored !== null) out[name] = stored;
-  }
-  return out;
-}
-
 function mapValues<T>(record: Record<string, T | null | undefined> | null | undefined, pick: (v: T) => unknown) {
   if (!record) return undefined;
   return Object.fromEntries(Object.entries(record).flatMap(([k, v]) => (v == null ? [] : [[k, pick(v) ?? null]])));
@@ -94,32 +50,6 @@ function mapValues<T>(record: Record<string, T | null | undefined> | null | unde
 
 function isoTime(unixSecs: number | null | undefined): string | undefined {
   return unixSecs == null ? undefined : new Date(unixSecs * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-/** Where the transcription's attributes would exceed the budget, drop the biggest optional ones (the full event is in S3). */
-const DROPPABLE_WHEN_LARGE = ['dynamic_variables', 'data_collection', 'evaluation', 'feedback', 'transcript_summary'] as const;
-
-/** Strings kept whole when even the droppable attributes were not enough (a pathological payload). */
-const LAST_RESORT_STRING_CHARS = 1024;
-
-function fitToBudget(attributes: Attributes, budgetBytes: number): Attributes {
-  const size = (a: Attributes) => Buffer.byteLength(JSON.stringify(a));
-  if (size(attributes) <= budgetBytes) return attributes;
-  const fitted: Attributes = { ...attributes };
-  const truncated: string[] = [];
-  for (const name of DROPPABLE_WHEN_LARGE) {
-    if (!(name in fitted)) continue;
-    delete fitted[name];
-    truncated.push(name);
-    if (size(fitted) <= budgetBytes) return { ...fitted, truncated_fields: truncated };
-  }
-  for (const [name, value] of Object.entries(fitted)) {
-    if (typeof value === 'string' && value.length > LAST_RESORT_STRING_CHARS) {
-      fitted[name] = value.slice(0, LAST_RESORT_STRING_CHARS);
-      truncated.push(name);
-    }
-  }
-  return { ...fitted, truncated_fields: truncated };
 }
 
 type EvaluationResult = { criteria_id?: string | null; result?: string | null; score?: number | null };
@@ -171,7 +101,6 @@ export function transcriptionWrite(data: TranscriptionData, eventTimestamp: numb
     transcript_turns: data.transcript?.length ?? 0,
     transcript_format: 'json',
     transcript_s3_key: key,
-    [EVENT_TIMESTAMP_ATTRIBUTE.post_call_transcription]: eventTimestamp,
   });
   return {
     object: { key, body: rawBody, contentType: 'application/json' },
@@ -218,7 +147,7 @@ export function otelTranscriptionWrite(data: OtelTranscriptionData, eventTimesta
       conversationId: data.conversation_id,
       eventType: 'post_call_transcription_otel',
       eventTimestamp,
-      set: compact({ otel_transcript_s3_key: key, [EVENT_TIMESTAMP_ATTRIBUTE.post_call_transcription_otel]: eventTimestamp }),
+      set: compact({ otel_transcript_s3_key: key }),
       setIfMissing: compact({
         agent_id: data.agent_id,
         transcript_format: 'opentelemetry',
@@ -253,7 +182,6 @@ export function audioWrite(data: AudioData, eventTimestamp: number): CallWrite {
         has_audio: true,
         audio_s3_key: key,
         audio_bytes: audio.length,
-        [EVENT_TIMESTAMP_ATTRIBUTE.post_call_audio]: eventTimestamp,
       }),
       setIfMissing: compact({ agent_id: data.agent_id }),
     },
@@ -288,7 +216,6 @@ export function failureWrite(data: FailureData, eventTimestamp: number): CallWri
         failure_reason: data.failure_reason,
         failure_provider: provider,
         failure_metadata: body,
-        [EVENT_TIMESTAMP_ATTRIBUTE.call_initiation_failure]: eventTimestamp,
       }),
       setIfMissing: compact({
         agent_id: data.agent_id,

@@ -47,6 +47,7 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
   for (const [attribute, value] of Object.entries(update.setIfMissing)) {
     if (!(attribute in update.set)) assign(attribute, value, true);
   }
+  assign(EVENT_TIMESTAMP_ATTRIBUTE[update.eventType], update.eventTimestamp, false);
   assign('updated_at', now.toISOString(), false);
   if (retentionDays !== undefined) {
     assign(EXPIRY_ATTRIBUTE, Math.floor(now.getTime() / 1000) + retentionDays * 86_400, false);

@@ -1,6 +1,7 @@
 import { PayloadError } from '../lambda/errors';
 import { parseEvent } from '../lambda/events';
-import { toCallWrite, toStorable, TRANSCRIPTION_ITEM_BUDGET_BYTES, type CallWrite } from '../lambda/records';
+import { toCallWrite, type CallWrite } from '../lambda/records';
+import { toStorable, TRANSCRIPTION_ITEM_BUDGET_BYTES } from '../lambda/storable';
 import { loadExample } from './support/webhooks';
 
 /** Parses a body as the handler does and maps it to what storing it takes. */
@@ -40,7 +41,6 @@ describe('transcription', () => {
       transcript_turns: 5,
       transcript_format: 'json',
       transcript_s3_key: 'transcripts/agent_7901kdemo0support000000001/conv_7901kphone0inbound0000001/1764000030.json',
-      transcription_event_timestamp: 1764000030,
     });
     // Whether audio exists is the audio event's to say when it came first.
     expect(update.setIfMissing).toEqual({ has_audio: true });
@@ -129,7 +129,8 @@ describe('OpenTelemetry transcription', () => {
     };
     const { update, object } = write(body);
     expect(object!.key).toBe('transcripts/agent_x/conv_otel/1764000030.otel.json');
-    expect(update.set).toEqual({ otel_transcript_s3_key: object!.key, otel_transcription_event_timestamp: 1764000030 });
+    expect(update.set).toEqual({ otel_transcript_s3_key: object!.key });
+    expect(update.eventTimestamp).toBe(1764000030);
     expect(update.setIfMissing).toEqual({
       agent_id: 'agent_x',
       transcript_format: 'opentelemetry',
@@ -156,7 +157,7 @@ describe('audio', () => {
       conversationId: 'abc',
       eventType: 'post_call_audio',
       eventTimestamp: 1739537319,
-      set: { has_audio: true, audio_s3_key: 'audio/xyz/abc.mp3', audio_bytes: mp3.length, audio_event_timestamp: 1739537319 },
+      set: { has_audio: true, audio_s3_key: 'audio/xyz/abc.mp3', audio_bytes: mp3.length },
       setIfMissing: { agent_id: 'xyz' },
     });
   });
@@ -181,7 +182,8 @@ describe('call initiation failure', () => {
   it('maps a SIP failure, filling phone fields only where nothing else set them', () => {
     const { update, object } = write(loadExample('call_initiation_failure.sip'));
     expect(object).toBeUndefined();
-    expect(update.set).toMatchObject({ failure_reason: 'busy', failure_provider: 'sip', failure_event_timestamp: 1759931652 });
+    expect(update.set).toMatchObject({ failure_reason: 'busy', failure_provider: 'sip' });
+    expect(update.eventTimestamp).toBe(1759931652);
     expect(update.set.failure_metadata).toMatchObject({ sip_status_code: 486 });
     expect(update.setIfMissing).toEqual({
       agent_id: 'agent_7901kdemo0outbound00000001',
@@ -211,7 +213,7 @@ describe('call initiation failure', () => {
 
   it('stores a failure whose metadata is missing', () => {
     const { update } = write({ type: 'call_initiation_failure', data: { conversation_id: 'c', agent_id: 'a', failure_reason: 'unknown' } });
-    expect(update.set).toEqual({ failure_reason: 'unknown', failure_metadata: {}, failure_event_timestamp: 1 });
+    expect(update.set).toEqual({ failure_reason: 'unknown', failure_metadata: {} });
   });
 });
 
