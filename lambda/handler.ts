@@ -5,9 +5,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { readConfig } from './config';
 import { failedResult, processWebhook, type ProcessDependencies, type RequestLog, type WebhookRequest, type WebhookResult } from './process';
 import { fixedSecret, secretsManagerSecret } from './secrets';
+import { SERVICE_NAME } from './service';
 import { createCallStore } from './storage';
 
-const logger = new Logger({ serviceName: 'elevenlabs-webhook-receiver' });
+const logger = new Logger({ serviceName: SERVICE_NAME });
 
 /** Built once per cold start from the environment; endpoints follow AWS_ENDPOINT_URL_* as usual. */
 export function createDependencies(env: NodeJS.ProcessEnv): ProcessDependencies {

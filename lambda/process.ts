@@ -3,7 +3,7 @@ import { ConfigurationError, PayloadError, SignatureError, StorageError } from '
 import { parseEvent, type WebhookEvent } from './events';
 import { rawEventKey } from './object-keys';
 import { toCallWrite } from './records';
-import { verifySignature } from './signature';
+import { checkSignatureTime, MISMATCH_MESSAGE, parseSignatureHeader, signatureMatches } from './signature';
 import type { CallStore } from './storage';
 
 /** A webhook request reduced to what the flow needs; adapters (Lambda, local server) build it. */
@@ -32,9 +32,14 @@ export interface RequestLog {
   error_message?: string;
 }
 
+/**
+ * The webhook secret; throws ConfigurationError when unset or unreadable. `refresh` asks for the
+ * stored value rather than a cached one (the provider may limit how often it obliges).
+ */
+export type SecretSource = (options?: { refresh?: boolean }) => Promise<string>;
+
 export interface ProcessDependencies {
-  /** The webhook secret; throws ConfigurationError when unset or unreadable. */
-  readonly getSecret: () => Promise<string>;
+  readonly getSecret: SecretSource;
   readonly store: CallStore;
   readonly now: () => Date;
   readonly toleranceSeconds?: number;
@@ -77,9 +82,30 @@ function errorResponse(error: unknown): { statusCode: number; error: string } {
 export function failedResult(error: unknown, log: RequestLog): WebhookResult {
   const { statusCode, error: code } = errorResponse(error);
   const e = error as Error & { reason?: string };
-  const failedLog = { ...log, outcome: 'rejected', status_code: statusCode, error_name: e?.name, error_reason: e?.reason, error_message: e?.message };
+  // Domain errors' messages are ours and carry no payload; anything else may quote data, so only its name.
+  const domain = error instanceof SignatureError || error instanceof PayloadError || error instanceof StorageError || error instanceof ConfigurationError;
+  const failedLog = { ...log, outcome: 'rejected', status_code: statusCode, error_name: e?.name, error_reason: e?.reason, error_message: domain ? e.message : undefined };
   const message = error instanceof SignatureError || error instanceof PayloadError ? e.message : undefined;
   return { response: { statusCode, body: { error: code, message } }, log: failedLog };
+}
+
+/**
+ * Header and time first: they cost nothing, so a forged or stale request never reads the secret.
+ * On a mismatch the secret is read afresh once, so a rotation works before the cache expires.
+ * @returns the signing time in unix seconds
+ */
+async function verify(request: WebhookRequest, deps: ProcessDependencies): Promise<number> {
+  const header = parseSignatureHeader(request.signatureHeader);
+  checkSignatureTime(header, {
+    nowUnixSecs: Math.floor(deps.now().getTime() / 1000),
+    toleranceSeconds: deps.toleranceSeconds,
+    futureToleranceSeconds: deps.futureToleranceSeconds,
+  });
+  const cached = await deps.getSecret();
+  if (signatureMatches(cached, header, request.rawBody)) return header.timestamp;
+  const stored = await deps.getSecret({ refresh: true });
+  if (stored !== cached && signatureMatches(stored, header, request.rawBody)) return header.timestamp;
+  throw new SignatureError('mismatch', MISMATCH_MESSAGE);
 }
 
 /**
@@ -89,13 +115,7 @@ export function failedResult(error: unknown, log: RequestLog): WebhookResult {
 export async function processWebhook(request: WebhookRequest, deps: ProcessDependencies): Promise<WebhookResult> {
   const log: RequestLog = { outcome: 'rejected', status_code: 500, body_bytes: request.rawBody.length };
   try {
-    const secret = await deps.getSecret();
-    const signedAt = verifySignature(request.signatureHeader, request.rawBody, {
-      secret,
-      nowUnixSecs: Math.floor(deps.now().getTime() / 1000),
-      toleranceSeconds: deps.toleranceSeconds,
-      futureToleranceSeconds: deps.futureToleranceSeconds,
-    });
+    const signedAt = await verify(request, deps);
 
     // Archived before parsing: whatever was signed is kept, even if it cannot be read today.
     const sha256 = createHash('sha256').update(request.rawBody).digest('hex');

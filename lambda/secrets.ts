@@ -1,48 +1,63 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigurationError } from './errors';
+import type { SecretSource } from './process';
 
 /** Long enough to spare Secrets Manager, short enough that a rotation takes effect within minutes. */
 export const SECRET_CACHE_SECONDS = 300;
+/** A mismatching signature may force a fresh read at most this often, so forgeries cannot flood Secrets Manager. */
+export const MIN_REFRESH_INTERVAL_MS = 30_000;
 
 /**
- * The stack creates the secret with a JSON placeholder (it cannot know the value before the
- * webhook exists in ElevenLabs), so an empty or JSON value means "not set yet": fail closed.
+ * The stack creates the secret without a value (it cannot know it before the webhook exists in
+ * ElevenLabs); an empty or JSON value (a placeholder) also means "not set yet": fail closed.
  */
-export function requireWebhookSecret(value: string | undefined): string {
+function isUnset(value: string | undefined): boolean {
   const secret = value?.trim() ?? '';
-  if (secret === '' || secret.startsWith('{')) {
+  return secret === '' || secret.startsWith('{');
+}
+
+/** @throws ConfigurationError `secret_unset` for an empty or placeholder value */
+export function requireWebhookSecret(value: string | undefined): string {
+  if (isUnset(value)) {
     throw new ConfigurationError(
       'secret_unset',
       'The webhook secret is not set: store the secret ElevenLabs shows with `aws secretsmanager put-secret-value` (see README).',
     );
   }
-  return secret;
+  return (value as string).trim();
 }
 
 /** A fixed secret, for local runs and tests (`WEBHOOK_SECRET`). */
-export function fixedSecret(value: string): () => Promise<string> {
+export function fixedSecret(value: string): SecretSource {
   return async () => requireWebhookSecret(value);
 }
 
 /**
- * The secret from Secrets Manager, cached for {@link SECRET_CACHE_SECONDS}. While it still holds
- * the placeholder, every request reads it again, so the receiver starts working as soon as the
- * user stores the value.
+ * The secret from Secrets Manager, cached for {@link SECRET_CACHE_SECONDS}. While it has no value
+ * yet, every request reads it again, so the receiver starts working as soon as the user stores it;
+ * `refresh` reads it again at most every {@link MIN_REFRESH_INTERVAL_MS}.
  */
-export function secretsManagerSecret(secretId: string, client?: SecretsManagerClient): () => Promise<string> {
+export function secretsManagerSecret(secretId: string, client?: SecretsManagerClient, clock: () => number = Date.now): SecretSource {
   const provider = new SecretsProvider(client ? { awsSdkV3Client: client } : {});
-  let lastWasUnset = false;
-  return async () => {
+  let unset = false;
+  let lastRefresh = -Infinity;
+  return async (options) => {
+    const refresh = Boolean(options?.refresh) && clock() - lastRefresh >= MIN_REFRESH_INTERVAL_MS;
+    if (refresh) lastRefresh = clock();
     let value: unknown;
     try {
-      value = await provider.get(secretId, { maxAge: SECRET_CACHE_SECONDS, forceFetch: lastWasUnset });
+      value = await provider.get(secretId, { maxAge: SECRET_CACHE_SECONDS, forceFetch: unset || refresh });
     } catch (error) {
       const e = error as Error;
       const cause = (e.cause as Error | undefined)?.name ?? e.name;
+      // A secret created without a value has no AWSCURRENT version yet.
+      unset = cause === 'ResourceNotFoundException';
+      if (unset) return requireWebhookSecret(undefined);
       throw new ConfigurationError('secret_unreadable', `Cannot read the webhook secret from Secrets Manager (${cause}): check the function's permission and the secret ARN.`, { cause: error });
     }
-    lastWasUnset = typeof value !== 'string' || value.trim() === '' || value.trim().startsWith('{');
-    return requireWebhookSecret(typeof value === 'string' ? value : undefined);
+    const text = typeof value === 'string' ? value : undefined;
+    unset = isUnset(text);
+    return requireWebhookSecret(text);
   };
 }

@@ -61,24 +61,37 @@ export function signPayload(secret: string, rawBody: Buffer | string, timestamp:
 }
 
 /**
- * Checks that `rawBody` (the exact bytes received, never re-serialized JSON) was signed with the
- * secret within the time window. Compares in constant time.
- * @returns the signing time in unix seconds
- * @throws SignatureError `missing`, `malformed`, `expired`, `future` or `mismatch`
+ * Refuses a signature dated outside the window: older than `toleranceSeconds`, or further ahead
+ * than `futureToleranceSeconds`. Cheap, so it runs before the secret is even read.
+ * @throws SignatureError `expired` or `future`
  */
-export function verifySignature(header: string | undefined, rawBody: Buffer, options: VerifyOptions): number {
-  const { timestamp, signatures } = parseSignatureHeader(header);
-  const age = options.nowUnixSecs - timestamp;
+export function checkSignatureTime(header: SignatureHeader, options: Omit<VerifyOptions, 'secret'>): void {
+  const age = options.nowUnixSecs - header.timestamp;
   if (age > (options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS)) {
     throw new SignatureError('expired', `Signature is ${age} s old: replayed request, or a clock far off?`);
   }
   if (-age > (options.futureToleranceSeconds ?? DEFAULT_FUTURE_TOLERANCE_SECONDS)) {
     throw new SignatureError('future', `Signature is dated ${-age} s in the future: is this machine's clock right?`);
   }
-  const expected = Buffer.from(computeSignature(options.secret, timestamp, rawBody), 'hex');
-  const matches = signatures.some((s) => timingSafeEqual(Buffer.from(s, 'hex'), expected));
-  if (!matches) {
-    throw new SignatureError('mismatch', 'Signature does not match: is the stored secret the one ElevenLabs shows, and is the raw body passed unchanged?');
-  }
-  return timestamp;
+}
+
+/** Whether any `v0` of the header is the body's signature with this secret; constant-time compare. */
+export function signatureMatches(secret: string, header: SignatureHeader, rawBody: Buffer): boolean {
+  const expected = Buffer.from(computeSignature(secret, header.timestamp, rawBody), 'hex');
+  return header.signatures.some((s) => timingSafeEqual(Buffer.from(s, 'hex'), expected));
+}
+
+export const MISMATCH_MESSAGE = 'Signature does not match: is the stored secret the one ElevenLabs shows, and is the raw body passed unchanged?';
+
+/**
+ * Checks that `rawBody` (the exact bytes received, never re-serialized JSON) was signed with the
+ * secret within the time window.
+ * @returns the signing time in unix seconds
+ * @throws SignatureError `missing`, `malformed`, `expired`, `future` or `mismatch`
+ */
+export function verifySignature(header: string | undefined, rawBody: Buffer, options: VerifyOptions): number {
+  const parsed = parseSignatureHeader(header);
+  checkSignatureTime(parsed, options);
+  if (!signatureMatches(options.secret, parsed, rawBody)) throw new SignatureError('mismatch', MISMATCH_MESSAGE);
+  return parsed.timestamp;
 }

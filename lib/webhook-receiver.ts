@@ -8,9 +8,12 @@ import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, LifecycleRule, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
-import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { CfnSecret, ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BUCKET_PREFIXES, RAW_PREFIX } from '../lambda/object-keys';
+import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECONDS } from '../lambda/signature';
+import { SERVICE_NAME } from '../lambda/service';
 import { CALLS_INDEXES, CALLS_PARTITION_KEY, EXPIRY_ATTRIBUTE, KeyAttribute } from './calls-table-schema';
 
 /** Raw bodies are kept for replay and rarely read, so they move to Infrequent Access after this. */
@@ -158,25 +161,26 @@ export class ElevenLabsWebhookReceiver extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // ElevenLabs shows the secret only after the webhook exists, so the stack never holds it:
-    // the placeholder is JSON, which the function reads as "not set yet" and answers 500.
+    // ElevenLabs shows the secret only after the webhook exists, so the stack creates the secret
+    // with no value at all: nothing in the template, nothing a later deploy could regenerate over
+    // the user's value. Until it is stored, the function answers 500 (fail closed).
     this.secret =
       props.webhookSecret ??
-      new Secret(this, 'WebhookSecret', {
-        description: 'Store the ElevenLabs webhook secret (wsec_...) here, as the plain secret string.',
-        generateSecretString: {
-          secretStringTemplate: JSON.stringify({ unset: 'Replace this whole value with the ElevenLabs webhook secret (wsec_...)' }),
-          generateStringKey: 'placeholder',
-        },
-      });
+      Secret.fromSecretCompleteArn(
+        this,
+        'WebhookSecretRef',
+        new CfnSecret(this, 'WebhookSecret', {
+          description: 'The ElevenLabs webhook secret (wsec_...), stored as the plain secret string. Created empty: see the README.',
+        }).ref,
+      );
 
     const environment: Record<string, string> = {
       CALLS_TABLE_NAME: this.table.tableName,
       CALLS_BUCKET_NAME: this.bucket.bucketName,
       WEBHOOK_SECRET_ARN: this.secret.secretArn,
-      SIGNATURE_TOLERANCE_SECONDS: String((props.signatureTolerance ?? Duration.minutes(30)).toSeconds()),
-      SIGNATURE_FUTURE_TOLERANCE_SECONDS: String((props.signatureFutureTolerance ?? Duration.minutes(5)).toSeconds()),
-      POWERTOOLS_SERVICE_NAME: 'elevenlabs-webhook-receiver',
+      SIGNATURE_TOLERANCE_SECONDS: String(props.signatureTolerance?.toSeconds() ?? DEFAULT_TOLERANCE_SECONDS),
+      SIGNATURE_FUTURE_TOLERANCE_SECONDS: String(props.signatureFutureTolerance?.toSeconds() ?? DEFAULT_FUTURE_TOLERANCE_SECONDS),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       NODE_OPTIONS: '--enable-source-maps',
     };
     if (retentionDays !== undefined) environment.RETENTION_DAYS = String(retentionDays);
@@ -204,9 +208,14 @@ export class ElevenLabsWebhookReceiver extends Construct {
     });
 
     // A writer: no reads, no deletes. UpdateItem creates and merges items, which is all it does;
-    // on S3 only puts under the three prefixes it writes.
+    // on S3 only PutObject under the three prefixes it writes (grantPut would add tagging,
+    // retention and legal-hold actions it never uses).
     this.table.grant(this.handler, 'dynamodb:UpdateItem');
-    for (const prefix of BUCKET_PREFIXES) this.bucket.grantPut(this.handler, `${prefix}*`);
+    Grant.addToPrincipal({
+      grantee: this.handler,
+      actions: ['s3:PutObject'],
+      resourceArns: BUCKET_PREFIXES.map((prefix) => this.bucket.arnForObjects(`${prefix}*`)),
+    });
     this.secret.grantRead(this.handler);
 
     this.api = new HttpApi(this, 'Api', {

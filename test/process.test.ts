@@ -110,6 +110,36 @@ describe('processWebhook', () => {
     expect(calls).toEqual([]);
   });
 
+  it('refuses a missing or stale signature without reading the secret', async () => {
+    const { store } = recordingStore();
+    let reads = 0;
+    const getSecret = async () => {
+      reads += 1;
+      return TEST_SECRET;
+    };
+    await processWebhook({ rawBody: Buffer.from('{}'), signatureHeader: undefined }, deps(store, { getSecret }));
+    await processWebhook(signed(loadExample('post_call_audio'), NOW_SECS - 3600), deps(store, { getSecret }));
+    expect(reads).toBe(0);
+  });
+
+  it('verifies with the stored secret when the cached one no longer matches (rotation)', async () => {
+    const { store } = recordingStore();
+    const getSecret = async (options?: { refresh?: boolean }) => (options?.refresh ? 'wsec_rotated' : TEST_SECRET);
+    const { response } = await processWebhook(signed(loadExample('post_call_audio'), NOW_SECS, 'wsec_rotated'), deps(store, { getSecret }));
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('logs no message of an unexpected error, which could quote the payload', async () => {
+    const { store } = recordingStore();
+    store.applyUpdate = async () => {
+      throw new RangeError('value +15550100123 out of range');
+    };
+    const { response, log } = await processWebhook(signed(loadExample('call_initiation_failure.sip')), deps(store));
+    expect(response).toEqual({ statusCode: 500, body: { error: 'internal_error' } });
+    expect(log).toMatchObject({ error_name: 'RangeError' });
+    expect(JSON.stringify(log)).not.toContain('+1555');
+  });
+
   it('answers a redelivery that changes nothing as a duplicate', async () => {
     const { store } = recordingStore();
     store.applyUpdate = async () => 'stale';

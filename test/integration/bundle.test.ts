@@ -17,7 +17,6 @@ import { loadExample, signedApiEvent, TEST_SECRET } from '../support/webhooks';
  * the storage emulators and a stand-in Secrets Manager.
  */
 const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(__dirname, '../../cdk.json'), 'utf8')).context;
-const PLACEHOLDER = JSON.stringify({ unset: 'Replace this whole value', placeholder: 'x' });
 
 let outdir: string;
 let bundleDir: string;
@@ -37,7 +36,7 @@ beforeAll(async () => {
     Object.entries(fn.Properties.Environment.Variables).filter(([, v]) => typeof v === 'string'),
   ) as Record<string, string>;
   emulators = await startEmulators();
-  secrets = await startFakeSecretsManager(PLACEHOLDER);
+  secrets = await startFakeSecretsManager(); // created empty, as the stack creates it
 }, 120_000);
 
 afterAll(async () => {
@@ -88,7 +87,7 @@ describe('the bundle cdk synth builds', () => {
     expect(JSON.stringify(functionEnvironment)).not.toContain('wsec_');
   });
 
-  it('fails closed while the secret holds its placeholder, then stores every event once it is set', async () => {
+  it('fails closed while the secret has no value, then stores every event once it is set', async () => {
     const names = ['post_call_transcription.phone', 'post_call_audio', 'call_initiation_failure.sip'];
     const events = names.map((name) => signedApiEvent(loadExample(name)));
     const [beforeSecret] = await invokeBundle([events[0]]);

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A loopback stand-in for Secrets Manager's GetSecretValue (AWS JSON 1.1 protocol), enough for the
- * real SDK client: lets tests run the deployed secret path (placeholder, then the stored value).
+ * real SDK client: lets tests run the deployed secret path (no value yet, then the stored value).
  */
-export async function startFakeSecretsManager(initialValue: string) {
+export async function startFakeSecretsManager(initialValue?: string) {
   let value = initialValue;
   let reads = 0;
   const server = createServer((request, response) => {
@@ -20,6 +20,12 @@ export async function startFakeSecretsManager(initialValue: string) {
       }
       reads += 1;
       const { SecretId } = JSON.parse(Buffer.concat(chunks).toString() || '{}');
+      if (value === undefined) {
+        // What Secrets Manager says of a secret created without a value.
+        response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT" }));
+        return;
+      }
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
       response.end(JSON.stringify({ ARN: SecretId, Name: 'webhook', SecretString: value, VersionId: `v${reads}`, CreatedDate: Date.now() / 1000 }));
     });
@@ -27,7 +33,7 @@ export async function startFakeSecretsManager(initialValue: string) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    setValue(next: string) {
+    setValue(next: string | undefined) {
       value = next;
     },
     get reads() {
