@@ -12,17 +12,20 @@ import { PayloadError } from './errors';
 
 /** Past this, a "seconds" value can only be milliseconds (it would be the year 5138). */
 const LARGEST_PLAUSIBLE_SECONDS = 1e11;
+/** 9999-12-31T23:59:59Z: anything later is not a time (and not a valid Date). */
+export const LAST_UNIX_SECOND = 253_402_300_799;
 
 /** Unix seconds from a number, a numeric string or an ISO 8601 date; milliseconds are recognised. */
 const unixSeconds = z.pipe(
   z.union([z.number(), z.string()]),
   z.transform((value, ctx) => {
     const parsed = typeof value === 'number' ? value : /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Date.parse(value) / 1000;
-    if (!Number.isFinite(parsed) || parsed < 0) {
+    const seconds = Math.floor(parsed > LARGEST_PLAUSIBLE_SECONDS ? parsed / 1000 : parsed);
+    if (!Number.isFinite(seconds) || seconds < 0 || seconds > LAST_UNIX_SECOND) {
       ctx.issues.push({ code: 'custom', message: 'not a unix timestamp', input: value });
       return z.NEVER;
     }
-    return Math.floor(parsed > LARGEST_PLAUSIBLE_SECONDS ? parsed / 1000 : parsed);
+    return seconds;
   }),
 );
 
@@ -46,12 +49,14 @@ function lenient<T extends z.ZodMiniType>(schema: T) {
 // 512 characters stay within DynamoDB's 2048-byte key limit even at 4 bytes per character.
 const id = z.string().check(z.minLength(1), z.maxLength(512));
 const text = lenient(z.string());
+/** Ids and numbers that become index keys: DynamoDB refuses index keys over 2048 bytes. */
+const keyText = lenient(z.string().check(z.maxLength(512)));
 const objectMap = z.record(z.string(), z.unknown());
 
 const phoneCall = z.looseObject({
   type: text,
   direction: text,
-  external_number: text,
+  external_number: keyText,
   agent_number: text,
   call_sid: text,
 });
@@ -60,7 +65,7 @@ const evaluationResult = z.looseObject({ criteria_id: text, result: text, score:
 const dataCollectionResult = z.looseObject({ data_collection_id: text, value: z.optional(z.unknown()) });
 
 const transcriptionData = z.looseObject({
-  agent_id: text,
+  agent_id: keyText,
   agent_name: text,
   conversation_id: id,
   status: text,
@@ -100,20 +105,20 @@ const transcriptionData = z.looseObject({
 });
 
 const audioData = z.looseObject({
-  agent_id: text,
+  agent_id: keyText,
   conversation_id: id,
   full_audio: z.string().check(z.minLength(1)),
 });
 
 /** `transcript_format: opentelemetry` sends the transcript as OTLP traces under this type. */
 const otelTranscriptionData = z.looseObject({
-  agent_id: text,
+  agent_id: keyText,
   conversation_id: id,
   otlp_traces: z.optional(z.unknown()),
 });
 
 const failureData = z.looseObject({
-  agent_id: text,
+  agent_id: keyText,
   conversation_id: id,
   failure_reason: text,
   metadata: lenient(z.looseObject({ type: text, body: lenient(objectMap) })),

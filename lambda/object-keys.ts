@@ -1,15 +1,22 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Where things live in the calls bucket. The construct grants the function exactly these prefixes.
  * Ids come from the payload, so they are percent-encoded into one path segment: a `/` in an id
  * can never reach another prefix, and ElevenLabs' ids (`conv_...`, `agent_...`) stay as they are.
+ * An implausibly long id is hashed, so every key stays under S3's limit.
  */
 export const RAW_PREFIX = 'raw/';
 export const TRANSCRIPTS_PREFIX = 'transcripts/';
 export const AUDIO_PREFIX = 'audio/';
 export const BUCKET_PREFIXES = [RAW_PREFIX, TRANSCRIPTS_PREFIX, AUDIO_PREFIX] as const;
 
+/** S3 keys stop at 1024 bytes: a longer id segment is replaced by its hash. */
+const MAX_SEGMENT_BYTES = 200;
+
 function keySafe(id: string): string {
-  return encodeURIComponent(id) || '_';
+  const encoded = encodeURIComponent(id) || '_';
+  return encoded.length <= MAX_SEGMENT_BYTES ? encoded : `sha256-${createHash('sha256').update(id).digest('hex')}`;
 }
 
 /** Every verified body, as received, by the day it was signed and its SHA-256 (a redelivery overwrites itself). */

@@ -1,5 +1,5 @@
 import { PayloadError } from './errors';
-import type { AudioData, FailureData, OtelTranscriptionData, StoredEventType, TranscriptionData, WebhookEvent } from './events';
+import { LAST_UNIX_SECOND, type AudioData, type FailureData, type OtelTranscriptionData, type StoredEventType, type TranscriptionData, type WebhookEvent } from './events';
 import { audioKey, transcriptKey } from './object-keys';
 import { compact, fitToBudget, TRANSCRIPTION_ITEM_BUDGET_BYTES, type Attributes } from './storable';
 
@@ -20,6 +20,8 @@ export interface CallUpdate {
   readonly set: Attributes;
   /** Set only where the item has no value yet (another event type knows them better). */
   readonly setIfMissing: Attributes;
+  /** Removed: what this event type owns but this event no longer says (a newer event replaces an older). */
+  readonly remove?: readonly string[];
 }
 
 /** An object to write to S3 before the item update that points at it. */
@@ -62,6 +64,16 @@ function resultsById<T>(map: Record<string, T | null | undefined> | null | undef
   return Object.fromEntries(list.flatMap((r) => (r && idOf(r) ? [[idOf(r) as string, r]] : [])));
 }
 
+/**
+ * What only a transcription sets. A newer transcription without one of them removes it, so the
+ * item never mixes two versions. (Phone fields and start time stay: a failure may have set them.)
+ */
+const TRANSCRIPTION_ONLY_ATTRIBUTES = [
+  'agent_name', 'user_id', 'call_duration_secs', 'cost', 'termination_reason', 'main_language', 'phone_provider',
+  'call_successful', 'transcript_summary', 'call_summary_title', 'evaluation', 'evaluation_scores', 'data_collection',
+  'feedback', 'dynamic_variables', 'truncated_fields',
+] as const;
+
 /** The transcription owns the call's metadata and analysis; the full event goes to S3. */
 export function transcriptionWrite(data: TranscriptionData, eventTimestamp: number, rawBody: Buffer): CallWrite {
   const metadata = data.metadata ?? {};
@@ -102,13 +114,15 @@ export function transcriptionWrite(data: TranscriptionData, eventTimestamp: numb
     transcript_format: 'json',
     transcript_s3_key: key,
   });
+  const fitted = fitToBudget(set, TRANSCRIPTION_ITEM_BUDGET_BYTES);
   return {
     object: { key, body: rawBody, contentType: 'application/json' },
     update: {
       conversationId: data.conversation_id,
       eventType: 'post_call_transcription',
       eventTimestamp,
-      set: fitToBudget(set, TRANSCRIPTION_ITEM_BUDGET_BYTES),
+      set: fitted,
+      remove: TRANSCRIPTION_ONLY_ATTRIBUTES.filter((name) => !(name in fitted)),
       // The audio event knows better whether audio exists: it carries it.
       setIfMissing: compact({ has_audio: data.has_audio }),
     },
@@ -117,7 +131,10 @@ export function transcriptionWrite(data: TranscriptionData, eventTimestamp: numb
 
 /** Earliest start and latest end over every span of an OTLP trace export, in unix seconds. */
 function otelCallWindow(traces: unknown): { start?: number; end?: number } {
-  const toSeconds = (nanos: unknown) => (typeof nanos === 'string' || typeof nanos === 'number' ? Number(nanos) / 1e9 : NaN);
+  const toSeconds = (nanos: unknown) => {
+    const seconds = typeof nanos === 'string' || typeof nanos === 'number' ? Number(nanos) / 1e9 : NaN;
+    return seconds >= 0 && seconds <= LAST_UNIX_SECOND ? seconds : NaN;
+  };
   let start = Infinity;
   let end = -Infinity;
   const resourceSpans = (traces as { resourceSpans?: unknown })?.resourceSpans;
@@ -193,7 +210,9 @@ function failureParties(provider: string | undefined, body: Record<string, unkno
   // Numbers are typed as numbers on one docs page and sent as strings in its examples: take both.
   const text = (key: string) => {
     const value = body[key];
-    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+    const found = typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+    // These become index keys, which DynamoDB caps at 2048 bytes.
+    return found !== undefined && found.length <= 512 ? found : undefined;
   };
   return provider === 'twilio'
     ? { external_number: text('To'), agent_number: text('From'), call_sid: text('CallSid') }

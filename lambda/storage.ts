@@ -56,10 +56,14 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
   values[':event'] = new Set([update.eventType]);
   names['#ts'] = EVENT_TIMESTAMP_ATTRIBUTE[update.eventType];
   values[':ts'] = update.eventTimestamp;
+  const removals = (update.remove ?? []).map((attribute, i) => {
+    names[`#r${i}`] = attribute;
+    return `#r${i}`;
+  });
   return {
     TableName: tableName,
     Key: { conversation_id: update.conversationId },
-    UpdateExpression: `SET ${assignments.join(', ')} ADD #events :event`,
+    UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''} ADD #events :event`,
     // A redelivery (same timestamp) or an older event changes nothing.
     ConditionExpression: 'attribute_not_exists(#ts) OR #ts < :ts',
     ExpressionAttributeNames: names,

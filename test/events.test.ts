@@ -47,6 +47,10 @@ describe('parseEvent', () => {
     expect(event.data.metadata?.start_time_unix_secs).toBe(1739537297);
   });
 
+  it('falls back to the signature time when event_timestamp is beyond any date', () => {
+    expect(parse({ type: 'post_call_audio', event_timestamp: 9e18, data: { conversation_id: 'c', full_audio: 'AAAA' } }, 42).eventTimestamp).toBe(42);
+  });
+
   it('falls back to the signature time when event_timestamp is missing or null', () => {
     expect(parse({ type: 'post_call_audio', data: { conversation_id: 'c', full_audio: 'AAAA' } }, 42).eventTimestamp).toBe(42);
     expect(parse({ type: 'post_call_audio', event_timestamp: null, data: { conversation_id: 'c', full_audio: 'AAAA' } }, 42).eventTimestamp).toBe(42);

@@ -64,6 +64,22 @@ describe('transcription', () => {
     expect(write(body).update.set.user_id).toBe('customer-9');
   });
 
+  it('removes what an older transcription said and a newer one no longer does', () => {
+    const body = loadExample('post_call_transcription.phone');
+    delete body.data.analysis.call_summary_title;
+    const { set, remove } = write(body).update;
+    expect([...remove!].sort()).toEqual(['call_summary_title', 'evaluation_scores', 'truncated_fields', 'user_id']);
+    expect(remove!.filter((name) => name in set)).toEqual([]);
+  });
+
+  it('reads times that cannot be dates as absent rather than failing the call', () => {
+    const body = loadExample('post_call_transcription.phone');
+    body.data.metadata.start_time_unix_secs = 9e18;
+    const { set } = write(body).update;
+    expect(set).not.toHaveProperty('start_time');
+    expect(set).not.toHaveProperty('start_time_unix_secs');
+  });
+
   it('keeps numeric evaluation scores beside the results', () => {
     const body = loadExample('post_call_transcription.phone');
     Object.assign(body.data.analysis.evaluation_criteria_results.order_status_given, { scoring_mode: 'numeric_uniform', score: 7, max_score: 10 });
@@ -141,6 +157,11 @@ describe('OpenTelemetry transcription', () => {
     });
   });
 
+  it('ignores span times that are not times', () => {
+    const body = { type: 'post_call_transcription_otel', data: { conversation_id: 'c', otlp_traces: { resourceSpans: [{ scopeSpans: [{ spans: [{ startTimeUnixNano: '1e30', endTimeUnixNano: '-5' }] }] }] } } };
+    expect(write(body).update.setIfMissing).not.toHaveProperty('start_time');
+  });
+
   it('stores traces it cannot read as just their location', () => {
     const { update } = write({ type: 'post_call_transcription_otel', data: { conversation_id: 'c', otlp_traces: 'garbage' } });
     expect(Object.keys(update.setIfMissing).sort()).toEqual(['transcript_format', 'transcript_s3_key']);
@@ -170,6 +191,11 @@ describe('audio', () => {
 
   it('refuses audio that decodes to nothing', () => {
     expect(() => write({ type: 'post_call_audio', data: { conversation_id: 'c', full_audio: '!!!!' } })).toThrow(PayloadError);
+  });
+
+  it('hashes an id too long for an S3 key', () => {
+    const { object } = write({ type: 'post_call_audio', data: { agent_id: 'a', conversation_id: 'é'.repeat(500), full_audio: 'AA==' } });
+    expect(object!.key).toMatch(/^audio\/a\/sha256-[0-9a-f]{64}\.mp3$/);
   });
 
   it('keeps ids with slashes inside one key segment', () => {

@@ -43,10 +43,13 @@ function isTextContent(contentType: string | undefined): boolean {
 /** The payload 2.0 event API Gateway would build: lower-case headers, repeated ones comma-joined. */
 export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, now = new Date()): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
+  const cookies: string[] = [];
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i].toLowerCase();
     const value = request.rawHeaders[i + 1];
-    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    // Payload 2.0 moves cookies out of the headers into their own list.
+    if (name === 'cookie') cookies.push(...value.split(/;\s*/).filter(Boolean));
+    else headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
   const url = new URL(request.url ?? '/', 'http://localhost');
   const text = isTextContent(headers['content-type']);
@@ -55,7 +58,9 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, now = 
     routeKey: `${request.method} ${url.pathname}`,
     rawPath: url.pathname,
     rawQueryString: url.search.replace(/^\?/, ''),
+    cookies: cookies.length ? cookies : undefined,
     headers,
+    queryStringParameters: url.search ? Object.fromEntries([...url.searchParams.keys()].map((k) => [k, url.searchParams.getAll(k).join(',')])) : undefined,
     requestContext: {
       accountId: 'local',
       apiId: 'local',

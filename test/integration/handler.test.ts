@@ -112,6 +112,20 @@ describe('handler against DynamoDB and S3 emulators', () => {
     expect(JSON.parse((await read.object(item!.transcript_s3_key)).body.toString()).event_timestamp).toBe(2_000_000_000);
   });
 
+  it('lets a newer transcription replace what an older one said, not merge with it', async () => {
+    const older = example('post_call_transcription.phone', 'conv_replaced');
+    older.event_timestamp = 1_999_999_000;
+    const newer = example('post_call_transcription.phone', 'conv_replaced');
+    newer.event_timestamp = 2_000_000_000;
+    delete newer.data.analysis.call_summary_title;
+    newer.data.analysis.data_collection_results = {};
+    await deliver(older);
+    await deliver(newer);
+    const item = await read.item('conv_replaced');
+    expect(item).not.toHaveProperty('call_summary_title');
+    expect(item).toMatchObject({ data_collection: {}, external_number: '+15550100123', transcription_event_timestamp: 2_000_000_000 });
+  });
+
   it('keeps has_audio true when a transcription saying otherwise follows the audio', async () => {
     await deliver(example('post_call_audio', 'conv_has_audio'));
     const transcription = example('post_call_transcription.phone', 'conv_has_audio');
