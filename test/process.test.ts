@@ -1,9 +1,8 @@
 import { ConfigurationError, StorageError } from '../lambda/errors';
 import { processWebhook, type ProcessDependencies } from '../lambda/process';
 import type { CallUpdate } from '../lambda/records';
-import { signPayload } from '../lambda/signature';
 import type { CallStore } from '../lambda/storage';
-import { loadExample, TEST_SECRET } from './support/webhooks';
+import { loadExample, signedRequest, TEST_SECRET } from './support/webhooks';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 const NOW_SECS = NOW.getTime() / 1000;
@@ -32,10 +31,7 @@ function deps(store: CallStore, overrides: Partial<ProcessDependencies> = {}): P
   return { getSecret: async () => TEST_SECRET, store, now: () => NOW, ...overrides };
 }
 
-function signed(body: string | object, timestamp = NOW_SECS, secret = TEST_SECRET) {
-  const raw = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  return { rawBody: raw, signatureHeader: signPayload(secret, raw, timestamp) };
-}
+const signed = (body: string | object, timestamp = NOW_SECS, secret = TEST_SECRET) => signedRequest(body, { timestamp, secret });
 
 describe('processWebhook', () => {
   it('archives, then stores the transcript object, then the item, and answers 200', async () => {

@@ -1,12 +1,9 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ElevenLabsWebhookReceiverStack } from '../lib/receiver-stack';
 import { ElevenLabsWebhookReceiverProps } from '../lib/webhook-receiver';
+import { CDK_JSON_CONTEXT } from './support/webhooks';
 
-// The feature flags `cdk synth` uses, so these tests check the template that deploys.
-const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(__dirname, '../cdk.json'), 'utf8')).context;
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 

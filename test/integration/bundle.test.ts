@@ -9,14 +9,13 @@ import { ElevenLabsWebhookReceiverStack } from '../../lib/receiver-stack';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { storageReader } from '../support/storage';
-import { loadExample, signedApiEvent, TEST_SECRET } from '../support/webhooks';
+import { CDK_JSON_CONTEXT, loadExample, signedApiEvent, TEST_SECRET } from '../support/webhooks';
 
 /*
  * The function exactly as `cdk synth` bundles it with esbuild, run in a fresh Node process the way
  * Lambda loads it, configured as the stack configures it (secret ARN, not a plain secret), against
  * the storage emulators and a stand-in Secrets Manager.
  */
-const CDK_JSON_CONTEXT = JSON.parse(fs.readFileSync(path.join(__dirname, '../../cdk.json'), 'utf8')).context;
 
 let outdir: string;
 let bundleDir: string;

@@ -4,8 +4,7 @@ import { BY_AGENT_INDEX, BY_NUMBER_INDEX } from '../../lib/calls-table-schema';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
 import { createCallStore } from '../../lambda/storage';
 import { processWebhook } from '../../lambda/process';
-import { signPayload } from '../../lambda/signature';
-import { exampleNames, loadExample, nowSecs, signedApiEvent, TEST_SECRET } from '../support/webhooks';
+import { exampleNames, loadExample, nowSecs, signedApiEvent, signedRequest, TEST_SECRET } from '../support/webhooks';
 import { storageReader } from '../support/storage';
 
 /*
@@ -219,9 +218,7 @@ describe('handler against DynamoDB and S3 emulators', () => {
     const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     const closed = { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 };
     const store = createCallStore({ tableName: 't', bucketName: 'b', dynamodb: new DynamoDBClient(closed), s3: new S3Client({ ...closed, forcePathStyle: true }) });
-    const raw = JSON.stringify(loadExample('post_call_transcription'));
-    const request = { rawBody: Buffer.from(raw), signatureHeader: signPayload(TEST_SECRET, raw, nowSecs()) };
-    const { response } = await processWebhook(request, { getSecret: async () => TEST_SECRET, store, now: () => new Date() });
+    const { response } = await processWebhook(signedRequest(loadExample('post_call_transcription')), { getSecret: async () => TEST_SECRET, store, now: () => new Date() });
     expect(response).toEqual({ statusCode: 500, body: { error: 'storage_unavailable' } });
   });
 });

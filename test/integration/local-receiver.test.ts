@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { LAMBDA_MAX_EVENT_BYTES } from '../../lib/local/api-gateway';
 import { startLocalReceiver, type LocalReceiver } from '../../lib/local/local-receiver';
 import { resolvePayload, sendWebhook } from '../../lib/send-webhook';
-import { signPayload } from '../../lambda/signature';
 import { storageReader } from '../support/storage';
-import { exampleNames, loadExample, nowSecs, TEST_SECRET } from '../support/webhooks';
+import { exampleNames, loadExample, signedRequest, TEST_SECRET } from '../support/webhooks';
 
 /* `npm start`'s receiver in this process: HTTP in, API Gateway's behaviour, the handler, the emulators. */
 let dataDir: string;
@@ -53,7 +52,7 @@ describe('local receiver', () => {
 
   it('passes a non-text body base64-encoded, as API Gateway does, and still verifies it', async () => {
     const raw = JSON.stringify({ ...loadExample('call_initiation_failure.sip'), data: { ...loadExample('call_initiation_failure.sip').data, conversation_id: 'conv_octet' } });
-    const answer = await post(raw, { 'content-type': 'application/octet-stream', 'ElevenLabs-Signature': signPayload(TEST_SECRET, raw, nowSecs()) });
+    const answer = await post(raw, { 'content-type': 'application/octet-stream', 'ElevenLabs-Signature': signedRequest(raw).signatureHeader! });
     expect(answer.status).toBe(200);
   });
 

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { WebhookRequest } from '../../lambda/process';
 import { signPayload } from '../../lambda/signature';
 
 /** The shared signature test vector's secret; every test signs with it. */
@@ -18,13 +19,23 @@ export function exampleNames(): string[] {
 
 export const nowSecs = () => Math.floor(Date.now() / 1000);
 
+/** A body (JSON-encoded unless already text) and its ElevenLabs-Signature, as the flow receives them. */
+export function signedRequest(body: string | object, options: { secret?: string; timestamp?: number } = {}): WebhookRequest {
+  const rawBody = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  return { rawBody, signatureHeader: signPayload(options.secret ?? TEST_SECRET, rawBody, options.timestamp ?? nowSecs()) };
+}
+
+/** The feature flags of cdk.json, so tests synthesize the template `cdk synth` deploys. */
+export const CDK_JSON_CONTEXT = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
+
 /** An HTTP API (payload 2.0) event carrying a signed body, as API Gateway hands it to Lambda. */
 export function signedApiEvent(
   body: string | object,
   options: { secret?: string; timestamp?: number; base64?: boolean; header?: string } = {},
 ): APIGatewayProxyEventV2 {
-  const raw = typeof body === 'string' ? body : JSON.stringify(body);
-  const signature = options.header ?? signPayload(options.secret ?? TEST_SECRET, raw, options.timestamp ?? nowSecs());
+  const { rawBody, signatureHeader } = signedRequest(body, options);
+  const raw = rawBody.toString();
+  const signature = options.header ?? signatureHeader;
   return {
     version: '2.0',
     routeKey: 'POST /elevenlabs/webhook',
