@@ -11,6 +11,9 @@ export interface ReceiverConfig {
   readonly toleranceSeconds?: number;
   readonly futureToleranceSeconds?: number;
   readonly retentionDays?: number;
+  /** With API reconciliation on: the queue of delayed audio checks, and the delay. */
+  readonly audioCheckQueueUrl?: string;
+  readonly audioCheckDelaySeconds?: number;
 }
 
 function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -39,5 +42,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ReceiverConfig {
     toleranceSeconds: optionalNumber(env, 'SIGNATURE_TOLERANCE_SECONDS'),
     futureToleranceSeconds: optionalNumber(env, 'SIGNATURE_FUTURE_TOLERANCE_SECONDS'),
     retentionDays: optionalNumber(env, 'RETENTION_DAYS'),
+    audioCheckQueueUrl: env.AUDIO_CHECK_QUEUE_URL || undefined,
+    audioCheckDelaySeconds: optionalNumber(env, 'AUDIO_CHECK_DELAY_SECONDS'),
   };
 }

@@ -1,28 +1,22 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { sqsAudioCheckScheduler } from './audio-check-queue';
 import { readConfig } from './config';
 import { failedResult, processWebhook, type ProcessDependencies, type RequestLog, type WebhookRequest, type WebhookResult } from './process';
 import { fixedSecret, secretsManagerSecret } from './secrets';
 import { SERVICE_NAME } from './service';
-import { createCallStore } from './storage';
+import { createCallStore, createStorageClients } from './storage';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 
-/** Built once per cold start from the environment; endpoints follow AWS_ENDPOINT_URL_* as usual. */
+/** Built once per cold start from the environment. */
 export function createDependencies(env: NodeJS.ProcessEnv): ProcessDependencies {
   const config = readConfig(env);
   const store = createCallStore({
     tableName: config.tableName,
     bucketName: config.bucketName,
-    dynamodb: new DynamoDBClient({}),
-    // CRC checksums on multi-megabyte audio cost CPU for no gain over TLS; emulators need path style.
-    s3: new S3Client({
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL),
-    }),
+    ...createStorageClients(env),
   });
   return {
     getSecret: config.secret !== undefined ? fixedSecret(config.secret) : secretsManagerSecret(config.secretArn as string),
@@ -31,6 +25,7 @@ export function createDependencies(env: NodeJS.ProcessEnv): ProcessDependencies 
     toleranceSeconds: config.toleranceSeconds,
     futureToleranceSeconds: config.futureToleranceSeconds,
     retentionDays: config.retentionDays,
+    scheduleAudioCheck: config.audioCheckQueueUrl ? sqsAudioCheckScheduler(new SQSClient({}), config.audioCheckQueueUrl, config.audioCheckDelaySeconds) : undefined,
   };
 }
 

@@ -27,6 +27,8 @@ export interface RequestLog {
   conversation_id?: string;
   agent_id?: string;
   stored_bytes?: number;
+  /** Whether an audio check through the ElevenLabs API was queued for this call. */
+  audio_check?: 'scheduled' | 'not_scheduled';
   error_name?: string;
   error_reason?: string;
   error_message?: string;
@@ -46,6 +48,11 @@ export interface ProcessDependencies {
   readonly futureToleranceSeconds?: number;
   /** When set, items expire this many days after their last update. */
   readonly retentionDays?: number;
+  /**
+   * With API reconciliation on: asks for the call's audio to be checked later (fetched through the
+   * API if its webhook never came, as for recordings too large for API Gateway).
+   */
+  readonly scheduleAudioCheck?: (conversationId: string) => Promise<void>;
 }
 
 /** What storing an event did, for the answer and the log. */
@@ -129,6 +136,13 @@ export async function processWebhook(request: WebhookRequest, deps: ProcessDepen
     }
     const result = await storeEvent(event, request.rawBody, deps);
     Object.assign(log, { outcome: result.outcome, status_code: 200, stored_bytes: result.storedBytes });
+    if (deps.scheduleAudioCheck && result.outcome === 'stored' && event.type === 'post_call_transcription' && event.data.has_audio) {
+      // The call is stored either way; a check that cannot be queued is left to the hourly backfill.
+      log.audio_check = await deps.scheduleAudioCheck(event.data.conversation_id).then(
+        () => 'scheduled' as const,
+        () => 'not_scheduled' as const,
+      );
+    }
     return {
       response: { statusCode: 200, body: { status: result.outcome, type: log.type, conversation_id: log.conversation_id } },
       log,

@@ -10,11 +10,17 @@ import { compact, fitToBudget, TRANSCRIPTION_ITEM_BUDGET_BYTES, type Attributes 
  * item reads well in the DynamoDB console.
  */
 
+/**
+ * What writes to an item: a webhook type, or what the ElevenLabs API filled in (audio fetched,
+ * audio found deleted, a transcription backfilled). Recorded in `events_received`.
+ */
+export type UpdateKind = StoredEventType | 'api_audio' | 'api_audio_missing' | 'api_backfill';
+
 /** What one event writes to its call's item. */
 export interface CallUpdate {
   readonly conversationId: string;
-  readonly eventType: StoredEventType;
-  /** Unix seconds; an event older than what the item already holds for its type changes nothing. */
+  readonly eventType: UpdateKind;
+  /** Unix seconds; an update older than what the item already holds for its kind changes nothing. */
   readonly eventTimestamp: number;
   /** Set unconditionally (this event type owns them). */
   readonly set: Attributes;
@@ -37,12 +43,18 @@ export interface CallWrite {
   readonly update: CallUpdate;
 }
 
-/** Per event type, the item attribute holding the `event_timestamp` last applied. */
-export const EVENT_TIMESTAMP_ATTRIBUTE: Record<StoredEventType, string> = {
+/**
+ * Per kind, the item attribute holding the timestamp last applied (the ordering guard). Audio and
+ * transcriptions from the API share their webhook's guard, so whichever is newer wins.
+ */
+export const EVENT_TIMESTAMP_ATTRIBUTE: Record<UpdateKind, string> = {
   post_call_transcription: 'transcription_event_timestamp',
   post_call_audio: 'audio_event_timestamp',
   call_initiation_failure: 'failure_event_timestamp',
   post_call_transcription_otel: 'otel_transcription_event_timestamp',
+  api_audio: 'audio_event_timestamp',
+  api_audio_missing: 'audio_missing_checked_at',
+  api_backfill: 'transcription_event_timestamp',
 };
 
 function mapValues<T>(record: Record<string, T | null | undefined> | null | undefined, pick: (v: T) => unknown) {
@@ -199,6 +211,7 @@ export function audioWrite(data: AudioData, eventTimestamp: number): CallWrite {
         has_audio: true,
         audio_s3_key: key,
         audio_bytes: audio.length,
+        audio_source: 'webhook',
       }),
       setIfMissing: compact({ agent_id: data.agent_id }),
     },

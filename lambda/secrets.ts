@@ -18,12 +18,9 @@ function isUnset(value: string | undefined): boolean {
 }
 
 /** @throws ConfigurationError `secret_unset` for an empty or placeholder value */
-export function requireWebhookSecret(value: string | undefined): string {
+export function requireWebhookSecret(value: string | undefined, what = 'The webhook secret'): string {
   if (isUnset(value)) {
-    throw new ConfigurationError(
-      'secret_unset',
-      'The webhook secret is not set: store the secret ElevenLabs shows with `aws secretsmanager put-secret-value` (see README).',
-    );
+    throw new ConfigurationError('secret_unset', `${what} is not set: store it with \`aws secretsmanager put-secret-value\` (see README).`);
   }
   return (value as string).trim();
 }
@@ -38,7 +35,7 @@ export function fixedSecret(value: string): SecretSource {
  * yet, every request reads it again, so the receiver starts working as soon as the user stores it;
  * `refresh` reads it again at most every {@link MIN_REFRESH_INTERVAL_MS}.
  */
-export function secretsManagerSecret(secretId: string, client?: SecretsManagerClient, clock: () => number = Date.now): SecretSource {
+export function secretsManagerSecret(secretId: string, client?: SecretsManagerClient, clock: () => number = Date.now, what = 'The webhook secret'): SecretSource {
   const provider = new SecretsProvider(client ? { awsSdkV3Client: client } : {});
   let unset = false;
   let lastRefresh = -Infinity;
@@ -53,11 +50,11 @@ export function secretsManagerSecret(secretId: string, client?: SecretsManagerCl
       const cause = (e.cause as Error | undefined)?.name ?? e.name;
       // A secret created without a value has no AWSCURRENT version yet.
       unset = cause === 'ResourceNotFoundException';
-      if (unset) return requireWebhookSecret(undefined);
-      throw new ConfigurationError('secret_unreadable', `Cannot read the webhook secret from Secrets Manager (${cause}): check the function's permission and the secret ARN.`, { cause: error });
+      if (unset) return requireWebhookSecret(undefined, what);
+      throw new ConfigurationError('secret_unreadable', `Cannot read ${what.toLowerCase()} from Secrets Manager (${cause}): check the function's permission and the secret ARN.`, { cause: error });
     }
     const text = typeof value === 'string' ? value : undefined;
     unset = isUnset(text);
-    return requireWebhookSecret(text);
+    return requireWebhookSecret(text, what);
   };
 }

@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Transform, type Readable } from 'node:stream';
 import { StorageError } from './errors';
 import { EXPIRY_ATTRIBUTE } from '../lib/calls-table-schema';
 import { EVENT_TIMESTAMP_ATTRIBUTE, type CallUpdate } from './records';
@@ -16,11 +18,37 @@ export interface CallStore {
   applyUpdate(update: CallUpdate, options: { now: Date; retentionDays?: number }): Promise<'applied' | 'stale'>;
 }
 
+/** What reconciliation needs beyond the webhook's writes: read an item, stream a large object. */
+export interface ReconciliationStore extends CallStore {
+  getCall(conversationId: string): Promise<Record<string, unknown> | undefined>;
+  /**
+   * Streams a body of unknown length into S3 with a multipart upload, holding one part in memory.
+   * @returns the bytes written
+   */
+  uploadStream(key: string, body: Readable, contentType: string): Promise<number>;
+}
+
+/** Multipart part size: S3's minimum, so memory stays flat whatever the recording's length. */
+const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
+
 export interface StorageConfig {
   readonly tableName: string;
   readonly bucketName: string;
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
+}
+
+/** The DynamoDB and S3 clients of the receiver's functions; endpoints follow AWS_ENDPOINT_URL_* as usual. */
+export function createStorageClients(env: NodeJS.ProcessEnv) {
+  return {
+    dynamodb: new DynamoDBClient({}),
+    // CRC checksums on multi-megabyte audio cost CPU for no gain over TLS; emulators need path style.
+    s3: new S3Client({
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL),
+    }),
+  };
 }
 
 function sdkFailure(reason: StorageError['reason'], what: string, error: unknown): StorageError {
@@ -72,7 +100,7 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
 }
 
 /** The DynamoDB and S3 adapter. */
-export function createCallStore(config: StorageConfig): CallStore {
+export function createCallStore(config: StorageConfig): ReconciliationStore {
   const documents = DynamoDBDocumentClient.from(config.dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   });
@@ -82,6 +110,36 @@ export function createCallStore(config: StorageConfig): CallStore {
         await config.s3.send(new PutObjectCommand({ Bucket: config.bucketName, Key: key, Body: body, ContentType: contentType }));
       } catch (error) {
         throw sdkFailure('object', 'S3 PutObject', error);
+      }
+    },
+    async getCall(conversationId) {
+      try {
+        const { Item } = await documents.send(new GetCommand({ TableName: config.tableName, Key: { conversation_id: conversationId }, ConsistentRead: true }));
+        return Item;
+      } catch (error) {
+        throw sdkFailure('item', 'DynamoDB GetItem', error);
+      }
+    },
+    async uploadStream(key, body, contentType) {
+      let bytes = 0;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length;
+          done(null, chunk);
+        },
+      });
+      body.on('error', (error) => counted.destroy(error));
+      try {
+        const upload = new Upload({
+          client: config.s3,
+          params: { Bucket: config.bucketName, Key: key, Body: body.pipe(counted), ContentType: contentType },
+          partSize: UPLOAD_PART_BYTES,
+          queueSize: 1,
+        });
+        await upload.done();
+        return bytes;
+      } catch (error) {
+        throw sdkFailure('object', 'S3 multipart upload', error);
       }
     },
     async applyUpdate(update, { now, retentionDays }) {

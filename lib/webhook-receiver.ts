@@ -1,11 +1,9 @@
-import * as path from 'path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogField as Field, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, LifecycleRule, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Grant } from 'aws-cdk-lib/aws-iam';
@@ -13,8 +11,9 @@ import { CfnSecret, ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BUCKET_PREFIXES, RAW_PREFIX } from '../lambda/object-keys';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECONDS } from '../lambda/signature';
-import { SERVICE_NAME } from '../lambda/service';
 import { CALLS_INDEXES, CALLS_PARTITION_KEY, EXPIRY_ATTRIBUTE, KeyAttribute } from './calls-table-schema';
+import { ApiReconciliation, ApiReconciliationOptions } from './api-reconciliation';
+import { receiverFunction } from './receiver-function';
 
 /** Raw bodies are kept for replay and rarely read, so they move to Infrequent Access after this. */
 const RAW_TRANSITION_DAYS = 30;
@@ -80,6 +79,12 @@ export interface ElevenLabsWebhookReceiverProps {
    * @default 100
    */
   readonly throttleBurstLimit?: number;
+  /**
+   * Fetch what webhooks miss through the ElevenLabs API (audio too large for API Gateway, lost
+   * webhooks): a delayed audio check per call and an hourly backfill. Needs an API key secret.
+   * @default - off: webhooks only
+   */
+  readonly apiReconciliation?: ApiReconciliationOptions;
 }
 
 /**
@@ -100,6 +105,8 @@ export class ElevenLabsWebhookReceiver extends Construct {
   public readonly bucket: Bucket;
   /** Holds the ElevenLabs webhook secret; the function can read it, the template never holds it. */
   public readonly secret: ISecret;
+  /** The API reconciliation, when switched on. */
+  public readonly reconciliation?: ApiReconciliation;
 
   constructor(scope: Construct, id: string, props: ElevenLabsWebhookReceiverProps = {}) {
     super(scope, id);
@@ -180,31 +187,16 @@ export class ElevenLabsWebhookReceiver extends Construct {
       WEBHOOK_SECRET_ARN: this.secret.secretArn,
       SIGNATURE_TOLERANCE_SECONDS: String(props.signatureTolerance?.toSeconds() ?? DEFAULT_TOLERANCE_SECONDS),
       SIGNATURE_FUTURE_TOLERANCE_SECONDS: String(props.signatureFutureTolerance?.toSeconds() ?? DEFAULT_FUTURE_TOLERANCE_SECONDS),
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      NODE_OPTIONS: '--enable-source-maps',
     };
     if (retentionDays !== undefined) environment.RETENTION_DAYS = String(retentionDays);
 
-    this.handler = new NodejsFunction(this, 'Handler', {
-      entry: path.join(__dirname, '../lambda/handler.ts'),
-      handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+    this.handler = receiverFunction(this, 'Handler', {
+      entry: 'handler.ts',
       memorySize: props.memorySize ?? 1024,
       timeout,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment,
-      loggingFormat: LoggingFormat.JSON,
-      logGroup: new LogGroup(this, 'HandlerLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN }),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        // Bundle the SDK too: versions pinned by the lock file, and a faster cold start.
-        externalModules: [],
-        mainFields: ['module', 'main'],
-      },
+      logRetention,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     });
 
     // A writer: no reads, no deletes. UpdateItem creates and merges items, which is all it does;
@@ -217,6 +209,17 @@ export class ElevenLabsWebhookReceiver extends Construct {
       resourceArns: BUCKET_PREFIXES.map((prefix) => this.bucket.arnForObjects(`${prefix}*`)),
     });
     this.secret.grantRead(this.handler);
+
+    if (props.apiReconciliation) {
+      this.reconciliation = new ApiReconciliation(this, 'ApiReconciliation', {
+        ...props.apiReconciliation,
+        table: this.table,
+        bucket: this.bucket,
+        webhookFunction: this.handler,
+        logRetention,
+        retentionDays,
+      });
+    }
 
     this.api = new HttpApi(this, 'Api', {
       description: 'Receives ElevenLabs post-call webhooks',

@@ -178,7 +178,7 @@ describe('audio', () => {
       conversationId: 'abc',
       eventType: 'post_call_audio',
       eventTimestamp: 1739537319,
-      set: { has_audio: true, audio_s3_key: 'audio/xyz/abc.mp3', audio_bytes: mp3.length },
+      set: { has_audio: true, audio_s3_key: 'audio/xyz/abc.mp3', audio_bytes: mp3.length, audio_source: 'webhook' },
       setIfMissing: { agent_id: 'xyz' },
     });
   });

@@ -224,3 +224,49 @@ describe('ElevenLabsWebhookReceiverStack', () => {
     expect(() => synth({ timeout: Duration.seconds(30) })).toThrow(/at most 29 seconds/);
   });
 });
+
+describe('with API reconciliation', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synth({ apiReconciliation: {} });
+  });
+
+  const functionWith = (variable: string) =>
+    Object.entries(template.findResources('AWS::Lambda::Function')).find(([, fn]: [string, any]) => fn.Properties.Environment.Variables[variable])!;
+  /** The statements of the policy attached to a function's role. */
+  const policyOf = (fn: any) => {
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+    const policy = (Object.values(template.findResources('AWS::IAM::Policy')) as any[]).find((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+    return policy.Properties.PolicyDocument.Statement as Statement[];
+  };
+
+  it('is off by default: no queue, no schedule, no second function', () => {
+    const plain = synth();
+    plain.resourceCountIs('AWS::SQS::Queue', 0);
+    plain.resourceCountIs('AWS::Events::Rule', 0);
+    plain.resourceCountIs('AWS::Lambda::Function', 1);
+  });
+
+  it('creates an empty API key secret, an encrypted queue with a dead-letter queue, and an hourly backfill', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('ElevenLabs API key') });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() } });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 5, FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: 2 } });
+  });
+
+  it('has the webhook function queue audio checks 15 minutes later', () => {
+    const [, webhook] = functionWith('AUDIO_CHECK_QUEUE_URL') as [string, any];
+    expect(webhook.Properties.Environment.Variables.AUDIO_CHECK_DELAY_SECONDS).toBe('900');
+    expect(webhook.Properties.Handler).toBe('index.handler');
+  });
+
+  it('gives the reconciler time for a long download and only the access it needs', () => {
+    const [, reconciler] = functionWith('ELEVENLABS_API_KEY_SECRET_ARN') as [string, any];
+    expect(reconciler.Properties).toMatchObject({ Timeout: 300, MemorySize: 512, Architectures: ['arm64'] });
+    const actions = policyOf(reconciler).filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect(actions.some((a) => /Delete/.test(a) && !a.startsWith('sqs:'))).toBe(false);
+  });
+});

@@ -1,0 +1,17 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+
+/** SQS delays a message at most this long: the 15 minutes an audio webhook gets to arrive. */
+export const MAX_AUDIO_CHECK_DELAY_SECONDS = 900;
+
+/** The message the reconciler receives: which call's audio to check. */
+export interface AudioCheckMessage {
+  readonly conversation_id: string;
+}
+
+/** Queues an audio check, delivered after the delay, through SQS. */
+export function sqsAudioCheckScheduler(client: SQSClient, queueUrl: string, delaySeconds = MAX_AUDIO_CHECK_DELAY_SECONDS) {
+  return async (conversationId: string): Promise<void> => {
+    const message: AudioCheckMessage = { conversation_id: conversationId };
+    await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message), DelaySeconds: Math.min(delaySeconds, MAX_AUDIO_CHECK_DELAY_SECONDS) }));
+  };
+}

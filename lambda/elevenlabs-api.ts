@@ -1,0 +1,177 @@
+import { Readable } from 'node:stream';
+
+/** Where the ElevenLabs API lives; data-residency workspaces and tests pass their own. */
+export const DEFAULT_API_BASE_URL = 'https://api.elevenlabs.io';
+/** A longer Retry-After is the caller's to wait out, not one Lambda invocation's. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+/** Exponential backoff with full jitter between retries: the first at most this long, in ms. */
+export const BACKOFF_BASE_MS = 500;
+export const BACKOFF_CAP_MS = 20_000;
+/** The largest page the list endpoint serves: fewest requests against the rate limit. */
+export const DEFAULT_PAGE_SIZE = 100;
+
+export interface ElevenLabsApiOptions {
+  readonly apiKey: string;
+  /** @default DEFAULT_API_BASE_URL */ readonly baseUrl?: string;
+  /** Attempts per request, first included. @default 5 */ readonly maxAttempts?: number;
+  /** Per attempt, in ms, until the response headers arrive (and, for JSON answers, the whole body). @default 20_000 */
+  readonly timeoutMs?: number;
+  /** Waits between attempts; tests inject one that records instead of sleeping. @default real timers */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export type ApiFailure = 'not_found' | 'unauthorized' | 'rate_limited' | 'server' | 'client' | 'network' | 'timeout';
+
+/** A request to ElevenLabs failed; `status` is the last HTTP status, undefined when none came. Never carries the key. */
+export class ElevenLabsApiError extends Error {
+  override readonly name = 'ElevenLabsApiError';
+  constructor(readonly reason: ApiFailure, readonly status: number | undefined, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export interface ConversationSummary {
+  readonly conversation_id: string;
+  readonly agent_id?: string;
+  readonly start_time_unix_secs?: number;
+  readonly call_duration_secs?: number;
+  readonly status?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface ConversationFilter {
+  readonly agentId?: string;
+  readonly callStartAfterUnix?: number;
+  readonly callStartBeforeUnix?: number;
+  /** @default DEFAULT_PAGE_SIZE */ readonly pageSize?: number;
+}
+
+export interface ElevenLabsApi {
+  /** The conversation, the same object as a transcription webhook's `data`. @throws ElevenLabsApiError `not_found` (404) at once, others after retries */
+  getConversation(conversationId: string): Promise<Record<string, unknown>>;
+  /**
+   * The call's MP3 as a stream, not buffered (recordings can be tens of MB), with its length in bytes
+   * when known. Consume or destroy the stream: it holds a connection until then.
+   * @throws ElevenLabsApiError `not_found` when there is no audio (or it was deleted)
+   */
+  getConversationAudio(conversationId: string): Promise<{ stream: Readable; contentLength?: number }>;
+  /** Every conversation matching the filter, newest first, page after page. @throws ElevenLabsApiError while iterating */
+  listConversations(filter?: ConversationFilter): AsyncIterable<ConversationSummary>;
+}
+
+/** What one attempt came to: a value, or a reason to try again (after `waitMs`, or backoff when absent). */
+type Attempt<T> = { value: T } | { retry: Exclude<ApiFailure, 'not_found' | 'unauthorized' | 'client'>; status?: number; waitMs?: number; cause?: unknown };
+
+/** `Retry-After` in ms, as seconds or an HTTP-date, within [0, MAX_RETRY_AFTER_MS]; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  const value = header?.trim() ?? '';
+  const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : value ? Date.parse(value) - now : NaN;
+  return Number.isNaN(ms) ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
+}
+
+/** Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"): clients that failed together do not retry together. */
+function backoffMs(retry: number): number {
+  return Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
+}
+
+/** ElevenLabs' short error code (`invalid_api_key`, `conversation_not_found`), never free text that could echo input. */
+async function errorCode(response: Response): Promise<string> {
+  const body = (await response.json().catch(() => undefined)) as { detail?: { status?: unknown } } | undefined;
+  const code = body?.detail?.status;
+  return typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? `, ${code}` : '';
+}
+
+/** An id as one path segment: encoded, and never empty or a dot segment, which would address another resource. */
+function segment(conversationId: string): string {
+  if (['', '.', '..'].includes(conversationId)) throw new ElevenLabsApiError('client', undefined, 'The conversation id is empty or a dot segment: pass the conversation_id as ElevenLabs shows it.');
+  return encodeURIComponent(conversationId);
+}
+
+/** A client for the ElevenLabs Conversational AI API: bounded retries, per-attempt timeout, no logging. */
+export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsApi {
+  const baseUrl = (options.baseUrl ?? DEFAULT_API_BASE_URL).replace(/\/+$/, '');
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  async function attempt<T>(url: string, what: string, read: (response: Response) => Promise<T>): Promise<Attempt<T>> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const response = await fetch(url, { headers: { 'xi-api-key': options.apiKey }, signal: controller.signal });
+      if (response.ok) return { value: await read(response) };
+      const { status } = response;
+      if (status === 429 || status >= 500) {
+        await response.body?.cancel().catch(() => undefined); // frees the connection for the retry
+        return { retry: status === 429 ? 'rate_limited' : 'server', status, waitMs: status === 429 ? retryAfterMs(response.headers.get('retry-after')) : undefined };
+      }
+      const code = await errorCode(response);
+      if (status === 404) throw new ElevenLabsApiError('not_found', status, `ElevenLabs has no ${what} (HTTP 404${code}): check the id, that the key's workspace owns it, and its deletion settings.`);
+      if (status === 401 || status === 403) throw new ElevenLabsApiError('unauthorized', status, `ElevenLabs refused the API key (HTTP ${status}${code}): check ELEVENLABS_API_KEY and that it may read Conversational AI conversations.`);
+      throw new ElevenLabsApiError('client', status, `ElevenLabs rejected the request for ${what} (HTTP ${status}${code}): check the id and filter.`);
+    } catch (error) {
+      if (error instanceof ElevenLabsApiError) throw error;
+      if (controller.signal.aborted) return { retry: 'timeout', cause: error };
+      return { retry: error instanceof SyntaxError ? 'server' : 'network', status: error instanceof SyntaxError ? 200 : undefined, cause: error };
+    } finally {
+      // Once read() returns, a streamed body is on its own: the timer only ever covers headers and JSON bodies.
+      clearTimeout(timer);
+    }
+  }
+
+  async function request<T>(path: string, query: Record<string, string | number | undefined>, what: string, read: (response: Response) => Promise<T>): Promise<T> {
+    const url = new URL(baseUrl + path);
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
+    let outcome: Attempt<T> | undefined;
+    for (let attemptNumber = 1; attemptNumber <= maxAttempts; attemptNumber += 1) {
+      if (outcome && 'retry' in outcome) await sleep(outcome.waitMs ?? backoffMs(attemptNumber - 1));
+      outcome = await attempt(url.href, what, read);
+      if ('value' in outcome) return outcome.value;
+    }
+    const failed = outcome as Exclude<Attempt<T>, { value: T }>;
+    const messages = {
+      rate_limited: `ElevenLabs rate limit: retried ${maxAttempts - 1} times; lower the request rate or try again later.`,
+      server: `ElevenLabs failed to serve ${what} (HTTP ${failed.status}) on ${maxAttempts} attempts: try again later.`,
+      network: `Could not reach ElevenLabs at ${url.origin} on ${maxAttempts} attempts: check the network (a Lambda in a VPC needs a NAT route) and the base URL.`,
+      timeout: `ElevenLabs did not answer for ${what} within ${timeoutMs} ms on ${maxAttempts} attempts: try again later or raise timeoutMs.`,
+    };
+    throw new ElevenLabsApiError(failed.retry, failed.status, messages[failed.retry], { cause: failed.cause });
+  }
+
+  const readObject = async (response: Response) => {
+    const body: unknown = await response.json();
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SyntaxError('not a JSON object');
+    return body as Record<string, unknown>;
+  };
+
+  return {
+    async getConversation(conversationId) {
+      return request(`/v1/convai/conversations/${segment(conversationId)}`, {}, `conversation ${conversationId}`, readObject);
+    },
+    async getConversationAudio(conversationId) {
+      return request(`/v1/convai/conversations/${segment(conversationId)}/audio`, {}, `audio for conversation ${conversationId}`, async (response) => {
+        if (!response.body) throw new SyntaxError('audio response without a body');
+        const length = Number(response.headers.get('content-length') ?? NaN);
+        // A compressed transfer's content-length counts the compressed bytes, not the MP3's.
+        const known = Number.isSafeInteger(length) && length >= 0 && !response.headers.get('content-encoding');
+        return { stream: Readable.fromWeb(response.body), contentLength: known ? length : undefined };
+      });
+    },
+    async *listConversations(filter: ConversationFilter = {}) {
+      let cursor: string | undefined;
+      do {
+        const query = { agent_id: filter.agentId, call_start_after_unix: filter.callStartAfterUnix, call_start_before_unix: filter.callStartBeforeUnix, page_size: filter.pageSize ?? DEFAULT_PAGE_SIZE, cursor };
+        const page = await request('/v1/convai/conversations', query, 'conversation list', readObject);
+        const { conversations, has_more: hasMore, next_cursor: next } = page;
+        const more = hasMore === true || hasMore === 'true';
+        const valid = Array.isArray(conversations) && conversations.every((c) => typeof c?.conversation_id === 'string');
+        // A repeated cursor would page forever; stop loudly instead.
+        if (!valid || (more && (typeof next !== 'string' || next === '' || next === cursor))) {
+          throw new ElevenLabsApiError('server', 200, 'ElevenLabs returned a conversation list page of an unexpected shape (conversations, has_more, next_cursor): has the API changed?');
+        }
+        yield* conversations as ConversationSummary[];
+        cursor = more ? (next as string) : undefined;
+      } while (cursor !== undefined);
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { AudioCheckMessage } from './audio-check-queue';
+import { createElevenLabsApi, DEFAULT_API_BASE_URL } from './elevenlabs-api';
+import { ConfigurationError } from './errors';
+import { backfill, DEFAULT_BACKFILL_LOOKBACK_HOURS, reconcileAudio, type ReconciliationDependencies } from './reconciliation';
+import { fixedSecret, secretsManagerSecret } from './secrets';
+import { SERVICE_NAME } from './service';
+import type { SecretSource } from './process';
+import { createCallStore, createStorageClients } from './storage';
+
+/*
+ * The reconciler: delayed audio checks from SQS, and the scheduled backfill of calls whose
+ * webhooks never came. Runs only when the stack has an ElevenLabs API key secret.
+ */
+const logger = new Logger({ serviceName: SERVICE_NAME });
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigurationError('environment', `${name} is not set.`);
+  return value;
+}
+
+let apiKey: SecretSource | undefined;
+let store: ReturnType<typeof createCallStore> | undefined;
+
+/** The API key is read per invocation (cached for minutes by the provider), so a new key takes effect. */
+async function dependencies(env: NodeJS.ProcessEnv): Promise<ReconciliationDependencies> {
+  apiKey ??= env.ELEVENLABS_API_KEY
+    ? fixedSecret(env.ELEVENLABS_API_KEY)
+    : secretsManagerSecret(required(env, 'ELEVENLABS_API_KEY_SECRET_ARN'), undefined, Date.now, 'The ElevenLabs API key');
+  store ??= createCallStore({ tableName: required(env, 'CALLS_TABLE_NAME'), bucketName: required(env, 'CALLS_BUCKET_NAME'), ...createStorageClients(env) });
+  return {
+    // Few attempts: a message that still fails goes back to the queue and is retried later.
+    api: createElevenLabsApi({ apiKey: await apiKey(), baseUrl: env.ELEVENLABS_API_BASE_URL || DEFAULT_API_BASE_URL, maxAttempts: 3 }),
+    store,
+    now: () => new Date(),
+    retentionDays: env.RETENTION_DAYS ? Number(env.RETENTION_DAYS) : undefined,
+  };
+}
+
+function errorFields(error: unknown) {
+  const e = error as Error & { reason?: string; status?: number };
+  return { error_name: e?.name, error_reason: e?.reason, error_status: e?.status };
+}
+
+/** Each message is one call's audio check; failed ones go back to the queue (then to the dead-letter queue). */
+async function checkAudio(event: SQSEvent): Promise<SQSBatchResponse> {
+  const failures: SQSBatchResponse['batchItemFailures'] = [];
+  let deps: ReconciliationDependencies;
+  try {
+    deps = await dependencies(process.env);
+  } catch (error) {
+    logger.error('audio check', { outcome: 'not_configured', messages: event.Records.length, ...errorFields(error) });
+    return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+  }
+  for (const record of event.Records) {
+    const started = performance.now();
+    let conversationId: string | undefined;
+    try {
+      conversationId = (JSON.parse(record.body) as AudioCheckMessage).conversation_id;
+      if (typeof conversationId !== 'string' || conversationId === '') throw new ConfigurationError('environment', 'Audio check message without conversation_id.');
+      const outcome = await reconcileAudio(conversationId, deps);
+      logger.info('audio check', { conversation_id: conversationId, outcome, duration_ms: Math.round(performance.now() - started) });
+    } catch (error) {
+      failures.push({ itemIdentifier: record.messageId });
+      logger.warn('audio check', { conversation_id: conversationId, outcome: 'retry', receive_count: record.attributes?.ApproximateReceiveCount, ...errorFields(error) });
+    }
+  }
+  return { batchItemFailures: failures };
+}
+
+/** The scheduled safety net: every conversation of the last hours gets what it is missing. */
+async function scheduledBackfill(): Promise<void> {
+  const started = performance.now();
+  const deps = await dependencies(process.env);
+  const hours = Number(process.env.BACKFILL_LOOKBACK_HOURS || DEFAULT_BACKFILL_LOOKBACK_HOURS);
+  const report = await backfill({ sinceUnixSecs: Math.floor(deps.now().getTime() / 1000) - hours * 3600 }, deps);
+  const level = report.failures.length > 0 ? 'warn' : 'info';
+  logger[level]('backfill', { ...report, failures: report.failures.slice(0, 20), failed: report.failures.length, duration_ms: Math.round(performance.now() - started) });
+}
+
+/** SQS (audio checks) or EventBridge Scheduler/rule (backfill). */
+export async function handler(event: SQSEvent | ScheduledEvent): Promise<SQSBatchResponse | void> {
+  if ('Records' in event) return checkAudio(event);
+  return scheduledBackfill();
+}

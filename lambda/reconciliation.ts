@@ -1,0 +1,126 @@
+import { ElevenLabsApiError, type ConversationSummary, type ElevenLabsApi } from './elevenlabs-api';
+import { parseEvent } from './events';
+import { audioKey } from './object-keys';
+import { toCallWrite, type CallUpdate } from './records';
+import type { ReconciliationStore } from './storage';
+
+/*
+ * Closing the gaps webhooks leave, through the ElevenLabs API: audio that never came (too large for
+ * API Gateway and Lambda, or its webhook lost) and whole calls whose transcription webhook was lost.
+ * Everything goes through the same item updates and ordering guards as the webhooks, so running it
+ * any number of times, or while webhooks arrive, stores nothing twice and regresses nothing.
+ */
+
+export interface ReconciliationDependencies {
+  readonly api: Pick<ElevenLabsApi, 'getConversation' | 'getConversationAudio' | 'listConversations'>;
+  readonly store: ReconciliationStore;
+  readonly now: () => Date;
+  readonly retentionDays?: number;
+}
+
+/** How far back the scheduled backfill looks: hourly runs overlap, so a failed run is caught up. */
+export const DEFAULT_BACKFILL_LOOKBACK_HOURS = 6;
+
+export type AudioOutcome = 'present' | 'no_audio' | 'fetched' | 'deleted';
+
+const nowSecs = (deps: ReconciliationDependencies) => Math.floor(deps.now().getTime() / 1000);
+
+function apply(update: CallUpdate, deps: ReconciliationDependencies) {
+  return deps.store.applyUpdate(update, { now: deps.now(), retentionDays: deps.retentionDays });
+}
+
+/**
+ * Makes sure a call's audio is stored: nothing to do when it is there or the call has none;
+ * otherwise streams it from the API into S3. A 404 (deleted under the agent's retention settings)
+ * is recorded on the item and is final.
+ * @throws ElevenLabsApiError for failures worth retrying later (rate limit, server, network)
+ */
+export async function reconcileAudio(conversationId: string, deps: ReconciliationDependencies): Promise<AudioOutcome> {
+  const item = await deps.store.getCall(conversationId);
+  if (item?.audio_s3_key) return 'present';
+  if (item?.has_audio === false || item?.audio_fetch_status === 'deleted') return 'no_audio';
+  const agentId = typeof item?.agent_id === 'string' ? item.agent_id : 'unknown-agent';
+  let audio: Awaited<ReturnType<ReconciliationDependencies['api']['getConversationAudio']>>;
+  try {
+    audio = await deps.api.getConversationAudio(conversationId);
+  } catch (error) {
+    if (!(error instanceof ElevenLabsApiError && error.reason === 'not_found')) throw error;
+    await apply({ conversationId, eventType: 'api_audio_missing', eventTimestamp: nowSecs(deps), set: { audio_fetch_status: 'deleted' }, setIfMissing: {} }, deps);
+    return 'deleted';
+  }
+  const key = audioKey(agentId, conversationId);
+  const bytes = await deps.store.uploadStream(key, audio.stream, 'audio/mpeg');
+  // Guarded like the audio webhook, dated now: a webhook arriving later changes nothing.
+  await apply(
+    {
+      conversationId,
+      eventType: 'api_audio',
+      eventTimestamp: nowSecs(deps),
+      set: { has_audio: true, audio_s3_key: key, audio_bytes: bytes, audio_source: 'api' },
+      setIfMissing: item?.agent_id ? {} : { agent_id: agentId },
+      remove: ['audio_fetch_status'],
+    },
+    deps,
+  );
+  return 'fetched';
+}
+
+export type BackfillOutcome = 'present' | 'stored' | 'skipped';
+
+/**
+ * Stores a conversation that has no transcription record yet, from the API, exactly as its
+ * transcription webhook would have been stored. Dated at the call's start, so the real webhook,
+ * if it comes after all, still wins.
+ */
+export async function backfillConversation(summary: ConversationSummary, deps: ReconciliationDependencies): Promise<BackfillOutcome> {
+  const item = await deps.store.getCall(summary.conversation_id);
+  if (item?.transcription_event_timestamp !== undefined || item?.otel_transcription_event_timestamp !== undefined) return 'present';
+  if (summary.status !== undefined && summary.status !== 'done' && summary.status !== 'failed') return 'skipped';
+  const data = await deps.api.getConversation(summary.conversation_id);
+  const metadata = (data.metadata ?? {}) as { start_time_unix_secs?: unknown };
+  const startedAt = typeof metadata.start_time_unix_secs === 'number' ? metadata.start_time_unix_secs : summary.start_time_unix_secs ?? 0;
+  const rawBody = Buffer.from(JSON.stringify({ type: 'post_call_transcription', event_timestamp: startedAt, data, source: 'elevenlabs_api' }));
+  const write = toCallWrite(parseEvent(rawBody, startedAt), rawBody);
+  if (!write) return 'skipped';
+  if (write.object) await deps.store.putObject(write.object.key, write.object.body, write.object.contentType);
+  const result = await apply({ ...write.update, eventType: 'api_backfill' }, deps);
+  return result === 'applied' ? 'stored' : 'present';
+}
+
+export interface BackfillFilter {
+  readonly sinceUnixSecs: number;
+  readonly untilUnixSecs?: number;
+  readonly agentId?: string;
+}
+
+export interface BackfillReport {
+  listed: number;
+  stored: number;
+  audioFetched: number;
+  audioDeleted: number;
+  /** `conversation_id: ErrorName reason`, never a message (it could quote data). */
+  failures: string[];
+}
+
+/**
+ * Every conversation the API lists for the filter gets its transcription (if missing) and then its
+ * audio (if ElevenLabs has it and we do not). One failing conversation does not stop the rest.
+ */
+export async function backfill(filter: BackfillFilter, deps: ReconciliationDependencies, onConversation?: (report: BackfillReport) => void): Promise<BackfillReport> {
+  const report: BackfillReport = { listed: 0, stored: 0, audioFetched: 0, audioDeleted: 0, failures: [] };
+  const conversations = deps.api.listConversations({ agentId: filter.agentId, callStartAfterUnix: filter.sinceUnixSecs, callStartBeforeUnix: filter.untilUnixSecs });
+  for await (const summary of conversations) {
+    report.listed += 1;
+    try {
+      if ((await backfillConversation(summary, deps)) === 'stored') report.stored += 1;
+      const audio = await reconcileAudio(summary.conversation_id, deps);
+      if (audio === 'fetched') report.audioFetched += 1;
+      if (audio === 'deleted') report.audioDeleted += 1;
+    } catch (error) {
+      const e = error as Error & { reason?: string };
+      report.failures.push(`${summary.conversation_id}: ${e.name}${e.reason ? ` ${e.reason}` : ''}`);
+    }
+    onConversation?.(report);
+  }
+  return report;
+}

@@ -1,0 +1,119 @@
+import { Duration } from 'aws-cdk-lib';
+import { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { IBucket } from 'aws-cdk-lib/aws-s3';
+import { CfnSecret, ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { MAX_AUDIO_CHECK_DELAY_SECONDS } from '../lambda/audio-check-queue';
+import { DEFAULT_API_BASE_URL } from '../lambda/elevenlabs-api';
+import { AUDIO_PREFIX, TRANSCRIPTS_PREFIX } from '../lambda/object-keys';
+import { DEFAULT_BACKFILL_LOOKBACK_HOURS } from '../lambda/reconciliation';
+import { receiverFunction } from './receiver-function';
+
+/** Options of the ElevenLabs API reconciliation. All optional. */
+export interface ApiReconciliationOptions {
+  /**
+   * Secret holding an ElevenLabs API key (read access to conversations is enough).
+   * @default - a new secret, created empty; the reconciler does nothing until it is stored
+   */
+  readonly apiKeySecret?: ISecret;
+  /**
+   * How long after a transcription with audio the audio is checked for (the time its webhook gets).
+   * @default Duration.minutes(15) (SQS's longest delay)
+   */
+  readonly audioCheckDelay?: Duration;
+  /**
+   * How often the backfill lists conversations through the API.
+   * @default Duration.hours(1)
+   */
+  readonly backfillInterval?: Duration;
+  /**
+   * How far back each backfill looks; more than the interval, so a failed run is caught up.
+   * @default Duration.hours(6)
+   */
+  readonly backfillLookback?: Duration;
+  /**
+   * The ElevenLabs API (data-residency workspaces use their own).
+   * @default 'https://api.elevenlabs.io'
+   */
+  readonly apiBaseUrl?: string;
+}
+
+export interface ApiReconciliationProps extends ApiReconciliationOptions {
+  readonly table: ITable;
+  readonly bucket: IBucket;
+  /** The webhook function, which queues audio checks. */
+  readonly webhookFunction: NodejsFunction;
+  readonly logRetention: RetentionDays;
+  readonly retentionDays?: number;
+}
+
+/**
+ * Closes what webhooks leave open, through the ElevenLabs API: a delayed audio check per call
+ * (SQS, with a dead-letter queue) and a scheduled backfill of calls whose webhooks never came.
+ */
+export class ApiReconciliation extends Construct {
+  public readonly apiKeySecret: ISecret;
+  public readonly queue: Queue;
+  public readonly deadLetterQueue: Queue;
+  public readonly reconciler: IFunction;
+
+  constructor(scope: Construct, id: string, props: ApiReconciliationProps) {
+    super(scope, id);
+    const delay = props.audioCheckDelay ?? Duration.minutes(15);
+    if (delay.toSeconds() > MAX_AUDIO_CHECK_DELAY_SECONDS) throw new Error('audioCheckDelay can be at most 15 minutes (SQS delay limit)');
+
+    this.apiKeySecret =
+      props.apiKeySecret ??
+      Secret.fromSecretCompleteArn(this, 'ApiKeyRef', new CfnSecret(this, 'ApiKey', { description: 'An ElevenLabs API key for the receiver (conversations read access). Created empty: see the README.' }).ref);
+
+    const timeout = Duration.minutes(5);
+    this.deadLetterQueue = new Queue(this, 'AudioChecksDead', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    this.queue = new Queue(this, 'AudioChecks', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the function timeout, as Lambda's SQS integration advises.
+      visibilityTimeout: Duration.minutes(timeout.toMinutes() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    const environment: Record<string, string> = {
+      CALLS_TABLE_NAME: props.table.tableName,
+      CALLS_BUCKET_NAME: props.bucket.bucketName,
+      ELEVENLABS_API_KEY_SECRET_ARN: this.apiKeySecret.secretArn,
+      ELEVENLABS_API_BASE_URL: props.apiBaseUrl ?? DEFAULT_API_BASE_URL,
+      BACKFILL_LOOKBACK_HOURS: String((props.backfillLookback ?? Duration.hours(DEFAULT_BACKFILL_LOOKBACK_HOURS)).toHours()),
+    };
+    if (props.retentionDays !== undefined) environment.RETENTION_DAYS = String(props.retentionDays);
+    // Streams recordings in 5 MB parts, so memory does not grow with the call's length.
+    const reconciler = receiverFunction(this, 'Reconciler', { entry: 'reconciler-handler.ts', memorySize: 512, timeout, environment, logRetention: props.logRetention });
+    this.reconciler = reconciler;
+    // Two at a time at most: gentle on the ElevenLabs API's rate limits.
+    reconciler.addEventSource(new SqsEventSource(this.queue, { batchSize: 5, maxConcurrency: 2, reportBatchItemFailures: true }));
+    new Rule(this, 'Backfill', {
+      description: 'Stores ElevenLabs conversations whose webhooks never arrived',
+      schedule: Schedule.rate(props.backfillInterval ?? Duration.hours(1)),
+      targets: [new LambdaFunction(reconciler)],
+    });
+
+    // Reads and updates items; writes transcripts and audio (multipart, so it may abort one); no deletes.
+    props.table.grant(reconciler, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    Grant.addToPrincipal({
+      grantee: reconciler,
+      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      resourceArns: [AUDIO_PREFIX, TRANSCRIPTS_PREFIX].map((prefix) => props.bucket.arnForObjects(`${prefix}*`)),
+    });
+    this.apiKeySecret.grantRead(reconciler);
+
+    this.queue.grantSendMessages(props.webhookFunction);
+    props.webhookFunction.addEnvironment('AUDIO_CHECK_QUEUE_URL', this.queue.queueUrl);
+    props.webhookFunction.addEnvironment('AUDIO_CHECK_DELAY_SECONDS', String(delay.toSeconds()));
+  }
+}

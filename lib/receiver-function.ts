@@ -1,0 +1,45 @@
+import * as path from 'path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { SERVICE_NAME } from '../lambda/service';
+
+export interface ReceiverFunctionProps {
+  /** The handler file under `lambda/`, e.g. `handler.ts`. */
+  readonly entry: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  readonly logRetention: RetentionDays;
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * One of the receiver's functions: Node.js 22 on arm64, bundled and minified by esbuild (no
+ * Docker), JSON logs into a retained log group of its own.
+ */
+export function receiverFunction(scope: Construct, id: string, props: ReceiverFunctionProps): NodejsFunction {
+  return new NodejsFunction(scope, id, {
+    entry: path.join(__dirname, '..', 'lambda', props.entry),
+    handler: 'handler',
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    memorySize: props.memorySize,
+    timeout: props.timeout,
+    reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    environment: { POWERTOOLS_SERVICE_NAME: SERVICE_NAME, NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+    loggingFormat: LoggingFormat.JSON,
+    logGroup: new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN }),
+    bundling: {
+      minify: true,
+      sourceMap: true,
+      target: 'node22',
+      format: OutputFormat.CJS,
+      // Bundle the SDK too: versions pinned by the lock file, and a faster cold start.
+      externalModules: [],
+      mainFields: ['module', 'main'],
+    },
+  });
+}

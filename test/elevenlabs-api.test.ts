@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import { createElevenLabsApi, ElevenLabsApiError, type ElevenLabsApiOptions } from '../lambda/elevenlabs-api';
+import { fakeAudioChunk, startFakeElevenLabsApi, type FakeConversation, type FakeElevenLabsApi } from './support/fake-elevenlabs-api';
+
+/* The client through Node's own fetch against a loopback fake; waits are recorded, not slept. */
+const API_KEY = 'sk_test_0123456789abcdef';
+const CONVERSATION = /^\/v1\/convai\/conversations\/conv_1$/;
+const TWELVE_MB = 12 * 1024 * 1024;
+const call = (id: string, agent = 'agent_a', start = 1_700_000_000): FakeConversation => ({ conversation_id: id, agent_id: agent, start_time_unix_secs: start });
+
+let fake: FakeElevenLabsApi;
+let waits: number[];
+
+async function setUp(conversations: FakeConversation[] = [call('conv_1')], options: Partial<ElevenLabsApiOptions> = {}) {
+  fake = await startFakeElevenLabsApi({ apiKey: API_KEY, conversations });
+  waits = [];
+  const sleep = async (ms: number) => void waits.push(ms);
+  return createElevenLabsApi({ apiKey: API_KEY, baseUrl: fake.baseUrl, sleep, ...options });
+}
+
+afterEach(() => fake?.close());
+
+async function failureOf(promise: Promise<unknown>): Promise<ElevenLabsApiError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ElevenLabsApiError);
+  return error as ElevenLabsApiError;
+}
+
+describe('getConversation', () => {
+  it('returns the conversation, the same object as the webhook data', async () => {
+    const conversation = await (await setUp()).getConversation('conv_1');
+    expect(conversation).toMatchObject({ conversation_id: 'conv_1', agent_id: 'agent_a', status: 'done', has_audio: true, metadata: { start_time_unix_secs: 1_700_000_000 } });
+    expect(conversation.transcript).toHaveLength(2);
+    expect(fake.requests).toEqual([{ method: 'GET', path: '/v1/convai/conversations/conv_1', query: {} }]);
+  });
+
+  it('fails as unauthorized without retrying when the key is refused, and never shows the key', async () => {
+    await setUp();
+    const api = createElevenLabsApi({ apiKey: 'sk_wrong_key', baseUrl: fake.baseUrl, sleep: async () => undefined });
+    const error = await failureOf(api.getConversation('conv_1'));
+    expect(error).toMatchObject({ name: 'ElevenLabsApiError', reason: 'unauthorized', status: 401 });
+    expect(error.message).toMatch(/ELEVENLABS_API_KEY/);
+    expect(`${error.message} ${error.stack}`).not.toMatch(/sk_wrong_key/);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('fails as not_found at once for an unknown conversation', async () => {
+    const error = await failureOf((await setUp()).getConversation('conv_missing'));
+    expect(error).toMatchObject({ reason: 'not_found', status: 404 });
+    expect(fake.requests).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('fails as client at once on another 4xx', async () => {
+    const api = await setUp();
+    fake.failNext(CONVERSATION, { status: 422 });
+    expect(await failureOf(api.getConversation('conv_1'))).toMatchObject({ reason: 'client', status: 422 });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('waits the Retry-After seconds after a 429, then succeeds', async () => {
+    const api = await setUp();
+    fake.failNext(CONVERSATION, { status: 429, retryAfter: '2' });
+    expect(await api.getConversation('conv_1')).toMatchObject({ conversation_id: 'conv_1' });
+    expect(waits).toEqual([2000]);
+  });
+
+  it('waits until a Retry-After HTTP-date', async () => {
+    const api = await setUp();
+    fake.failNext(CONVERSATION, { status: 429, retryAfter: new Date(Date.now() + 3000).toUTCString() });
+    await api.getConversation('conv_1');
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(1000);
+    expect(waits[0]).toBeLessThanOrEqual(3000);
+  });
+
+  it('caps a Retry-After at 60 s and backs off when a 429 has none', async () => {
+    const api = await setUp();
+    fake.failNext(CONVERSATION, { status: 429, retryAfter: '3600' }, { status: 429 });
+    await api.getConversation('conv_1');
+    expect(waits[0]).toBe(60_000);
+    expect(waits[1]).toBeLessThan(1000);
+  });
+
+  it('backs off with full jitter after 503s, then succeeds', async () => {
+    const api = await setUp();
+    fake.failNext(CONVERSATION, { status: 503 }, { status: 503 });
+    expect(await api.getConversation('conv_1')).toMatchObject({ conversation_id: 'conv_1' });
+    expect(waits).toHaveLength(2);
+    waits.forEach((ms, i) => expect(ms >= 0 && ms < 500 * 2 ** i).toBe(true));
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it('gives up as server after maxAttempts', async () => {
+    const api = await setUp(undefined, { maxAttempts: 3 });
+    fake.failNext(CONVERSATION, { status: 500 }, { status: 502 }, { status: 503 });
+    expect(await failureOf(api.getConversation('conv_1'))).toMatchObject({ reason: 'server', status: 503 });
+    expect(fake.requests).toHaveLength(3);
+    expect(waits).toHaveLength(2);
+  });
+
+  it('gives up as rate_limited, saying how often it retried', async () => {
+    const api = await setUp(undefined, { maxAttempts: 2 });
+    fake.failNext(CONVERSATION, { status: 429, retryAfter: '1' }, { status: 429, retryAfter: '1' });
+    expect((await failureOf(api.getConversation('conv_1'))).message).toMatch(/ElevenLabs rate limit: retried 1 times/);
+  });
+
+  it('times out an attempt whose headers are late, retries, and gives up as timeout', async () => {
+    const api = await setUp(undefined, { maxAttempts: 2, timeoutMs: 200 });
+    fake.failNext(CONVERSATION, { delayMs: 1000 }, { delayMs: 1000 });
+    const started = Date.now();
+    expect(await failureOf(api.getConversation('conv_1'))).toMatchObject({ reason: 'timeout', status: undefined });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('gives up as network when nothing listens', async () => {
+    const api = await setUp(undefined, { maxAttempts: 2 });
+    await fake.close();
+    expect(await failureOf(api.getConversation('conv_1'))).toMatchObject({ reason: 'network', status: undefined });
+  });
+
+  it('URL-encodes ids, so a slash stays inside one path segment', async () => {
+    expect(await (await setUp([call('conv/with?odd#chars')])).getConversation('conv/with?odd#chars')).toMatchObject({ conversation_id: 'conv/with?odd#chars' });
+    expect(fake.requests[0].path).toBe('/v1/convai/conversations/conv%2Fwith%3Fodd%23chars');
+  });
+});
+
+describe('listConversations', () => {
+  it('lists 250 conversations newest first over pages of 100, following the cursors', async () => {
+    const api = await setUp(Array.from({ length: 250 }, (_, i) => call(`conv_${i}`, 'agent_a', 1_700_000_000 + i)));
+    const listed = [];
+    for await (const conversation of api.listConversations()) listed.push(conversation);
+    expect(listed.map((c) => c.conversation_id)).toEqual(Array.from({ length: 250 }, (_, i) => `conv_${249 - i}`));
+    expect(listed[0]).toMatchObject({ agent_id: 'agent_a', start_time_unix_secs: 1_700_000_249, status: 'done' });
+    const queries = fake.requests.map((r) => r.query);
+    expect(queries).toEqual([{ page_size: '100' }, { page_size: '100', cursor: expect.any(String) }, { page_size: '100', cursor: expect.any(String) }]);
+    expect(queries[1].cursor).not.toBe(queries[2].cursor);
+  });
+
+  it('filters by agent and start time', async () => {
+    const api = await setUp([call('a_old', 'agent_a', 100), call('a_mid', 'agent_a', 200), call('a_new', 'agent_a', 300), call('b_mid', 'agent_b', 200)]);
+    const ids = [];
+    for await (const c of api.listConversations({ agentId: 'agent_a', callStartAfterUnix: 150, callStartBeforeUnix: 350, pageSize: 1 })) ids.push(c.conversation_id);
+    expect(ids).toEqual(['a_new', 'a_mid']);
+    expect(fake.requests[0].query).toEqual({ agent_id: 'agent_a', call_start_after_unix: '150', call_start_before_unix: '350', page_size: '1' });
+  });
+});
+
+describe('getConversationAudio', () => {
+  it('streams a 12 MB recording in many chunks, byte for byte', async () => {
+    const api = await setUp([{ ...call('conv_big'), audioBytes: TWELVE_MB }]);
+    const { stream, contentLength } = await api.getConversationAudio('conv_big');
+    expect(contentLength).toBe(TWELVE_MB);
+    const received = createHash('sha256');
+    let bytes = 0;
+    let chunks = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (chunks === 0) expect(chunk.subarray(0, 3).toString()).toBe('ID3');
+      received.update(chunk);
+      bytes += chunk.length;
+      chunks += 1;
+    }
+    const expected = createHash('sha256');
+    for (let offset = 0; offset < TWELVE_MB; offset += 1 << 20) expected.update(fakeAudioChunk('conv_big', offset, 1 << 20));
+    expect(bytes).toBe(TWELVE_MB);
+    expect(received.digest('hex')).toBe(expected.digest('hex'));
+    expect(chunks).toBeGreaterThan(100);
+  });
+
+  it('fails as not_found once the audio is deleted', async () => {
+    const api = await setUp();
+    fake.deleteAudio('conv_1');
+    expect(await failureOf(api.getConversationAudio('conv_1'))).toMatchObject({ reason: 'not_found', status: 404 });
+    expect(await api.getConversation('conv_1')).toMatchObject({ has_audio: false });
+  });
+});

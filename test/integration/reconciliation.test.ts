@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { createElevenLabsApi } from '../../lambda/elevenlabs-api';
+import { processWebhook } from '../../lambda/process';
+import { backfill, reconcileAudio, type ReconciliationDependencies } from '../../lambda/reconciliation';
+import { createCallStore } from '../../lambda/storage';
+import { startEmulators, type Emulators } from '../../lib/local/emulators';
+import { fakeAudioChunk, startFakeElevenLabsApi, type FakeElevenLabsApi } from '../support/fake-elevenlabs-api';
+import { storageReader } from '../support/storage';
+import { loadExample, signedRequest, TEST_SECRET } from '../support/webhooks';
+
+/*
+ * The ElevenLabs API closing what webhooks leave open, end to end: the real storage adapter against
+ * dynalite and s3rver, and the real API client against a faithful fake of the API.
+ */
+const API_KEY = 'sk_test_reconciliation';
+const HOUR = 3600;
+const now = Math.floor(Date.now() / 1000);
+const LARGE_AUDIO = 12 * 1024 * 1024;
+
+let emulators: Emulators;
+let api: FakeElevenLabsApi;
+let deps: ReconciliationDependencies;
+let read: ReturnType<typeof storageReader>;
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  read = storageReader(emulators);
+  api = await startFakeElevenLabsApi({
+    apiKey: API_KEY,
+    pageSize: 2,
+    conversations: [
+      { conversation_id: 'conv_long_call', agent_id: 'agent_a', start_time_unix_secs: now - HOUR, call_duration_secs: 1800, has_audio: true, audioBytes: LARGE_AUDIO },
+      { conversation_id: 'conv_deleted_audio', agent_id: 'agent_a', start_time_unix_secs: now - 2 * HOUR, has_audio: true },
+      { conversation_id: 'conv_missed_1', agent_id: 'agent_a', start_time_unix_secs: now - 3 * HOUR, has_audio: true, audioBytes: 30_000 },
+      { conversation_id: 'conv_missed_2', agent_id: 'agent_b', start_time_unix_secs: now - 4 * HOUR, has_audio: false },
+      { conversation_id: 'conv_old', agent_id: 'agent_a', start_time_unix_secs: now - 48 * HOUR, has_audio: false },
+    ],
+  });
+  api.deleteAudio('conv_deleted_audio');
+  deps = {
+    api: createElevenLabsApi({ apiKey: API_KEY, baseUrl: api.baseUrl, sleep: async () => undefined }),
+    store: createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 }),
+    now: () => new Date(),
+  };
+});
+
+afterAll(async () => {
+  await api?.close();
+  await emulators?.close();
+});
+
+/** A transcription webhook for one of the fake's conversations, stored as the webhook handler stores it. */
+async function deliverTranscription(conversationId: string, agentId: string, extra: Record<string, unknown> = {}) {
+  const body: Record<string, any> = { ...loadExample('post_call_transcription.phone'), event_timestamp: Math.floor(Date.now() / 1000) };
+  Object.assign(body.data, { conversation_id: conversationId, agent_id: agentId, has_audio: true, ...extra });
+  const scheduled: string[] = [];
+  const { response } = await processWebhook(signedRequest(body), {
+    getSecret: async () => TEST_SECRET,
+    store: deps.store,
+    now: deps.now,
+    scheduleAudioCheck: async (id) => {
+      scheduled.push(id);
+    },
+  });
+  return { status: response.statusCode, scheduled };
+}
+
+function sha256(buffer: Buffer) {
+  return createHash('sha256').update(buffer).digest('hex');
+}
+
+describe('API reconciliation', () => {
+  it('queues an audio check for a transcription that says the call has audio', async () => {
+    expect(await deliverTranscription('conv_long_call', 'agent_a')).toEqual({ status: 200, scheduled: ['conv_long_call'] });
+  });
+
+  it('streams audio too large for any webhook from the API into S3, byte for byte', async () => {
+    const heapBefore = process.memoryUsage().heapUsed;
+    expect(await reconcileAudio('conv_long_call', deps)).toBe('fetched');
+    const item = await read.item('conv_long_call');
+    expect(item).toMatchObject({ audio_source: 'api', audio_bytes: LARGE_AUDIO, audio_s3_key: 'audio/agent_a/conv_long_call.mp3', call_successful: 'success' });
+    const stored = await read.object(item!.audio_s3_key);
+    expect(stored.contentType).toBe('audio/mpeg');
+    expect(sha256(stored.body)).toBe(sha256(fakeAudioChunk('conv_long_call', 0, LARGE_AUDIO)));
+    expect([...item!.events_received].sort()).toEqual(['api_audio', 'post_call_transcription']);
+    // Not a proof of flat memory, but a whole-recording buffer would show here.
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(LARGE_AUDIO * 3);
+  });
+
+  it('does nothing more for audio already stored, and an audio webhook arriving later changes nothing', async () => {
+    const requests = api.requests.length;
+    expect(await reconcileAudio('conv_long_call', deps)).toBe('present');
+    expect(api.requests.length).toBe(requests);
+    const audio = loadExample('post_call_audio');
+    Object.assign(audio.data, { conversation_id: 'conv_long_call', agent_id: 'agent_a' });
+    const { response } = await processWebhook(signedRequest(audio), { getSecret: async () => TEST_SECRET, store: deps.store, now: deps.now });
+    expect(response.body.status).toBe('duplicate');
+    expect(await read.item('conv_long_call')).toMatchObject({ audio_source: 'api', audio_bytes: LARGE_AUDIO });
+  });
+
+  it('records audio ElevenLabs has deleted, once, instead of retrying for ever', async () => {
+    await deliverTranscription('conv_deleted_audio', 'agent_a');
+    expect(await reconcileAudio('conv_deleted_audio', deps)).toBe('deleted');
+    expect(await read.item('conv_deleted_audio')).toMatchObject({ audio_fetch_status: 'deleted', has_audio: true });
+    const requests = api.requests.length;
+    expect(await reconcileAudio('conv_deleted_audio', deps)).toBe('no_audio');
+    expect(api.requests.length).toBe(requests);
+  });
+
+  it('retries a rate-limited audio download as told, then stores it', async () => {
+    api.failNext(/conv_missed_1\/audio/, { status: 429, retryAfter: '1' }, { status: 503 });
+    await deliverTranscription('conv_missed_1', 'agent_a');
+    expect(await reconcileAudio('conv_missed_1', deps)).toBe('fetched');
+  });
+
+  it('backfills the calls whose webhooks never came, and their audio, within the period', async () => {
+    const report = await backfill({ sinceUnixSecs: now - 24 * HOUR }, deps);
+    expect(report).toMatchObject({ listed: 4, stored: 1, failures: [] });
+    const missed = await read.item('conv_missed_2');
+    expect(missed).toMatchObject({ agent_id: 'agent_b', cost: 100, termination_reason: 'end_call', call_successful: 'success' });
+    expect([...missed!.events_received]).toEqual(['api_backfill']);
+    expect(JSON.parse((await read.object(missed!.transcript_s3_key)).body.toString())).toMatchObject({ type: 'post_call_transcription', source: 'elevenlabs_api' });
+    expect(await read.item('conv_old')).toBeUndefined();
+  });
+
+  it('stores nothing twice when run again', async () => {
+    const before = await read.item('conv_missed_2');
+    expect(await backfill({ sinceUnixSecs: now - 24 * HOUR }, deps)).toMatchObject({ listed: 4, stored: 0, audioFetched: 0, failures: [] });
+    expect(await read.item('conv_missed_2')).toEqual(before);
+  });
+
+  it('lets the real transcription webhook, arriving after a backfill, win', async () => {
+    expect((await deliverTranscription('conv_missed_2', 'agent_b', { agent_name: 'From the webhook' })).status).toBe(200);
+    expect(await read.item('conv_missed_2')).toMatchObject({ agent_name: 'From the webhook', cost: 142 });
+  });
+
+  it('narrows the backfill to one agent', async () => {
+    const listed = api.requests.filter((r) => r.path === '/v1/convai/conversations').length;
+    expect(await backfill({ sinceUnixSecs: now - 24 * HOUR, agentId: 'agent_b' }, deps)).toMatchObject({ listed: 1 });
+    expect(api.requests.filter((r) => r.path === '/v1/convai/conversations').slice(listed)[0].query).toMatchObject({ agent_id: 'agent_b' });
+  });
+});
