@@ -22,7 +22,15 @@ async function main() {
     dataDir: paths.dataDir,
     tableName: LOCAL_TABLE_NAME,
     bucketName: LOCAL_BUCKET_NAME,
+    reconciliation: process.env.ELEVENLABS_API_KEY
+      ? {
+          apiKey: process.env.ELEVENLABS_API_KEY,
+          baseUrl: process.env.ELEVENLABS_API_BASE_URL || undefined,
+          audioCheckDelaySeconds: process.env.AUDIO_CHECK_DELAY_SECONDS ? Number(process.env.AUDIO_CHECK_DELAY_SECONDS) : undefined,
+        }
+      : undefined,
   });
+  if (receiver.reconciliation) void receiver.reconciliation.runBackfill();
   const { dynamodbEndpoint, s3Endpoint } = receiver.emulators;
   console.log(`
 ElevenLabs webhook receiver, running locally
@@ -33,6 +41,7 @@ ElevenLabs webhook receiver, running locally
   S3           ${s3Endpoint}  bucket ${LOCAL_BUCKET_NAME}
   Credentials  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
   Data         ${paths.dataDir} (kept across restarts; npm start -- --reset clears it)
+  API          ${receiver.reconciliation ? 'ElevenLabs API reconciliation on: audio checked after each transcription, backfill now and hourly' : 'reconciliation off (set ELEVENLABS_API_KEY to fetch missed audio and calls)'}
 
 Send a signed example:  npm run send -- post_call_transcription.phone
 Stop:                   Ctrl-C

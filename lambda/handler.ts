@@ -53,24 +53,33 @@ export function logRequest(log: RequestLog & { duration_ms: number; request_id?:
   else logger.info('webhook', { ...log });
 }
 
-let dependencies: ProcessDependencies | undefined;
+type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** API Gateway (HTTP API, payload 2.0) → the webhook flow → a small JSON answer. */
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const started = performance.now();
-  const request = toWebhookRequest(event);
-  let result: WebhookResult;
-  try {
-    dependencies ??= createDependencies(process.env);
-    result = await processWebhook(request, dependencies);
-  } catch (error) {
-    // Only reading the configuration can throw here; processWebhook itself never does.
-    result = failedResult(error, { outcome: 'rejected', status_code: 500, body_bytes: request.rawBody.length });
-  }
-  logRequest({ ...result.log, duration_ms: Math.round(performance.now() - started), request_id: event.requestContext?.requestId });
-  return {
-    statusCode: result.response.statusCode,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(result.response.body),
+/**
+ * API Gateway (HTTP API, payload 2.0) → the webhook flow → a small JSON answer. Dependencies are
+ * built on first use (a configuration error answers 500 rather than failing the cold start).
+ */
+export function createHandler(buildDependencies: () => ProcessDependencies): ApiHandler {
+  let dependencies: ProcessDependencies | undefined;
+  return async (event) => {
+    const started = performance.now();
+    const request = toWebhookRequest(event);
+    let result: WebhookResult;
+    try {
+      dependencies ??= buildDependencies();
+      result = await processWebhook(request, dependencies);
+    } catch (error) {
+      // Only reading the configuration can throw here; processWebhook itself never does.
+      result = failedResult(error, { outcome: 'rejected', status_code: 500, body_bytes: request.rawBody.length });
+    }
+    logRequest({ ...result.log, duration_ms: Math.round(performance.now() - started), request_id: event.requestContext?.requestId });
+    return {
+      statusCode: result.response.statusCode,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(result.response.body),
+    };
   };
 }
+
+/** The Lambda entry point, configured from the environment the construct sets. */
+export const handler = createHandler(() => createDependencies(process.env));

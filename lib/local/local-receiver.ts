@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RequestTooLargeError, readBody, toApiGatewayEvent } from './api-gateway';
+import { createCallStore } from '../../lambda/storage';
 import { startEmulators, type EmulatorOptions, type Emulators } from './emulators';
+import { startLocalReconciliation, type LocalReconciliationOptions } from './local-reconciliation';
 
 /** The deployed route, served at the same path locally. */
 export const WEBHOOK_PATH = '/elevenlabs/webhook';
@@ -14,13 +16,17 @@ export interface LocalReceiverOptions extends EmulatorOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
-  /** Where one line per refused request goes. @default console.error */
+  /** Where one line per refused request (and per reconciliation) goes. @default console.error */
   readonly log?: (line: string) => void;
+  /** With an ElevenLabs API key, audio checks and backfill run as deployed. @default - off */
+  readonly reconciliation?: Omit<LocalReconciliationOptions, 'store' | 'log'>;
 }
 
 export interface LocalReceiver {
   readonly url: string;
   readonly emulators: Emulators;
+  /** Present when started with an ElevenLabs API key. */
+  readonly reconciliation?: ReturnType<typeof startLocalReconciliation>;
   close(): Promise<void>;
 }
 
@@ -40,7 +46,15 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
   const emulators = await startEmulators(options);
   // The handler reads its configuration and AWS endpoints from the environment, as in Lambda.
   Object.assign(process.env, emulators.environment, { WEBHOOK_SECRET: options.secret });
-  const { handler } = (await import('../../lambda/handler')) as { handler: Handler };
+  const { createDependencies, createHandler } = await import('../../lambda/handler');
+  const reconciliation = options.reconciliation
+    ? startLocalReconciliation({
+        ...options.reconciliation,
+        store: createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 }),
+        log,
+      })
+    : undefined;
+  const handler: Handler = createHandler(() => ({ ...createDependencies(process.env), scheduleAudioCheck: reconciliation?.scheduleAudioCheck }));
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -73,6 +87,7 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
     });
   } catch (error) {
+    reconciliation?.close();
     await emulators.close();
     throw error;
   }
@@ -82,7 +97,9 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
   return {
     url: `http://${host}:${port}${WEBHOOK_PATH}`,
     emulators,
+    reconciliation,
     async close() {
+      reconciliation?.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await emulators.close();

@@ -1,70 +1,29 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { portIsFree, startLocalServerProcess } from '../support/local-server-process';
 import { exampleNames } from '../support/webhooks';
 
 /*
  * The README's commands as a user runs them: `npm start` as its own process, `npm run send`
  * against it, `npm run calls` reading back, and Ctrl-C leaving no port open behind.
  */
-const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function portIsFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-let localDir: string;
-let server: ChildProcess;
-let output = '';
-let env: NodeJS.ProcessEnv;
+let local: Awaited<ReturnType<typeof startLocalServerProcess>>;
+let output: string;
 let ports: number[];
+let localDir: string;
 
 beforeAll(async () => {
-  localDir = mkdtempSync(join(tmpdir(), 'receiver-commands-'));
-  ports = [await freePort(), await freePort(), await freePort()];
-  env = { ...process.env, RECEIVER_LOCAL_DIR: localDir, PORT: String(ports[0]), DYNAMODB_PORT: String(ports[1]), S3_PORT: String(ports[2]), POWERTOOLS_LOG_LEVEL: 'SILENT' };
-  delete env.ELEVENLABS_WEBHOOK_SECRET;
-  server = spawn(TSX, ['bin/local-server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout!.on('data', (c) => (output += c));
-  server.stderr!.on('data', (c) => (output += c));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 30_000);
-    server.stdout!.on('data', () => {
-      if (output.includes('Stop:')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
+  local = await startLocalServerProcess();
+  ({ ports, localDir } = local);
+  output = local.output();
 }, 40_000);
 
-afterAll(() => {
-  server?.kill('SIGKILL');
-  rmSync(localDir, { recursive: true, force: true });
+afterAll(async () => {
+  await local?.stop();
 });
 
-const run = (script: string, ...args: string[]) => promisify(execFile)(TSX, [script, ...args], { cwd: ROOT, env }).then(
-  ({ stdout }) => ({ code: 0, stdout }),
-  (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-);
-const send = (...args: string[]) => run('bin/send.ts', ...args);
-const calls = (...args: string[]) => run('bin/calls.ts', ...args);
+const send = (...args: string[]) => local.run('bin/send.ts', ...args);
+const calls = (...args: string[]) => local.run('bin/calls.ts', ...args);
 
 describe('npm start and npm run send', () => {
   it('prints the URL, the generated secret, the emulators and the names', () => {
@@ -117,12 +76,12 @@ describe('npm start and npm run send', () => {
     const shown = (await calls('show', 'abc')).stdout;
     expect(shown).toContain('Call abc');
     expect(shown).toContain('[0:02] user: Hey, can you tell me, like, a fun fact about 11 Labs?');
-    expect(shown).toMatch(/audio\s+s3:\/\/elevenlabs-calls\/audio\/xyz\/abc\.mp3 \(\d+ bytes, audio\/mpeg\)/);
+    expect(shown).toMatch(/audio\s+s3:\/\/elevenlabs-calls\/audio\/xyz\/abc\.mp3 \(\d+ bytes, audio\/mpeg, from the webhook\)/);
   });
 
   it('stops on Ctrl-C and frees every port', async () => {
-    const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
-    server.kill('SIGINT');
+    const exited = new Promise<number | null>((resolve) => local.server.once('exit', resolve));
+    local.server.kill('SIGINT');
     expect(await exited).toBe(0);
     for (const port of ports) expect(await portIsFree(port)).toBe(true);
   });
