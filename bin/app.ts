@@ -11,6 +11,12 @@ if (retentionDays !== undefined && !(Number.isInteger(retentionDays) && retentio
   throw new Error(`retentionDays must be a whole number of days, got ${String(retentionContext)}`);
 }
 
+// `-c apiReconciliation=true` adds the ElevenLabs API reconciliation (audio checks and backfill).
+const apiReconciliation = String(app.node.tryGetContext('apiReconciliation') ?? 'false') === 'true';
+
 new ElevenLabsWebhookReceiverStack(app, stackName, {
-  receiver: { retention: retentionDays === undefined ? undefined : Duration.days(retentionDays) },
+  receiver: {
+    retention: retentionDays === undefined ? undefined : Duration.days(retentionDays),
+    apiReconciliation: apiReconciliation ? {} : undefined,
+  },
 });

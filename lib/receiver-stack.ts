@@ -2,6 +2,11 @@ import { CfnOutput, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ElevenLabsWebhookReceiver, ElevenLabsWebhookReceiverProps } from './webhook-receiver';
 
+/** The CLI command that stores a value in a secret, with the real ARN. */
+function storeCommand(secretArn: string, placeholder: string): string {
+  return Fn.join('', ['aws secretsmanager put-secret-value --secret-id ', secretArn, ` --secret-string '${placeholder}'`]);
+}
+
 /** Props for {@link ElevenLabsWebhookReceiverStack}. */
 export interface ElevenLabsWebhookReceiverStackProps extends StackProps {
   /**
@@ -29,8 +34,16 @@ export class ElevenLabsWebhookReceiverStack extends Stack {
     new CfnOutput(this, 'WebhookSecretArn', { value: secret.secretArn, description: 'Secret that must hold the ElevenLabs webhook secret' });
     // Single quotes keep the shell from touching the secret; the user replaces wsec_... with theirs.
     new CfnOutput(this, 'StoreSecretCommand', {
-      value: Fn.join('', ['aws secretsmanager put-secret-value --secret-id ', secret.secretArn, " --secret-string 'wsec_...'"]),
+      value: storeCommand(secret.secretArn, 'wsec_...'),
       description: 'Run with the webhook secret ElevenLabs shows after the webhook is created',
     });
+    const reconciliation = this.receiver.reconciliation;
+    if (reconciliation) {
+      new CfnOutput(this, 'ApiKeySecretArn', { value: reconciliation.apiKeySecret.secretArn, description: 'Secret that must hold an ElevenLabs API key' });
+      new CfnOutput(this, 'StoreApiKeyCommand', {
+        value: storeCommand(reconciliation.apiKeySecret.secretArn, 'sk_...'),
+        description: 'Run with an ElevenLabs API key (conversations read access) to switch reconciliation on',
+      });
+    }
   }
 }

@@ -255,6 +255,11 @@ describe('with API reconciliation', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 5, FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: 2 } });
   });
 
+  it('outputs the API key secret and the command that stores the key', () => {
+    template.hasOutput('ApiKeySecretArn', {});
+    template.hasOutput('StoreApiKeyCommand', { Value: { 'Fn::Join': ['', Match.arrayWith([" --secret-string 'sk_...'"])] } });
+  });
+
   it('has the webhook function queue audio checks 15 minutes later', () => {
     const [, webhook] = functionWith('AUDIO_CHECK_QUEUE_URL') as [string, any];
     expect(webhook.Properties.Environment.Variables.AUDIO_CHECK_DELAY_SECONDS).toBe('900');

@@ -7,40 +7,57 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ElevenLabsWebhookReceiverStack } from '../../lib/receiver-stack';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
+import { startFakeElevenLabsApi, type FakeElevenLabsApi } from '../support/fake-elevenlabs-api';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { storageReader } from '../support/storage';
 import { CDK_JSON_CONTEXT, loadExample, signedApiEvent, TEST_SECRET } from '../support/webhooks';
 
 /*
- * The function exactly as `cdk synth` bundles it with esbuild, run in a fresh Node process the way
- * Lambda loads it, configured as the stack configures it (secret ARN, not a plain secret), against
- * the storage emulators and a stand-in Secrets Manager.
+ * Both functions exactly as `cdk synth` bundles them with esbuild, each run in a fresh Node process
+ * the way Lambda loads it, configured as the stack configures it (secret ARNs, not plain secrets),
+ * against the storage emulators, a stand-in Secrets Manager and a fake ElevenLabs API.
  */
 
+const API_KEY = 'sk_bundle_test';
+
+/** A synthesized function: where its bundle is and the environment the stack gives it. */
+interface SynthesizedFunction {
+  readonly bundleDir: string;
+  readonly environment: Record<string, string>;
+}
+
 let outdir: string;
-let bundleDir: string;
-let functionEnvironment: Record<string, string>;
+let webhook: SynthesizedFunction;
+let reconciler: SynthesizedFunction;
 let emulators: Emulators;
 let secrets: Awaited<ReturnType<typeof startFakeSecretsManager>>;
+let api: FakeElevenLabsApi;
 
 beforeAll(async () => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'receiver-synth-'));
   const app = new App({ outdir, context: CDK_JSON_CONTEXT });
-  const stack = new ElevenLabsWebhookReceiverStack(app, 'Bundled');
+  const stack = new ElevenLabsWebhookReceiverStack(app, 'Bundled', { receiver: { apiReconciliation: {} } });
   const assembly = app.synth();
-  const [fn] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as any[];
-  bundleDir = path.join(assembly.directory, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
-  // Tokens (table name, ARN) are replaced below; everything else is what the stack sets.
-  functionEnvironment = Object.fromEntries(
-    Object.entries(fn.Properties.Environment.Variables).filter(([, v]) => typeof v === 'string'),
-  ) as Record<string, string>;
+  const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as any[];
+  const synthesized = (fn: any): SynthesizedFunction => ({
+    bundleDir: path.join(assembly.directory, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`),
+    // Tokens (table name, ARNs, queue URL) are replaced below; everything else is what the stack sets.
+    environment: Object.fromEntries(Object.entries(fn.Properties.Environment.Variables).filter(([, v]) => typeof v === 'string')) as Record<string, string>,
+  });
+  webhook = synthesized(functions.find((fn) => 'WEBHOOK_SECRET_ARN' in fn.Properties.Environment.Variables));
+  reconciler = synthesized(functions.find((fn) => 'ELEVENLABS_API_KEY_SECRET_ARN' in fn.Properties.Environment.Variables));
   emulators = await startEmulators();
   secrets = await startFakeSecretsManager(); // created empty, as the stack creates it
+  api = await startFakeElevenLabsApi({
+    apiKey: API_KEY,
+    conversations: [{ conversation_id: 'conv_bundle_missed', agent_id: 'agent_b', start_time_unix_secs: Math.floor(Date.now() / 1000) - 600, has_audio: true, audioBytes: 6_000_000 }],
+  });
 }, 120_000);
 
 afterAll(async () => {
   await emulators?.close();
   await secrets?.close();
+  await api?.close();
   fs.rmSync(outdir, { recursive: true, force: true });
 });
 
@@ -48,13 +65,13 @@ afterAll(async () => {
  * Loads the bundle in a new Node process and invokes `handler` once per event, in order.
  * Asynchronous on purpose: the emulators it calls run in this process.
  */
-async function invokeBundle(events: unknown[]): Promise<{ statusCode: number; body: string }[]> {
+async function invokeBundle(events: unknown[], fn: SynthesizedFunction = webhook): Promise<any[]> {
   const runner = `
-    const { handler } = require(${JSON.stringify(path.join(bundleDir, 'index.js'))});
+    const { handler } = require(${JSON.stringify(path.join(fn.bundleDir, 'index.js'))});
     (async () => {
       const events = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
       const results = [];
-      for (const event of events) results.push(await handler(event, {}));
+      for (const event of events) results.push((await handler(event, {})) ?? null);
       process.stdout.write('\\n@@' + JSON.stringify(results));
     })().catch((e) => { console.error(e); process.exit(1); });`;
   const eventsFile = path.join(outdir, `events-${Date.now()}.json`);
@@ -62,9 +79,11 @@ async function invokeBundle(events: unknown[]): Promise<{ statusCode: number; bo
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', runner, eventsFile], {
     env: {
       PATH: process.env.PATH,
-      ...functionEnvironment,
+      ...fn.environment,
       ...emulators.environment,
       WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook-AbCdEf',
+      ELEVENLABS_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:api-key-AbCdEf',
+      ELEVENLABS_API_BASE_URL: api.baseUrl,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     },
@@ -73,17 +92,20 @@ async function invokeBundle(events: unknown[]): Promise<{ statusCode: number; bo
   return JSON.parse(stdout.slice(stdout.lastIndexOf('\n@@') + 3));
 }
 
-describe('the bundle cdk synth builds', () => {
-  it('is one minified index.js with its source map, the SDK included', () => {
-    const bytes = fs.statSync(path.join(bundleDir, 'index.js')).size;
-    expect(bytes).toBeGreaterThan(50_000);
-    expect(bytes).toBeLessThan(2_000_000);
-    expect(fs.existsSync(path.join(bundleDir, 'index.js.map'))).toBe(true);
+describe('the bundles cdk synth builds', () => {
+  it('are minified index.js files with source maps, the SDK included', () => {
+    for (const fn of [webhook, reconciler]) {
+      const bytes = fs.statSync(path.join(fn.bundleDir, 'index.js')).size;
+      expect(bytes).toBeGreaterThan(50_000);
+      expect(bytes).toBeLessThan(2_000_000);
+      expect(fs.existsSync(path.join(fn.bundleDir, 'index.js.map'))).toBe(true);
+    }
   });
 
-  it('is configured by the stack without the secret value', () => {
-    expect(Object.keys(functionEnvironment)).toEqual(expect.arrayContaining(['SIGNATURE_TOLERANCE_SECONDS', 'POWERTOOLS_SERVICE_NAME']));
-    expect(JSON.stringify(functionEnvironment)).not.toContain('wsec_');
+  it('are configured by the stack without any secret value', () => {
+    expect(Object.keys(webhook.environment)).toEqual(expect.arrayContaining(['SIGNATURE_TOLERANCE_SECONDS', 'POWERTOOLS_SERVICE_NAME', 'AUDIO_CHECK_DELAY_SECONDS']));
+    expect(Object.keys(reconciler.environment)).toEqual(expect.arrayContaining(['ELEVENLABS_API_BASE_URL', 'BACKFILL_LOOKBACK_HOURS']));
+    expect(JSON.stringify([webhook.environment, reconciler.environment])).not.toMatch(/wsec_|sk_/);
   });
 
   it('fails closed while the secret has no value, then stores every event once it is set', async () => {
@@ -102,5 +124,20 @@ describe('the bundle cdk synth builds', () => {
     const audio = await read.object('audio/xyz/abc.mp3');
     expect(audio.body.equals(Buffer.from(loadExample('post_call_audio').data.full_audio, 'base64'))).toBe(true);
     expect(await read.item('conv_7901kfail0sip000000000001')).toMatchObject({ failure_reason: 'busy' });
+  });
+
+  it('reconciler: backfills a call that sent no webhook, streaming its audio, on the schedule', async () => {
+    secrets.setValue(API_KEY);
+    const [result] = await invokeBundle([{ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }], reconciler);
+    expect(result).toBeNull();
+    const item = await storageReader(emulators).item('conv_bundle_missed');
+    expect(item).toMatchObject({ agent_id: 'agent_b', audio_source: 'api', audio_bytes: 6_000_000 });
+  });
+
+  it('reconciler: answers an SQS batch, failing only the message it could not handle', async () => {
+    secrets.setValue(API_KEY);
+    const record = (messageId: string, body: string) => ({ messageId, body, attributes: { ApproximateReceiveCount: '1' }, eventSource: 'aws:sqs' });
+    const [result] = await invokeBundle([{ Records: [record('m1', JSON.stringify({ conversation_id: 'conv_bundle_missed' })), record('m2', 'not json')] }], reconciler);
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
   });
 });
