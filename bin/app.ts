@@ -1,4 +1,5 @@
-import { App, Duration } from 'aws-cdk-lib';
+import { App, Duration, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ElevenLabsWebhookReceiverStack } from '../lib/receiver-stack';
 
 // No fixed env: the stack synthesizes offline and deploys to whatever account the CLI is using.
@@ -20,3 +21,6 @@ new ElevenLabsWebhookReceiverStack(app, stackName, {
     apiReconciliation: apiReconciliation ? {} : undefined,
   },
 });
+
+// Every synth is checked against cdk-nag's AWS Solutions rules; an unacknowledged finding fails it.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

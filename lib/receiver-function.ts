@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -17,21 +18,26 @@ export interface ReceiverFunctionProps {
 }
 
 /**
- * One of the receiver's functions: Node.js 22 on arm64, bundled and minified by esbuild (no
- * Docker), JSON logs into a retained log group of its own.
+ * One of the receiver's functions: Node.js 24 on arm64, bundled and minified by esbuild (no
+ * Docker), JSON logs into a retained log group of its own. Its role starts empty: no AWS managed
+ * policy, only writing to that log group; callers grant the rest.
  */
 export function receiverFunction(scope: Construct, id: string, props: ReceiverFunctionProps): NodejsFunction {
+  const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+  const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+  logGroup.grantWrite(role);
   return new NodejsFunction(scope, id, {
+    role,
     entry: path.join(__dirname, '..', 'lambda', props.entry),
     handler: 'handler',
-    runtime: Runtime.NODEJS_22_X,
+    runtime: Runtime.NODEJS_24_X,
     architecture: Architecture.ARM_64,
     memorySize: props.memorySize,
     timeout: props.timeout,
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     environment: { POWERTOOLS_SERVICE_NAME: SERVICE_NAME, NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     loggingFormat: LoggingFormat.JSON,
-    logGroup: new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN }),
+    logGroup,
     bundling: {
       minify: true,
       sourceMap: true,

@@ -8,17 +8,21 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, LifecycleRule, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { CfnSecret, ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { BUCKET_PREFIXES, RAW_PREFIX } from '../lambda/object-keys';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECONDS } from '../lambda/signature';
 import { CALLS_INDEXES, CALLS_PARTITION_KEY, EXPIRY_ATTRIBUTE, KeyAttribute } from './calls-table-schema';
 import { ApiReconciliation, ApiReconciliationOptions } from './api-reconciliation';
+import { acknowledge, acknowledgeObjectPrefixes } from './nag-acknowledgements';
 import { receiverFunction } from './receiver-function';
 
 /** Raw bodies are kept for replay and rarely read, so they move to Infrequent Access after this. */
 const RAW_TRANSITION_DAYS = 30;
 /** Infrequent Access bills at least this many days per object, so a shorter stay there costs more. */
 const IA_MINIMUM_STORAGE_DAYS = 30;
+/** How long S3 server access logs of the call bucket are kept. */
+const ACCESS_LOG_DAYS = 365;
 /** HTTP API integrations give up after 30 s; the function must finish (and answer) before that. */
 const MAX_TIMEOUT_SECONDS = 29;
 
@@ -110,6 +114,9 @@ export class ElevenLabsWebhookReceiver extends Construct {
 
   constructor(scope: Construct, id: string, props: ElevenLabsWebhookReceiverProps = {}) {
     super(scope, id);
+    // Access logs delivered through a bucket policy, not ACLs, whatever the app's feature flags:
+    // the buckets keep ACLs disabled (owner-enforced).
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const timeout = props.timeout ?? Duration.seconds(25);
     if (timeout.toSeconds() > MAX_TIMEOUT_SECONDS) {
       throw new Error(`timeout must be at most ${MAX_TIMEOUT_SECONDS} seconds: the HTTP API stops waiting at 30`);
@@ -158,6 +165,16 @@ export class ElevenLabsWebhookReceiver extends Construct {
     if (retentionDays !== undefined) {
       lifecycleRules.push({ id: 'expire-after-retention', expiration: Duration.days(retentionDays) });
     }
+    // Who read or wrote which recording: server access logs, in a bucket of their own.
+    const accessLogs = new Bucket(this, 'ArchiveAccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(ACCESS_LOG_DAYS) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(accessLogs, 'AwsSolutions-S1', 'This bucket receives the call bucket\'s server access logs; logging its own access would loop.');
     this.bucket = new Bucket(this, 'Archive', {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -165,21 +182,23 @@ export class ElevenLabsWebhookReceiver extends Construct {
       enforceSSL: true,
       versioned: true,
       lifecycleRules,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'calls-bucket/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
     // ElevenLabs shows the secret only after the webhook exists, so the stack creates the secret
     // with no value at all: nothing in the template, nothing a later deploy could regenerate over
     // the user's value. Until it is stored, the function answers 500 (fail closed).
-    this.secret =
-      props.webhookSecret ??
-      Secret.fromSecretCompleteArn(
-        this,
-        'WebhookSecretRef',
-        new CfnSecret(this, 'WebhookSecret', {
-          description: 'The ElevenLabs webhook secret (wsec_...), stored as the plain secret string. Created empty: see the README.',
-        }).ref,
-      );
+    if (props.webhookSecret) {
+      this.secret = props.webhookSecret;
+    } else {
+      const emptySecret = new CfnSecret(this, 'WebhookSecret', {
+        description: 'The ElevenLabs webhook secret (wsec_...), stored as the plain secret string. Created empty: see the README.',
+      });
+      acknowledge(emptySecret, 'AwsSolutions-SMG4', 'ElevenLabs issues the webhook secret; it cannot be rotated from AWS. Rotate it in ElevenLabs and store the new one (README).');
+      this.secret = Secret.fromSecretCompleteArn(this, 'WebhookSecretRef', emptySecret.ref);
+    }
 
     const environment: Record<string, string> = {
       CALLS_TABLE_NAME: this.table.tableName,
@@ -202,13 +221,15 @@ export class ElevenLabsWebhookReceiver extends Construct {
     // A writer: no reads, no deletes. UpdateItem creates and merges items, which is all it does;
     // on S3 only PutObject under the three prefixes it writes (grantPut would add tagging,
     // retention and legal-hold actions it never uses).
-    this.table.grant(this.handler, 'dynamodb:UpdateItem');
+    // The table itself, not its indexes (Table.grant would add them; an update never targets one).
+    Grant.addToPrincipal({ grantee: this.handler, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
     Grant.addToPrincipal({
       grantee: this.handler,
       actions: ['s3:PutObject'],
       resourceArns: BUCKET_PREFIXES.map((prefix) => this.bucket.arnForObjects(`${prefix}*`)),
     });
     this.secret.grantRead(this.handler);
+    acknowledgeObjectPrefixes(this.handler.role!, this.bucket, BUCKET_PREFIXES);
 
     if (props.apiReconciliation) {
       this.reconciliation = new ApiReconciliation(this, 'ApiReconciliation', {
@@ -255,6 +276,7 @@ export class ElevenLabsWebhookReceiver extends Construct {
         ),
       },
     });
+    acknowledge(this.api, 'AwsSolutions-APIG4', 'ElevenLabs cannot send IAM, Cognito or JWT credentials; every request is authenticated by its HMAC signature, checked before anything is stored.');
     // The $default stage URL ends in '/', and the route path starts with one.
     this.url = `${stage.url}${routePath.replace(/^\/+/, '')}`;
   }

@@ -19,6 +19,14 @@ function onlyResource(template: Template, type: string): { logicalId: string; re
   return { logicalId: entry[0], resource: entry[1] };
 }
 
+/** The calls bucket (the other one receives its access logs). */
+function callsBucket(template: Template): any {
+  const buckets = Object.values(template.findResources('AWS::S3::Bucket')) as any[];
+  const [bucket, ...others] = buckets.filter((b) => b.Properties.VersioningConfiguration);
+  if (!bucket || others.length > 0) throw new Error('expected exactly one versioned bucket');
+  return bucket;
+}
+
 function allowStatements(template: Template): Statement[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
     .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement as Statement[])
@@ -63,9 +71,9 @@ describe('ElevenLabsWebhookReceiverStack', () => {
     expect(template.findResources('AWS::Logs::LogGroup')[accessLogGroupId]).toMatchObject({ DeletionPolicy: 'Retain' });
   });
 
-  it('runs the function on Node.js 22, arm64, 1024 MB, 25 s, JSON logs to a retained log group', () => {
+  it('runs the function on Node.js 24, arm64, 1024 MB, 25 s, JSON logs to a retained log group', () => {
     const fn = onlyResource(template, 'AWS::Lambda::Function').resource.Properties;
-    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 1024, Timeout: 25 });
+    expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 1024, Timeout: 25 });
     expect(fn.ReservedConcurrentExecutions).toBeUndefined();
     expect(fn.LoggingConfig.LogFormat).toBe('JSON');
     const logGroup = template.findResources('AWS::Logs::LogGroup')[fn.LoggingConfig.LogGroup.Ref];
@@ -133,6 +141,25 @@ describe('ElevenLabsWebhookReceiverStack', () => {
     });
   });
 
+  it('logs access to the calls bucket into a private bucket of its own, kept a year', () => {
+    const logging = callsBucket(template).Properties.LoggingConfiguration;
+    expect(logging).toMatchObject({ DestinationBucketName: { Ref: expect.any(String) }, LogFilePrefix: 'calls-bucket/' });
+    const logBucket = template.toJSON().Resources[logging.DestinationBucketName.Ref];
+    expect(logBucket).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 365 })] },
+      },
+    });
+  });
+
+  it('gives the function a role of its own: no AWS managed policy', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role')) as any[]) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
   it('denies bucket requests that do not use TLS', () => {
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
@@ -144,7 +171,7 @@ describe('ElevenLabsWebhookReceiverStack', () => {
   });
 
   it('cleans up uploads and old versions and moves raw bodies to Infrequent Access', () => {
-    const rules = onlyResource(template, 'AWS::S3::Bucket').resource.Properties.LifecycleConfiguration.Rules;
+    const rules = callsBucket(template).Properties.LifecycleConfiguration.Rules;
     expect(rules).toEqual(expect.arrayContaining([
       expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
       expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
@@ -201,7 +228,7 @@ describe('ElevenLabsWebhookReceiverStack', () => {
   });
 
   it('keeps data forever by default: no expiration rule and no RETENTION_DAYS', () => {
-    const rules = onlyResource(template, 'AWS::S3::Bucket').resource.Properties.LifecycleConfiguration.Rules;
+    const rules = callsBucket(template).Properties.LifecycleConfiguration.Rules;
     expect(rules.filter((rule: any) => rule.ExpirationInDays !== undefined)).toEqual([]);
     const variables = onlyResource(template, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
     expect(variables.RETENTION_DAYS).toBeUndefined();
@@ -209,14 +236,14 @@ describe('ElevenLabsWebhookReceiverStack', () => {
 
   it('expires objects and sets RETENTION_DAYS when a retention is given', () => {
     const withRetention = synth({ retention: Duration.days(365) });
-    const rules = onlyResource(withRetention, 'AWS::S3::Bucket').resource.Properties.LifecycleConfiguration.Rules;
+    const rules = callsBucket(withRetention).Properties.LifecycleConfiguration.Rules;
     expect(rules).toContainEqual(expect.objectContaining({ ExpirationInDays: 365, Status: 'Enabled' }));
     const variables = onlyResource(withRetention, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
     expect(variables.RETENTION_DAYS).toBe('365');
   });
 
   it('skips the Infrequent Access move when objects expire before it could pay off', () => {
-    const rules = onlyResource(synth({ retention: Duration.days(45) }), 'AWS::S3::Bucket').resource.Properties.LifecycleConfiguration.Rules;
+    const rules = callsBucket(synth({ retention: Duration.days(45) })).Properties.LifecycleConfiguration.Rules;
     expect(rules.filter((rule: any) => rule.Transitions)).toEqual([]);
   });
 

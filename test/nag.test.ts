@@ -1,0 +1,45 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ElevenLabsWebhookReceiverStack } from '../lib/receiver-stack';
+import type { ElevenLabsWebhookReceiverProps } from '../lib/webhook-receiver';
+import { CDK_JSON_CONTEXT } from './support/webhooks';
+
+/* cdk-nag's AWS Solutions rules, as `cdk synth` runs them (bin/app.ts): every finding fixed or acknowledged. */
+
+function synthWithNag(receiver?: ElevenLabsWebhookReceiverProps, addToStack?: (stack: ElevenLabsWebhookReceiverStack) => void) {
+  const outdir = mkdtempSync(join(tmpdir(), 'nag-'));
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  const stack = new ElevenLabsWebhookReceiverStack(app, 'Nagged', { receiver });
+  addToStack?.(stack);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  try {
+    app.synth();
+    return { passed: true, violations: [] as string[] };
+  } catch {
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    const violations = report.pluginReports.flatMap((p: any) => p.violations.map((v: any) => v.ruleName));
+    return { passed: false, violations };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('passes the default stack', () => {
+    expect(synthWithNag()).toEqual({ passed: true, violations: [] });
+  });
+
+  it('passes the stack with API reconciliation', () => {
+    expect(synthWithNag({ apiReconciliation: {} })).toEqual({ passed: true, violations: [] });
+  });
+
+  it('fails on a new unacknowledged finding', () => {
+    const result = synthWithNag(undefined, (stack) => new Bucket(stack, 'Unlogged'));
+    expect(result.passed).toBe(false);
+    expect(result.violations).toEqual(expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']));
+  });
+});
