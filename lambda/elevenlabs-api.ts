@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 
 /** Where the ElevenLabs API lives; data-residency workspaces and tests pass their own. */
 export const DEFAULT_API_BASE_URL = 'https://api.elevenlabs.io';
@@ -25,8 +25,11 @@ export type ApiFailure = 'not_found' | 'unauthorized' | 'rate_limited' | 'server
 /** A request to ElevenLabs failed; `status` is the last HTTP status, undefined when none came. Never carries the key. */
 export class ElevenLabsApiError extends Error {
   override readonly name = 'ElevenLabsApiError';
-  constructor(readonly reason: ApiFailure, readonly status: number | undefined, message: string, options?: { cause?: unknown }) {
+  /** For `rate_limited`: how long ElevenLabs asked to wait, when it said. */
+  readonly retryAfterMs?: number;
+  constructor(readonly reason: ApiFailure, readonly status: number | undefined, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
@@ -62,11 +65,32 @@ export interface ElevenLabsApi {
 /** What one attempt came to: a value, or a reason to try again (after `waitMs`, or backoff when absent). */
 type Attempt<T> = { value: T } | { retry: Exclude<ApiFailure, 'not_found' | 'unauthorized' | 'client'>; status?: number; waitMs?: number; cause?: unknown };
 
-/** `Retry-After` in ms, as seconds or an HTTP-date, within [0, MAX_RETRY_AFTER_MS]; undefined when absent or unreadable. */
+/** `Retry-After` in ms, as seconds or an HTTP-date, at least 0; undefined when absent or unreadable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
   const value = header?.trim() ?? '';
   const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : value ? Date.parse(value) - now : NaN;
-  return Number.isNaN(ms) ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
+  return Number.isNaN(ms) ? undefined : Math.max(0, ms);
+}
+
+/**
+ * Ends the stream with a `timeout` error when no byte has come for `idleMs`: a stalled download
+ * must not hold the function until it times out.
+ */
+function withIdleTimeout(source: Readable, idleMs: number, what: string): Readable {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => source.destroy(new ElevenLabsApiError('timeout', undefined, `ElevenLabs stopped sending ${what} for ${idleMs} ms: try again later.`)), idleMs);
+  };
+  const guarded = new Transform({
+    transform(chunk, _encoding, done) {
+      arm();
+      done(null, chunk);
+    },
+  });
+  arm();
+  pipeline(source, guarded, () => clearTimeout(timer));
+  return guarded;
 }
 
 /** Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"): clients that failed together do not retry together. */
@@ -124,7 +148,13 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
     let outcome: Attempt<T> | undefined;
     for (let attemptNumber = 1; attemptNumber <= maxAttempts; attemptNumber += 1) {
-      if (outcome && 'retry' in outcome) await sleep(outcome.waitMs ?? backoffMs(attemptNumber - 1));
+      if (outcome && 'retry' in outcome) {
+        // ElevenLabs asks for a longer pause than a request should wait: give up now, saying when to come back.
+        if ((outcome.waitMs ?? 0) > MAX_RETRY_AFTER_MS) {
+          throw new ElevenLabsApiError('rate_limited', outcome.status, `ElevenLabs rate limit: asked to wait ${Math.round((outcome.waitMs as number) / 1000)} s; try again later.`, { retryAfterMs: outcome.waitMs });
+        }
+        await sleep(outcome.waitMs ?? backoffMs(attemptNumber - 1));
+      }
       outcome = await attempt(url.href, what, read);
       if ('value' in outcome) return outcome.value;
     }
@@ -154,7 +184,8 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
         const length = Number(response.headers.get('content-length') ?? NaN);
         // A compressed transfer's content-length counts the compressed bytes, not the MP3's.
         const known = Number.isSafeInteger(length) && length >= 0 && !response.headers.get('content-encoding');
-        return { stream: Readable.fromWeb(response.body), contentLength: known ? length : undefined };
+        const stream = withIdleTimeout(Readable.fromWeb(response.body as never), timeoutMs, `audio for conversation ${conversationId}`);
+        return { stream, contentLength: known ? length : undefined };
       });
     },
     async *listConversations(filter: ConversationFilter = {}) {

@@ -35,7 +35,10 @@ export function transcriptKey(agentId: string, conversationId: string, eventTime
   return `${TRANSCRIPTS_PREFIX}${keySafe(agentId)}/${keySafe(conversationId)}/${eventTimestamp}.${extension}`;
 }
 
-/** The decoded MP3 of a call. */
-export function audioKey(agentId: string, conversationId: string): string {
-  return `${AUDIO_PREFIX}${keySafe(agentId)}/${keySafe(conversationId)}.mp3`;
+/**
+ * The decoded MP3 of a call. Audio fetched from the API has a key of its own, so a late audio
+ * webhook can never overwrite the recording the item points at.
+ */
+export function audioKey(agentId: string, conversationId: string, source: 'webhook' | 'api' = 'webhook'): string {
+  return `${AUDIO_PREFIX}${keySafe(agentId)}/${keySafe(conversationId)}${source === 'api' ? '.api' : ''}.mp3`;
 }

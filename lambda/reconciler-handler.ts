@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AudioCheckMessage } from './audio-check-queue';
 import { createElevenLabsApi, DEFAULT_API_BASE_URL } from './elevenlabs-api';
 import { ConfigurationError } from './errors';
@@ -39,6 +39,11 @@ async function dependencies(env: NodeJS.ProcessEnv): Promise<ReconciliationDepen
   };
 }
 
+/** Without an API key there is nothing to do: not a failure to retry until the dead-letter queue. */
+function isKeyUnset(error: unknown): boolean {
+  return error instanceof ConfigurationError && error.reason === 'secret_unset';
+}
+
 function errorFields(error: unknown) {
   const e = error as Error & { reason?: string; status?: number };
   return { error_name: e?.name, error_reason: e?.reason, error_status: e?.status };
@@ -51,6 +56,11 @@ async function checkAudio(event: SQSEvent): Promise<SQSBatchResponse> {
   try {
     deps = await dependencies(process.env);
   } catch (error) {
+    if (isKeyUnset(error)) {
+      // Dropped, not failed: once the key is stored, the backfill (6 hours back) fetches the audio.
+      logger.warn('audio check', { outcome: 'api_key_unset', messages: event.Records.length, ...errorFields(error) });
+      return { batchItemFailures: [] };
+    }
     logger.error('audio check', { outcome: 'not_configured', messages: event.Records.length, ...errorFields(error) });
     return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
   }
@@ -70,18 +80,29 @@ async function checkAudio(event: SQSEvent): Promise<SQSBatchResponse> {
   return { batchItemFailures: failures };
 }
 
+/** Time kept back from the function's timeout to finish the conversation at hand and log. */
+const DEADLINE_MARGIN_MS = 60_000;
+
 /** The scheduled safety net: every conversation of the last hours gets what it is missing. */
-async function scheduledBackfill(): Promise<void> {
+async function scheduledBackfill(context?: Context): Promise<void> {
   const started = performance.now();
-  const deps = await dependencies(process.env);
+  let deps: ReconciliationDependencies;
+  try {
+    deps = await dependencies(process.env);
+  } catch (error) {
+    if (!isKeyUnset(error)) throw error;
+    logger.warn('backfill', { outcome: 'api_key_unset', ...errorFields(error) });
+    return;
+  }
   const hours = Number(process.env.BACKFILL_LOOKBACK_HOURS || DEFAULT_BACKFILL_LOOKBACK_HOURS);
-  const report = await backfill({ sinceUnixSecs: Math.floor(deps.now().getTime() / 1000) - hours * 3600 }, deps);
-  const level = report.failures.length > 0 ? 'warn' : 'info';
+  const deadlineMs = context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS : undefined;
+  const report = await backfill({ sinceUnixSecs: Math.floor(deps.now().getTime() / 1000) - hours * 3600, deadlineMs }, deps);
+  const level = report.failures.length > 0 || report.stoppedEarly ? 'warn' : 'info';
   logger[level]('backfill', { ...report, failures: report.failures.slice(0, 20), failed: report.failures.length, duration_ms: Math.round(performance.now() - started) });
 }
 
 /** SQS (audio checks) or EventBridge Scheduler/rule (backfill). */
-export async function handler(event: SQSEvent | ScheduledEvent): Promise<SQSBatchResponse | void> {
+export async function handler(event: SQSEvent | ScheduledEvent, context?: Context): Promise<SQSBatchResponse | void> {
   if ('Records' in event) return checkAudio(event);
-  return scheduledBackfill();
+  return scheduledBackfill(context);
 }

@@ -21,7 +21,12 @@ export interface ReconciliationDependencies {
 /** How far back the scheduled backfill looks: hourly runs overlap, so a failed run is caught up. */
 export const DEFAULT_BACKFILL_LOOKBACK_HOURS = 6;
 
-export type AudioOutcome = 'present' | 'no_audio' | 'fetched' | 'deleted';
+/** `waiting`: no transcription yet, so nothing says whether there is audio; a later check will tell. */
+export type AudioOutcome = 'present' | 'no_audio' | 'waiting' | 'fetched' | 'deleted';
+
+function hasTranscription(item: Record<string, unknown> | undefined): boolean {
+  return item?.transcription_event_timestamp !== undefined || item?.otel_transcription_event_timestamp !== undefined;
+}
 
 const nowSecs = (deps: ReconciliationDependencies) => Math.floor(deps.now().getTime() / 1000);
 
@@ -38,8 +43,11 @@ function apply(update: CallUpdate, deps: ReconciliationDependencies) {
 export async function reconcileAudio(conversationId: string, deps: ReconciliationDependencies): Promise<AudioOutcome> {
   const item = await deps.store.getCall(conversationId);
   if (item?.audio_s3_key) return 'present';
-  if (item?.has_audio === false || item?.audio_fetch_status === 'deleted') return 'no_audio';
-  const agentId = typeof item?.agent_id === 'string' ? item.agent_id : 'unknown-agent';
+  // Only a transcription says whether a call has audio: a 404 before it (a call still in progress)
+  // must not be recorded as final.
+  if (!item || !hasTranscription(item)) return 'waiting';
+  if (item.has_audio === false || item.audio_fetch_status === 'deleted') return 'no_audio';
+  const agentId = typeof item.agent_id === 'string' ? item.agent_id : 'unknown-agent';
   let audio: Awaited<ReturnType<ReconciliationDependencies['api']['getConversationAudio']>>;
   try {
     audio = await deps.api.getConversationAudio(conversationId);
@@ -48,8 +56,12 @@ export async function reconcileAudio(conversationId: string, deps: Reconciliatio
     await apply({ conversationId, eventType: 'api_audio_missing', eventTimestamp: nowSecs(deps), set: { audio_fetch_status: 'deleted' }, setIfMissing: {} }, deps);
     return 'deleted';
   }
-  const key = audioKey(agentId, conversationId);
+  const key = audioKey(agentId, conversationId, 'api');
   const bytes = await deps.store.uploadStream(key, audio.stream, 'audio/mpeg');
+  if (bytes === 0 || (audio.contentLength !== undefined && bytes !== audio.contentLength)) {
+    // Not pointed at: the next check writes the same key again.
+    throw new ElevenLabsApiError('server', 200, `ElevenLabs sent ${bytes} of ${audio.contentLength ?? 'an unknown number of'} audio bytes: try again later.`);
+  }
   // Guarded like the audio webhook, dated now: a webhook arriving later changes nothing.
   await apply(
     {
@@ -57,7 +69,7 @@ export async function reconcileAudio(conversationId: string, deps: Reconciliatio
       eventType: 'api_audio',
       eventTimestamp: nowSecs(deps),
       set: { has_audio: true, audio_s3_key: key, audio_bytes: bytes, audio_source: 'api' },
-      setIfMissing: item?.agent_id ? {} : { agent_id: agentId },
+      setIfMissing: {},
       remove: ['audio_fetch_status'],
     },
     deps,
@@ -74,7 +86,7 @@ export type BackfillOutcome = 'present' | 'stored' | 'skipped';
  */
 export async function backfillConversation(summary: ConversationSummary, deps: ReconciliationDependencies): Promise<BackfillOutcome> {
   const item = await deps.store.getCall(summary.conversation_id);
-  if (item?.transcription_event_timestamp !== undefined || item?.otel_transcription_event_timestamp !== undefined) return 'present';
+  if (hasTranscription(item)) return 'present';
   if (summary.status !== undefined && summary.status !== 'done' && summary.status !== 'failed') return 'skipped';
   const data = await deps.api.getConversation(summary.conversation_id);
   const metadata = (data.metadata ?? {}) as { start_time_unix_secs?: unknown };
@@ -91,6 +103,8 @@ export interface BackfillFilter {
   readonly sinceUnixSecs: number;
   readonly untilUnixSecs?: number;
   readonly agentId?: string;
+  /** Stop before this time (ms since the epoch), leaving the rest to the next run. */
+  readonly deadlineMs?: number;
 }
 
 export interface BackfillReport {
@@ -100,6 +114,8 @@ export interface BackfillReport {
   audioDeleted: number;
   /** `conversation_id: ErrorName reason`, never a message (it could quote data). */
   failures: string[];
+  /** Why the run ended before the list did: ElevenLabs' rate limit, or the deadline. */
+  stoppedEarly?: 'rate_limited' | 'deadline';
 }
 
 /**
@@ -109,18 +125,31 @@ export interface BackfillReport {
 export async function backfill(filter: BackfillFilter, deps: ReconciliationDependencies, onConversation?: (report: BackfillReport) => void): Promise<BackfillReport> {
   const report: BackfillReport = { listed: 0, stored: 0, audioFetched: 0, audioDeleted: 0, failures: [] };
   const conversations = deps.api.listConversations({ agentId: filter.agentId, callStartAfterUnix: filter.sinceUnixSecs, callStartBeforeUnix: filter.untilUnixSecs });
-  for await (const summary of conversations) {
-    report.listed += 1;
-    try {
-      if ((await backfillConversation(summary, deps)) === 'stored') report.stored += 1;
-      const audio = await reconcileAudio(summary.conversation_id, deps);
-      if (audio === 'fetched') report.audioFetched += 1;
-      if (audio === 'deleted') report.audioDeleted += 1;
-    } catch (error) {
-      const e = error as Error & { reason?: string };
-      report.failures.push(`${summary.conversation_id}: ${e.name}${e.reason ? ` ${e.reason}` : ''}`);
+  try {
+    for await (const summary of conversations) {
+      if (filter.deadlineMs !== undefined && deps.now().getTime() >= filter.deadlineMs) {
+        report.stoppedEarly = 'deadline';
+        break;
+      }
+      report.listed += 1;
+      try {
+        const call = await backfillConversation(summary, deps);
+        // Audio only for calls whose transcription is stored: a call still in progress has none yet.
+        const audio = call === 'skipped' ? undefined : await reconcileAudio(summary.conversation_id, deps);
+        if (call === 'stored') report.stored += 1;
+        if (audio === 'fetched') report.audioFetched += 1;
+        if (audio === 'deleted') report.audioDeleted += 1;
+      } catch (error) {
+        const e = error as Error & { reason?: string };
+        report.failures.push(`${summary.conversation_id}: ${e.name}${e.reason ? ` ${e.reason}` : ''}`);
+        if (e.reason === 'rate_limited') throw error;
+      }
+      onConversation?.(report);
     }
-    onConversation?.(report);
+  } catch (error) {
+    // More requests would only meet the same limit: the next run carries on.
+    if ((error as { reason?: string }).reason !== 'rate_limited') throw error;
+    report.stoppedEarly = 'rate_limited';
   }
   return report;
 }

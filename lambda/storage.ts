@@ -139,6 +139,9 @@ export function createCallStore(config: StorageConfig): ReconciliationStore {
         await upload.done();
         return bytes;
       } catch (error) {
+        // The download may still be open: free its socket (the upload itself was aborted by the SDK).
+        body.destroy();
+        if ((error as Error)?.name === 'ElevenLabsApiError') throw error;
         throw sdkFailure('object', 'S3 multipart upload', error);
       }
     },

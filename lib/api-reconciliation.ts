@@ -100,8 +100,9 @@ export class ApiReconciliation extends Construct {
     // Streams recordings in 5 MB parts, so memory does not grow with the call's length.
     const reconciler = receiverFunction(this, 'Reconciler', { entry: 'reconciler-handler.ts', memorySize: 512, timeout, environment, logRetention: props.logRetention });
     this.reconciler = reconciler;
-    // Two at a time at most: gentle on the ElevenLabs API's rate limits.
-    reconciler.addEventSource(new SqsEventSource(this.queue, { batchSize: 5, maxConcurrency: 2, reportBatchItemFailures: true }));
+    // One call per invocation, so a long download has the whole timeout; two at a time at most,
+    // gentle on the ElevenLabs API's rate limits.
+    reconciler.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, maxConcurrency: 2, reportBatchItemFailures: true }));
     new Rule(this, 'Backfill', {
       description: 'Stores ElevenLabs conversations whose webhooks never arrived',
       schedule: Schedule.rate(props.backfillInterval ?? Duration.hours(1)),

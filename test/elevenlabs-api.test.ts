@@ -74,12 +74,19 @@ describe('getConversation', () => {
     expect(waits[0]).toBeLessThanOrEqual(3000);
   });
 
-  it('caps a Retry-After at 60 s and backs off when a 429 has none', async () => {
+  it('gives up at once when Retry-After asks for longer than a request should wait, saying how long', async () => {
     const api = await setUp();
-    fake.failNext(CONVERSATION, { status: 429, retryAfter: '3600' }, { status: 429 });
+    fake.failNext(CONVERSATION, { status: 429, retryAfter: '3600' });
+    await expect(api.getConversation('conv_1')).rejects.toMatchObject({ reason: 'rate_limited', retryAfterMs: 3_600_000 });
+    expect(waits).toEqual([]);
+  });
+
+  it('backs off when a 429 has no Retry-After', async () => {
+    const api = await setUp();
+    fake.failNext(CONVERSATION, { status: 429 });
     await api.getConversation('conv_1');
-    expect(waits[0]).toBe(60_000);
-    expect(waits[1]).toBeLessThan(1000);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeLessThan(500);
   });
 
   it('backs off with full jitter after 503s, then succeeds', async () => {
@@ -173,5 +180,29 @@ describe('getConversationAudio', () => {
     fake.deleteAudio('conv_1');
     expect(await failureOf(api.getConversationAudio('conv_1'))).toMatchObject({ reason: 'not_found', status: 404 });
     expect(await api.getConversation('conv_1')).toMatchObject({ has_audio: false });
+  });
+});
+
+describe('a stalled audio download', () => {
+  it('ends with a timeout instead of waiting for ever', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'audio/mpeg' });
+      response.write(Buffer.alloc(1000)); // then nothing more, and never an end
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const api = createElevenLabsApi({ apiKey: 'k', baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 300 });
+      const { stream } = await api.getConversationAudio('conv_stalled');
+      let received = 0;
+      await expect((async () => {
+        for await (const chunk of stream) received += (chunk as Buffer).length;
+      })()).rejects.toMatchObject({ name: 'ElevenLabsApiError', reason: 'timeout' });
+      expect(received).toBe(1000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

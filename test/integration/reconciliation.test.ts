@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createElevenLabsApi } from '../../lambda/elevenlabs-api';
 import { processWebhook } from '../../lambda/process';
 import { backfill, reconcileAudio, type ReconciliationDependencies } from '../../lambda/reconciliation';
@@ -34,6 +37,9 @@ beforeAll(async () => {
       { conversation_id: 'conv_missed_1', agent_id: 'agent_a', start_time_unix_secs: now - 3 * HOUR, has_audio: true, audioBytes: 30_000 },
       { conversation_id: 'conv_missed_2', agent_id: 'agent_b', start_time_unix_secs: now - 4 * HOUR, has_audio: false },
       { conversation_id: 'conv_old', agent_id: 'agent_a', start_time_unix_secs: now - 48 * HOUR, has_audio: false },
+      // Outside every backfill window here: only the memory measurement reads them.
+      { conversation_id: 'conv_memory_small', agent_id: 'agent_m', start_time_unix_secs: now - 96 * HOUR, has_audio: true, audioBytes: 8 * 1024 * 1024 },
+      { conversation_id: 'conv_memory_large', agent_id: 'agent_m', start_time_unix_secs: now - 96 * HOUR, has_audio: true, audioBytes: 64 * 1024 * 1024 },
     ],
   });
   api.deleteAudio('conv_deleted_audio');
@@ -75,16 +81,27 @@ describe('API reconciliation', () => {
   });
 
   it('streams audio too large for any webhook from the API into S3, byte for byte', async () => {
-    const heapBefore = process.memoryUsage().heapUsed;
     expect(await reconcileAudio('conv_long_call', deps)).toBe('fetched');
     const item = await read.item('conv_long_call');
-    expect(item).toMatchObject({ audio_source: 'api', audio_bytes: LARGE_AUDIO, audio_s3_key: 'audio/agent_a/conv_long_call.mp3', call_successful: 'success' });
+    expect(item).toMatchObject({ audio_source: 'api', audio_bytes: LARGE_AUDIO, audio_s3_key: 'audio/agent_a/conv_long_call.api.mp3', call_successful: 'success' });
     const stored = await read.object(item!.audio_s3_key);
     expect(stored.contentType).toBe('audio/mpeg');
     expect(sha256(stored.body)).toBe(sha256(fakeAudioChunk('conv_long_call', 0, LARGE_AUDIO)));
     expect([...item!.events_received].sort()).toEqual(['api_audio', 'post_call_transcription']);
-    // Not a proof of flat memory, but a whole-recording buffer would show here.
-    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(LARGE_AUDIO * 3);
+  });
+
+  it('streams with flat memory: eight times the recording takes no more memory', async () => {
+    // Measured in a process of its own, so the emulators and the fake API here do not count.
+    const measure = async (conversationId: string) => {
+      const script = join(__dirname, '..', 'support', 'measure-audio-upload.ts');
+      const { stdout } = await promisify(execFile)(join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'), [script, api.baseUrl, API_KEY, conversationId], { env: { ...process.env, ...emulators.environment } });
+      return JSON.parse(stdout) as { bytes: number; arrayBuffersGrowth: number };
+    };
+    const small = await measure('conv_memory_small');
+    const large = await measure('conv_memory_large');
+    expect([small.bytes, large.bytes]).toEqual([8 * 1024 * 1024, 64 * 1024 * 1024]);
+    expect(large.arrayBuffersGrowth).toBeLessThan(small.arrayBuffersGrowth + 16 * 1024 * 1024);
+    expect(large.arrayBuffersGrowth).toBeLessThan(large.bytes / 2);
   });
 
   it('does nothing more for audio already stored, and an audio webhook arriving later changes nothing', async () => {
@@ -95,7 +112,16 @@ describe('API reconciliation', () => {
     Object.assign(audio.data, { conversation_id: 'conv_long_call', agent_id: 'agent_a' });
     const { response } = await processWebhook(signedRequest(audio), { getSecret: async () => TEST_SECRET, store: deps.store, now: deps.now });
     expect(response.body.status).toBe('duplicate');
-    expect(await read.item('conv_long_call')).toMatchObject({ audio_source: 'api', audio_bytes: LARGE_AUDIO });
+    const item = await read.item('conv_long_call');
+    expect(item).toMatchObject({ audio_source: 'api', audio_bytes: LARGE_AUDIO });
+    expect((await read.object(item!.audio_s3_key)).body.length).toBe(LARGE_AUDIO);
+  });
+
+  it('waits for a transcription before asking for audio, so a call in progress is never marked deleted', async () => {
+    const requests = api.requests.length;
+    expect(await reconcileAudio('conv_deleted_audio', deps)).toBe('waiting');
+    expect(api.requests.length).toBe(requests);
+    expect(await read.item('conv_deleted_audio')).toBeUndefined();
   });
 
   it('records audio ElevenLabs has deleted, once, instead of retrying for ever', async () => {
@@ -132,6 +158,15 @@ describe('API reconciliation', () => {
   it('lets the real transcription webhook, arriving after a backfill, win', async () => {
     expect((await deliverTranscription('conv_missed_2', 'agent_b', { agent_name: 'From the webhook' })).status).toBe(200);
     expect(await read.item('conv_missed_2')).toMatchObject({ agent_name: 'From the webhook', cost: 142 });
+  });
+
+  it('stops a backfill run at a rate limit it should not wait out, leaving the rest to the next run', async () => {
+    api.failNext(/\/v1\/convai\/conversations$/, { status: 429, retryAfter: '3600' });
+    expect(await backfill({ sinceUnixSecs: now - 24 * HOUR }, deps)).toMatchObject({ listed: 0, stoppedEarly: 'rate_limited' });
+  });
+
+  it('stops at its deadline', async () => {
+    expect(await backfill({ sinceUnixSecs: now - 24 * HOUR, deadlineMs: Date.now() - 1 }, deps)).toMatchObject({ listed: 0, stoppedEarly: 'deadline' });
   });
 
   it('narrows the backfill to one agent', async () => {
