@@ -5,13 +5,14 @@ import { createElevenLabsApi, DEFAULT_API_BASE_URL } from '../lambda/elevenlabs-
 import { backfill } from '../lambda/reconciliation';
 import { createCallStore } from '../lambda/storage';
 
-const USAGE = `Usage: npm run backfill -- --since WHEN [--until WHEN] [--agent ID] [--stack NAME | --table NAME --bucket NAME]
+const USAGE = `Usage: npm run backfill -- --since WHEN [--until WHEN] [--agent ID] [--stack NAME | --table NAME --bucket NAME] [--retention-days N]
 
 Lists conversations through the ElevenLabs API and stores every call that has no transcription
 record yet, then fetches audio that never arrived. Safe to run any number of times.
 Needs ELEVENLABS_API_KEY (ELEVENLABS_API_BASE_URL for data-residency workspaces).
 WHEN: 2025-11-24, 2025-11-24T16:00Z, or 7d, 24h back from now.
-Default target: the local emulators of npm start.`;
+Default target: the local emulators of npm start. --retention-days: the stack's retentionDays, if set,
+so backfilled items expire like the others.`;
 
 async function main(): Promise<number> {
   // The SDK warns on Node 20 about its releases after January 2027; the lock file pins today's.
@@ -24,6 +25,7 @@ async function main(): Promise<number> {
       stack: { type: 'string' },
       table: { type: 'string' },
       bucket: { type: 'string' },
+      'retention-days': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -47,8 +49,8 @@ async function main(): Promise<number> {
   console.log(`Backfilling into ${target.description}`);
   try {
     const report = await backfill(
-      { sinceUnixSecs: parseTimeBound(values.since, now), untilUnixSecs: values.until ? parseTimeBound(values.until, now) : undefined, agentId: values.agent },
-      { api, store, now: () => new Date() },
+      { sinceUnixSecs: parseTimeBound(values.since, now), untilUnixSecs: values.until ? parseTimeBound(values.until, now, 'until') : undefined, agentId: values.agent },
+      { api, store, now: () => new Date(), retentionDays: values['retention-days'] ? Number(values['retention-days']) : undefined },
       (progress) => {
         if (process.stderr.isTTY) process.stderr.write(`\r${progress.listed} conversations checked, ${progress.stored} stored…`);
       },

@@ -58,7 +58,7 @@ async function main(): Promise<number> {
     agentId: values.agent,
     number: values.number,
     since: values.since === undefined ? undefined : parseTimeBound(values.since, now),
-    until: values.until === undefined ? undefined : parseTimeBound(values.until, now),
+    until: values.until === undefined ? undefined : parseTimeBound(values.until, now, 'until'),
     failedOnly: values.failed,
   };
   const target = await resolveTarget(values);
@@ -73,11 +73,15 @@ async function main(): Promise<number> {
       process.stdout.write(formatCallDetail(item, target.bucketName, transcript));
       return 0;
     }
-    const items = await findCalls(target, filter, progress);
+    const limit = command === 'list' && values.limit !== undefined ? Number(values.limit) : undefined;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+      console.error('--limit takes a whole number above 0.');
+      return 2;
+    }
+    const items = await findCalls(target, filter, progress, limit);
     endProgress();
     if (command === 'list') {
-      const limit = values.limit === undefined ? undefined : Number(values.limit);
-      const shown = limit === undefined ? items : items.slice(0, limit);
+      const shown = items;
       process.stdout.write(values.json ? toJson(shown) : values.csv ? toCsv(LIST_COLUMNS, shown.map(toListRow)) : formatList(shown));
       return 0;
     }

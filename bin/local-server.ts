@@ -3,6 +3,13 @@ import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, localPaths, localPorts, localSecre
 import { startLocalReceiver } from '../lib/local/local-receiver';
 
 // `npm start [-- --reset]`: the receiver on this machine, with DynamoDB and S3 emulators.
+
+function audioCheckDelaySeconds(env: NodeJS.ProcessEnv): number | undefined {
+  if (!env.AUDIO_CHECK_DELAY_SECONDS) return undefined;
+  const seconds = Number(env.AUDIO_CHECK_DELAY_SECONDS);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 900) throw new Error('AUDIO_CHECK_DELAY_SECONDS must be whole seconds from 0 to 900.');
+  return seconds;
+}
 async function main() {
   // The SDK warns on Node 20 about its releases after January 2027; the lock file pins today's.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -26,7 +33,7 @@ async function main() {
       ? {
           apiKey: process.env.ELEVENLABS_API_KEY,
           baseUrl: process.env.ELEVENLABS_API_BASE_URL || undefined,
-          audioCheckDelaySeconds: process.env.AUDIO_CHECK_DELAY_SECONDS ? Number(process.env.AUDIO_CHECK_DELAY_SECONDS) : undefined,
+          audioCheckDelaySeconds: audioCheckDelaySeconds(process.env),
         }
       : undefined,
   });
@@ -49,11 +56,15 @@ Stop:                   Ctrl-C
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    // A second Ctrl-C while closing means "now".
+    if (stopping) process.exit(130);
     stopping = true;
     console.log(`\n${signal}: stopping the receiver and the emulators...`);
-    await receiver.close();
-    process.exit(0);
+    try {
+      await receiver.close();
+    } finally {
+      process.exit(0);
+    }
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

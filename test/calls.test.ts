@@ -26,7 +26,12 @@ describe('computeStats', () => {
   const stats = computeStats(KNOWN_SET);
 
   it('counts calls, answered and never connected', () => {
-    expect([stats.calls, stats.answered, stats.failed]).toEqual([5, 4, 1]);
+    expect([stats.calls, stats.answered, stats.failed, stats.other]).toEqual([5, 4, 1, 0]);
+  });
+
+  it('counts a failed conversation as not connected and audio alone as awaiting, so the parts add up', () => {
+    const mixed = computeStats([...KNOWN_SET, answered('c6', 'a', 0, 0, 'failure', { status: 'failed' }), { conversation_id: 'c7', audio_s3_key: 'k' }]);
+    expect([mixed.calls, mixed.answered, mixed.failed, mixed.other]).toEqual([7, 4, 2, 1]);
   });
 
   it('sums and ranks durations (nearest-rank percentiles)', () => {
@@ -91,6 +96,10 @@ describe('formatting', () => {
     expect(toCsv(['a', 'b'], [{ a: 'x,y', b: 'say "hi"\nthen' }])).toBe('a,b\n"x,y","say ""hi""\nthen"\n');
   });
 
+  it('keeps text a spreadsheet would run as a formula, or read as a number, as text', () => {
+    expect(toCsv(['n', 't', 'x'], [{ n: '+15550100123', t: '=HYPERLINK("http://x")', x: -3 }])).toBe('n,t,x\n\'+15550100123,"\'=HYPERLINK(""http://x"")",-3\n');
+  });
+
   it('lists calls one line each, summaries on one line', () => {
     const text = formatList([answered('c1', 'a', 60, 100, 'success', { transcript_summary: 'line one\nline two', start_time: '2025-11-24T16:00:00Z' })]);
     expect(text.split('\n')[1]).toMatch(/^2025-11-24 16:00Z\s+a\s+web\s+1m 00s\s+100\s+success\s+line one line two$/);
@@ -105,7 +114,12 @@ describe('parseTimeBound', () => {
     expect(parseTimeBound('7d', now)).toBe(Date.parse('2026-01-03T00:00:00Z') / 1000);
     expect(parseTimeBound('24h', now)).toBe(Date.parse('2026-01-09T00:00:00Z') / 1000);
   });
+  it('reads a date alone as the end of that day for until', () => {
+    expect(parseTimeBound('2026-01-01', now, 'until')).toBe(Date.parse('2026-01-01T23:59:59Z') / 1000);
+  });
+
   it('refuses anything else with the accepted forms', () => {
     expect(() => parseTimeBound('last week', now)).toThrow(/7d, 24h/);
+    expect(() => parseTimeBound('5', now)).toThrow(/7d, 24h/);
   });
 });

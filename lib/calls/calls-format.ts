@@ -33,7 +33,9 @@ export function toListRow(item: CallItem): ListRow {
 }
 
 function csvCell(value: unknown): string {
-  const text = value === undefined || value === null ? '' : String(value);
+  let text = value === undefined || value === null ? '' : String(value);
+  // Spreadsheets run cells starting with = + - @ as formulas (and drop a number's +): a quote keeps them text.
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -86,7 +88,7 @@ export function formatStats(title: string, stats: CallStats): string {
   const rate = s.success_rate === null ? '-' : `${Math.round(s.success_rate * 100)}% (${s.success} of ${s.success + s.failure} evaluated, ${s.unknown} unknown)`;
   const lines = [
     title,
-    `  calls          ${stats.calls}   answered ${stats.answered}   not connected ${stats.failed}`,
+    `  calls          ${stats.calls}   answered ${stats.answered}   not connected ${stats.failed}${stats.other ? `   awaiting transcription ${stats.other}` : ''}`,
     `  duration       total ${formatDuration(d.total)}   average ${formatDuration(d.average)}   p50 ${formatDuration(d.p50)}   p90 ${formatDuration(d.p90)}`,
     `  cost           ${stats.total_cost.toLocaleString('en-US')} credits`,
     `  success rate   ${rate}`,

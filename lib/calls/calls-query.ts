@@ -74,8 +74,12 @@ export function byNewestFirst(a: CallItem, b: CallItem): number {
   return (b.start_time_unix_secs ?? -1) - (a.start_time_unix_secs ?? -1);
 }
 
-/** Every call matching the filter, newest first, reading page after page. */
-export async function findCalls(target: CallsTarget, filter: CallFilter, onProgress?: ProgressListener): Promise<CallItem[]> {
+/**
+ * The calls matching the filter, newest first, reading page after page. With `limit`, an index
+ * query (already newest first) stops reading once it has that many; a scan must read everything
+ * to sort it.
+ */
+export async function findCalls(target: CallsTarget, filter: CallFilter, onProgress?: ProgressListener, limit?: number): Promise<CallItem[]> {
   const documents = DynamoDBDocumentClient.from(target.dynamodb);
   const request = buildCallsRequest(target.tableName, filter);
   const items: CallItem[] = [];
@@ -89,8 +93,9 @@ export async function findCalls(target: CallsTarget, filter: CallFilter, onProgr
     pages += 1;
     onProgress?.(pages, items.length);
     ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items.sort(byNewestFirst);
+  } while (ExclusiveStartKey && !(request.kind === 'query' && limit !== undefined && items.length >= limit));
+  const sorted = items.sort(byNewestFirst);
+  return limit === undefined ? sorted : sorted.slice(0, limit);
 }
 
 export async function getCall(target: CallsTarget, conversationId: string): Promise<CallItem | undefined> {

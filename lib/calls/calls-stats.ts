@@ -3,10 +3,12 @@ import type { CallItem } from './calls-query';
 /** The numbers behind "how many, how long, what cost, did it work, what did we learn". */
 export interface CallStats {
   readonly calls: number;
-  /** Calls that connected (a transcription arrived). */
+  /** Calls that connected (a transcription arrived, not a failed conversation). */
   readonly answered: number;
-  /** Calls that never connected (call_initiation_failure). */
+  /** Calls that never connected (call_initiation_failure) or ended as failed conversations. */
   readonly failed: number;
+  /** Neither yet: only audio (or nothing but a note) has arrived so far. */
+  readonly other: number;
   readonly duration_secs: { total: number; average: number | null; p50: number | null; p90: number | null };
   /** ElevenLabs credits. */
   readonly total_cost: number;
@@ -43,11 +45,15 @@ export function computeStats(items: readonly CallItem[]): CallStats {
   const collected: Record<string, Record<string, number>> = {};
   let answered = 0;
   let failed = 0;
+  let other = 0;
   let cost = 0;
   for (const item of items) {
-    const connected = item.transcription_event_timestamp !== undefined || item.otel_transcription_event_timestamp !== undefined;
+    const transcribed = item.transcription_event_timestamp !== undefined || item.otel_transcription_event_timestamp !== undefined;
+    const notConnected = item.failure_reason !== undefined || item.status === 'failed';
+    const connected = transcribed && !notConnected;
     if (connected) answered += 1;
-    else if (item.failure_reason !== undefined) failed += 1;
+    else if (notConnected) failed += 1;
+    else other += 1;
     if (typeof item.call_duration_secs === 'number') durations.push(item.call_duration_secs);
     if (typeof item.cost === 'number') cost += item.cost;
     if (item.call_successful === 'success' || item.call_successful === 'failure') outcomes[item.call_successful as 'success' | 'failure'] += 1;
@@ -66,6 +72,7 @@ export function computeStats(items: readonly CallItem[]): CallStats {
     calls: items.length,
     answered,
     failed,
+    other,
     duration_secs: { total, average: durations.length ? total / durations.length : null, p50: percentile(durations, 50), p90: percentile(durations, 90) },
     total_cost: cost,
     call_successful: { ...outcomes, success_rate: evaluated ? outcomes.success / evaluated : null },
