@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runCli, terminalProgress } from '../lib/cli';
 import { resolveTarget } from '../lib/calls/calls-target';
 import { parseTimeBound } from '../lib/calls/time-bounds';
 import { createElevenLabsApi, DEFAULT_API_BASE_URL } from '../lambda/elevenlabs-api';
@@ -15,8 +16,6 @@ Default target: the local emulators of npm start. --retention-days: the stack's 
 so backfilled items expire like the others.`;
 
 async function main(): Promise<number> {
-  // The SDK warns on Node 20 about its releases after January 2027; the lock file pins today's.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { values } = parseArgs({
     options: {
       since: { type: 'string' },
@@ -51,11 +50,9 @@ async function main(): Promise<number> {
     const report = await backfill(
       { sinceUnixSecs: parseTimeBound(values.since, now), untilUnixSecs: values.until ? parseTimeBound(values.until, now, 'until') : undefined, agentId: values.agent },
       { api, store, now: () => new Date(), retentionDays: values['retention-days'] ? Number(values['retention-days']) : undefined },
-      (progress) => {
-        if (process.stderr.isTTY) process.stderr.write(`\r${progress.listed} conversations checked, ${progress.stored} stored…`);
-      },
+      (progress) => terminalProgress.update(`${progress.listed} conversations checked, ${progress.stored} stored…`),
     );
-    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    terminalProgress.end();
     console.log(`${report.listed} conversations listed, ${report.stored} calls stored, ${report.audioFetched} recordings fetched, ${report.audioDeleted} deleted by ElevenLabs, ${report.failures.length} failed`);
     for (const failure of report.failures) console.log(`  failed ${failure}`);
     return report.failures.length ? 1 : 0;
@@ -65,10 +62,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(`${error.name}: ${error.message}`);
-    process.exit(1);
-  },
-);
+runCli(main);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runCli, terminalProgress } from '../lib/cli';
 import { formatCallDetail } from '../lib/calls/call-detail';
 import { formatList, formatStats, LIST_COLUMNS, STATS_COLUMNS, toCsv, toJson, toListRow, toStatsRow } from '../lib/calls/calls-format';
 import { findCalls, getCall, readTranscriptEvent, type CallFilter } from '../lib/calls/calls-query';
@@ -18,18 +19,11 @@ const USAGE = `Usage: npm run calls -- <list | show <conversation_id> | stats> [
   Where:              the local emulators of npm start (default), or --stack NAME / --table NAME [--bucket NAME]
                       for a deployed stack, with your usual AWS credentials and region.`;
 
-/** Progress on a terminal only, so pipes and files stay clean. */
 function progress(pages: number, items: number) {
-  if (process.stderr.isTTY && pages > 1) process.stderr.write(`\rreading page ${pages}, ${items} calls…`);
-}
-
-function endProgress() {
-  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  if (pages > 1) terminalProgress.update(`reading page ${pages}, ${items} calls…`);
 }
 
 async function main(): Promise<number> {
-  // The SDK warns on Node 20 about its releases after January 2027; the lock file pins today's.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
@@ -79,7 +73,7 @@ async function main(): Promise<number> {
       return 2;
     }
     const items = await findCalls(target, filter, progress, limit);
-    endProgress();
+    terminalProgress.end();
     if (command === 'list') {
       const shown = items;
       process.stdout.write(values.json ? toJson(shown) : values.csv ? toCsv(LIST_COLUMNS, shown.map(toListRow)) : formatList(shown));
@@ -93,7 +87,7 @@ async function main(): Promise<number> {
     else process.stdout.write(groups.map((g) => formatStats(g.group, g.stats)).join('\n'));
     return 0;
   } catch (error) {
-    endProgress();
+    terminalProgress.end();
     const e = error as Error;
     console.error(`Could not read calls from ${target.description}: ${e.name}: ${e.message}`);
     return 1;
@@ -103,10 +97,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(error.message);
-    process.exit(1);
-  },
-);
+runCli(main);

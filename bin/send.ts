@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runCli } from '../lib/cli';
 import { localPorts, readLocalSecret } from '../lib/local/local-settings';
 import { resolvePayload, sendWebhook } from '../lib/send-webhook';
 
@@ -49,10 +50,4 @@ async function main(): Promise<number> {
   return answer.status === 200 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(error.message);
-    process.exit(1);
-  },
-);
+runCli(main);
