@@ -1,14 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { sqsAudioCheckScheduler } from './audio-check-queue';
 import { readConfig } from './config';
 import { failedResult, processWebhook, type ProcessDependencies, type RequestLog, type WebhookRequest, type WebhookResult } from './process';
 import { fixedSecret, secretsManagerSecret } from './secrets';
+import { METRICS_NAMESPACE, recordRequestMetrics } from './request-metrics';
 import { SERVICE_NAME } from './service';
 import { createCallStore, createStorageClients } from './storage';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 /** Built once per cold start from the environment. */
 export function createDependencies(env: NodeJS.ProcessEnv): ProcessDependencies {
@@ -73,6 +76,7 @@ export function createHandler(buildDependencies: () => ProcessDependencies): Api
       result = failedResult(error, { outcome: 'rejected', status_code: 500, body_bytes: request.rawBody.length });
     }
     logRequest({ ...result.log, duration_ms: Math.round(performance.now() - started), request_id: event.requestContext?.requestId });
+    recordRequestMetrics(metrics, result);
     return {
       statusCode: result.response.statusCode,
       headers: { 'content-type': 'application/json' },

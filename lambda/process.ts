@@ -59,21 +59,44 @@ export interface ProcessDependencies {
 interface StoreResult {
   readonly outcome: 'stored' | 'duplicate' | 'ignored';
   readonly storedBytes: number;
+  /** The first delivery of this event type for the call (redeliveries and newer versions are not). */
+  readonly first: boolean;
+}
+
+/** What a call's first transcription or failure says, for per-call metrics (no personal data). */
+export interface CallFacts {
+  readonly type: 'post_call_transcription' | 'call_initiation_failure';
+  readonly agent_id?: string;
+  readonly call_duration_secs?: number;
+  readonly cost?: number;
+  readonly call_successful?: string;
+  readonly failure_reason?: string;
 }
 
 /** The object first, so the item never points at something that is not there; then the item. */
 async function storeEvent(event: WebhookEvent, rawBody: Buffer, deps: ProcessDependencies): Promise<StoreResult> {
   const write = toCallWrite(event, rawBody);
-  if (!write) return { outcome: 'ignored', storedBytes: 0 };
+  if (!write) return { outcome: 'ignored', storedBytes: 0, first: false };
   if (write.object) await deps.store.putObject(write.object.key, write.object.body, write.object.contentType);
   const result = await deps.store.applyUpdate(write.update, { now: deps.now(), retentionDays: deps.retentionDays });
-  return { outcome: result === 'applied' ? 'stored' : 'duplicate', storedBytes: write.object?.body.length ?? 0 };
+  return { outcome: result === 'stale' ? 'duplicate' : 'stored', storedBytes: write.object?.body.length ?? 0, first: result === 'created' };
 }
 
-/** What a request came to: the answer and its log line. */
+function callFacts(event: WebhookEvent): CallFacts | undefined {
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  if (event.type === 'post_call_transcription') {
+    const { agent_id, metadata, analysis } = event.data;
+    return { type: event.type, agent_id: text(agent_id), call_duration_secs: metadata?.call_duration_secs ?? undefined, cost: metadata?.cost ?? undefined, call_successful: text(analysis?.call_successful) };
+  }
+  if (event.type === 'call_initiation_failure') return { type: event.type, agent_id: text(event.data.agent_id), failure_reason: text(event.data.failure_reason) };
+  return undefined;
+}
+
+/** What a request came to: the answer, its log line, and (first deliveries only) the call's facts. */
 export interface WebhookResult {
   readonly response: WebhookResponse;
   readonly log: RequestLog;
+  readonly call?: CallFacts;
 }
 
 /** The one place errors become answers. Only HTTP 200 counts as delivered for ElevenLabs. */
@@ -146,6 +169,7 @@ export async function processWebhook(request: WebhookRequest, deps: ProcessDepen
     return {
       response: { statusCode: 200, body: { status: result.outcome, type: log.type, conversation_id: log.conversation_id } },
       log,
+      call: result.first ? callFacts(event) : undefined,
     };
   } catch (error) {
     return failedResult(error, log);

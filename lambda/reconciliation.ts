@@ -96,7 +96,7 @@ export async function backfillConversation(summary: ConversationSummary, deps: R
   if (!write) return 'skipped';
   if (write.object) await deps.store.putObject(write.object.key, write.object.body, write.object.contentType);
   const result = await apply({ ...write.update, eventType: 'api_backfill' }, deps);
-  return result === 'applied' ? 'stored' : 'present';
+  return result === 'stale' ? 'present' : 'stored';
 }
 
 export interface BackfillFilter {

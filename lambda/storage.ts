@@ -13,9 +13,10 @@ export interface CallStore {
   putObject(key: string, body: Buffer, contentType: string): Promise<void>;
   /**
    * Applies an event's attributes to its call's item, creating it if needed.
-   * @returns `stale` when the item already holds this event type at the same or a newer timestamp
+   * @returns `created` when the item held nothing of this kind before (the first delivery),
+   *   `applied` when it replaced an older one, `stale` when it held the same or a newer one
    */
-  applyUpdate(update: CallUpdate, options: { now: Date; retentionDays?: number }): Promise<'applied' | 'stale'>;
+  applyUpdate(update: CallUpdate, options: { now: Date; retentionDays?: number }): Promise<'created' | 'applied' | 'stale'>;
 }
 
 /** What reconciliation needs beyond the webhook's writes: read an item, stream a large object. */
@@ -147,8 +148,8 @@ export function createCallStore(config: StorageConfig): ReconciliationStore {
     },
     async applyUpdate(update, { now, retentionDays }) {
       try {
-        await documents.send(new UpdateCommand(buildUpdateRequest(config.tableName, update, now, retentionDays)));
-        return 'applied';
+        const { Attributes: before } = await documents.send(new UpdateCommand({ ...buildUpdateRequest(config.tableName, update, now, retentionDays), ReturnValues: 'UPDATED_OLD' }));
+        return before?.[EVENT_TIMESTAMP_ATTRIBUTE[update.eventType]] === undefined ? 'created' : 'applied';
       } catch (error) {
         if ((error as Error)?.name === 'ConditionalCheckFailedException') return 'stale';
         throw sdkFailure('item', 'DynamoDB UpdateItem', error);

@@ -11,11 +11,13 @@ import { CfnSecret, ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { BUCKET_PREFIXES, RAW_PREFIX } from '../lambda/object-keys';
+import { METRICS_NAMESPACE } from '../lambda/request-metrics';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECONDS } from '../lambda/signature';
 import { CALLS_INDEXES, CALLS_PARTITION_KEY, EXPIRY_ATTRIBUTE, KeyAttribute } from './calls-table-schema';
 import { ApiReconciliation, ApiReconciliationOptions } from './api-reconciliation';
 import { acknowledge, acknowledgeObjectPrefixes } from './nag-acknowledgements';
 import { receiverFunction } from './receiver-function';
+import { ReceiverMonitoring } from './receiver-monitoring';
 
 /** Raw bodies are kept for replay and rarely read, so they move to Infrequent Access after this. */
 const RAW_TRANSITION_DAYS = 30;
@@ -89,6 +91,11 @@ export interface ElevenLabsWebhookReceiverProps {
    * @default - off: webhooks only
    */
   readonly apiReconciliation?: ApiReconciliationOptions;
+  /**
+   * Receives every alarm (function errors and throttles, API 5xx, signature failures, dead letters).
+   * @default - alarms go to the SNS topic only; subscribe to it as you like
+   */
+  readonly alarmEmail?: string;
 }
 
 /**
@@ -111,6 +118,8 @@ export class ElevenLabsWebhookReceiver extends Construct {
   public readonly secret: ISecret;
   /** The API reconciliation, when switched on. */
   public readonly reconciliation?: ApiReconciliation;
+  /** Alarms (to an SNS topic) and the calls dashboard. */
+  public readonly monitoring: ReceiverMonitoring;
 
   constructor(scope: Construct, id: string, props: ElevenLabsWebhookReceiverProps = {}) {
     super(scope, id);
@@ -206,6 +215,7 @@ export class ElevenLabsWebhookReceiver extends Construct {
       WEBHOOK_SECRET_ARN: this.secret.secretArn,
       SIGNATURE_TOLERANCE_SECONDS: String(props.signatureTolerance?.toSeconds() ?? DEFAULT_TOLERANCE_SECONDS),
       SIGNATURE_FUTURE_TOLERANCE_SECONDS: String(props.signatureFutureTolerance?.toSeconds() ?? DEFAULT_FUTURE_TOLERANCE_SECONDS),
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };
     if (retentionDays !== undefined) environment.RETENTION_DAYS = String(retentionDays);
 
@@ -277,6 +287,13 @@ export class ElevenLabsWebhookReceiver extends Construct {
       },
     });
     acknowledge(this.api, 'AwsSolutions-APIG4', 'ElevenLabs cannot send IAM, Cognito or JWT credentials; every request is authenticated by its HMAC signature, checked before anything is stored.');
+    this.monitoring = new ReceiverMonitoring(this, 'Monitoring', {
+      api: this.api,
+      webhookFunction: this.handler,
+      reconciler: this.reconciliation?.reconciler,
+      deadLetterQueue: this.reconciliation?.deadLetterQueue,
+      alarmEmail: props.alarmEmail,
+    });
     // The $default stage URL ends in '/', and the route path starts with one.
     this.url = `${stage.url}${routePath.replace(/^\/+/, '')}`;
   }

@@ -21,7 +21,7 @@ function recordingStore(fail?: 'raw' | 'object' | 'item') {
       if (fail === 'item') throw new StorageError('item', 'DynamoDB UpdateItem failed: ServiceUnavailable (HTTP 503)');
       calls.push(`update ${update.eventType}`);
       updates.push(update);
-      return 'applied';
+      return 'created';
     },
   };
   return { store, calls, updates };

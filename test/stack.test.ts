@@ -302,3 +302,37 @@ describe('with API reconciliation', () => {
     expect(actions.some((a) => /Delete/.test(a) && !a.startsWith('sqs:'))).toBe(false);
   });
 });
+
+describe('operations', () => {
+  const descriptions = (template: Template) => (Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[]).map((a) => a.Properties.AlarmDescription as string);
+
+  it('alarms on function errors and throttles, API 5xx and a burst of signature failures, into an encrypted topic', () => {
+    const template = synth();
+    const alarms = descriptions(template);
+    expect(alarms).toHaveLength(4);
+    expect(alarms.join('\n')).toMatch(/function failed[\s\S]*throttled[\s\S]*5xx[\s\S]*signature check/);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SignatureFailures', Namespace: 'ElevenLabsWebhookReceiver', Threshold: 10, Statistic: 'Sum' });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[]) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+  });
+
+  it('adds the reconciler and dead-letter alarms with reconciliation, and e-mails alarms when asked', () => {
+    const template = synth({ apiReconciliation: {}, alarmEmail: 'ops@example.com' });
+    expect(descriptions(template).join('\n')).toMatch(/Audio checks failed 5 times/);
+    expect(descriptions(template)).toHaveLength(7);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+
+  it('has a dashboard of calls per day, duration, cost, success per agent, failures, signature failures, errors and latency', () => {
+    const template = synth();
+    const body = JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').resource.Properties.DashboardBody);
+    for (const title of ['Calls per day', 'average and p90', 'Cost per day', 'Success rate per agent', 'never connected', 'Signature failures', 'Errors', 'Latency']) {
+      expect(body).toContain(title);
+    }
+  });
+
+  it('tells the function its metrics namespace', () => {
+    const template = synth();
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: 'ElevenLabsWebhookReceiver' }) } });
+  });
+});

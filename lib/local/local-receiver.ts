@@ -45,7 +45,8 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
   const log = options.log ?? ((line: string) => console.error(line));
   const emulators = await startEmulators(options);
   // The handler reads its configuration and AWS endpoints from the environment, as in Lambda.
-  Object.assign(process.env, emulators.environment, { WEBHOOK_SECRET: options.secret });
+  // No CloudWatch here: metrics would only be noise in the terminal.
+  Object.assign(process.env, emulators.environment, { WEBHOOK_SECRET: options.secret, POWERTOOLS_METRICS_DISABLED: 'true' });
   const { createDependencies, createHandler } = await import('../../lambda/handler');
   const reconciliation = options.reconciliation
     ? startLocalReconciliation({

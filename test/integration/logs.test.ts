@@ -31,10 +31,42 @@ afterAll(async () => {
 });
 
 describe('handler logs', () => {
-  it('writes one JSON line per request with ids, type, sizes and outcome', () => {
-    const lines = written.join('').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(exampleNames().length + 2);
-    expect(lines[0]).toMatchObject({ message: 'webhook', service: 'elevenlabs-webhook-receiver', status_code: 200, body_bytes: expect.any(Number), duration_ms: expect.any(Number) });
+  const lines = () => written.join('').trim().split('\n').map((l) => JSON.parse(l));
+
+  it('writes one JSON log line per request with ids, type, sizes and outcome', () => {
+    const requests = lines().filter((l) => l.message === 'webhook');
+    expect(requests).toHaveLength(exampleNames().length + 2);
+    expect(requests[0]).toMatchObject({ message: 'webhook', service: 'elevenlabs-webhook-receiver', status_code: 200, body_bytes: expect.any(Number), duration_ms: expect.any(Number) });
+  });
+
+  it('writes CloudWatch metrics as embedded metric format: per request, and per call by agent', () => {
+    const metrics = lines().filter((l) => l._aws);
+    const named = (name: string) => metrics.filter((m) => name in m);
+    expect(named('Webhooks').length).toBe(exampleNames().length + 2);
+    expect(named('SignatureFailures')).toHaveLength(1);
+    expect(named('Calls').map((m) => m.agent_id ?? 'all').sort()).toEqual(['agent_7901kdemo0support000000001', 'all', 'all', 'xyz']);
+    expect(named('CallDurationSeconds').find((m) => m.agent_id === 'agent_7901kdemo0support000000001')).toMatchObject({ CallDurationSeconds: 21, CallCostCredits: 142, CallSucceeded: 1 });
+    expect(named('InitiationFailures').map((m) => m.reason)).toEqual(['busy', 'busy']);
+    expect(metrics[0]._aws.CloudWatchMetrics[0].Namespace).toBe('ElevenLabsWebhookReceiver');
+  });
+
+  it('counts a call once even when it is delivered twice', async () => {
+    const { handler } = await import('../../lambda/handler');
+    const before = written.length;
+    const capture = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    });
+    await handler(signedApiEvent(loadExample('post_call_transcription.phone')));
+    capture.mockRestore();
+    const again = written.slice(before).join('');
+    expect(again).toContain('"outcome":"duplicate"');
+    expect(again).not.toContain('"Calls"');
+  });
+
+  it('has the first line carry the service and a duration', () => {
+    const [first] = lines();
+    expect(first).toMatchObject({ service: 'elevenlabs-webhook-receiver', duration_ms: expect.any(Number) });
   });
 
   it.each([
