@@ -1,5 +1,6 @@
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ELEVENLABS_DEFAULT_REGION_IPS } from '../lambda/elevenlabs-egress';
 import { ElevenLabsWebhookReceiverStack } from '../lib/receiver-stack';
 
 // No fixed env: the stack synthesizes offline and deploys to whatever account the CLI is using.
@@ -15,10 +16,19 @@ if (retentionDays !== undefined && !(Number.isInteger(retentionDays) && retentio
 // `-c apiReconciliation=true` adds the ElevenLabs API reconciliation (audio checks and backfill).
 const apiReconciliation = String(app.node.tryGetContext('apiReconciliation') ?? 'false') === 'true';
 
+// `-c allowedSourceIps=elevenlabs` (ElevenLabs' default-region addresses) or a comma-separated list.
+const allowedContext: unknown = app.node.tryGetContext('allowedSourceIps');
+const allowedSourceIps =
+  allowedContext === undefined ? undefined : allowedContext === 'elevenlabs' ? ELEVENLABS_DEFAULT_REGION_IPS : String(allowedContext).split(',').map((ip) => ip.trim()).filter(Boolean);
+// `-c alarmEmail=ops@example.com` e-mails every alarm.
+const alarmEmail: string | undefined = app.node.tryGetContext('alarmEmail');
+
 new ElevenLabsWebhookReceiverStack(app, stackName, {
   receiver: {
     retention: retentionDays === undefined ? undefined : Duration.days(retentionDays),
     apiReconciliation: apiReconciliation ? {} : undefined,
+    allowedSourceIps,
+    alarmEmail,
   },
 });
 

@@ -14,6 +14,8 @@ export interface ReceiverConfig {
   /** With API reconciliation on: the queue of delayed audio checks, and the delay. */
   readonly audioCheckQueueUrl?: string;
   readonly audioCheckDelaySeconds?: number;
+  /** Comma-separated `ALLOWED_SOURCE_IPS`: only these addresses may call. */
+  readonly allowedSourceIps?: ReadonlySet<string>;
 }
 
 function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -44,5 +46,6 @@ export function readConfig(env: NodeJS.ProcessEnv): ReceiverConfig {
     retentionDays: optionalNumber(env, 'RETENTION_DAYS'),
     audioCheckQueueUrl: env.AUDIO_CHECK_QUEUE_URL || undefined,
     audioCheckDelaySeconds: optionalNumber(env, 'AUDIO_CHECK_DELAY_SECONDS'),
+    allowedSourceIps: env.ALLOWED_SOURCE_IPS ? new Set(env.ALLOWED_SOURCE_IPS.split(',').map((ip) => ip.trim()).filter(Boolean)) : undefined,
   };
 }

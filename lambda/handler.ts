@@ -29,6 +29,7 @@ export function createDependencies(env: NodeJS.ProcessEnv): ProcessDependencies 
     futureToleranceSeconds: config.futureToleranceSeconds,
     retentionDays: config.retentionDays,
     scheduleAudioCheck: config.audioCheckQueueUrl ? sqsAudioCheckScheduler(new SQSClient({}), config.audioCheckQueueUrl, config.audioCheckDelaySeconds) : undefined,
+    allowedSourceIps: config.allowedSourceIps,
   };
 }
 
@@ -46,6 +47,7 @@ export function toWebhookRequest(event: APIGatewayProxyEventV2): WebhookRequest 
   return {
     rawBody: Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8'),
     signatureHeader: header(event.headers, 'elevenlabs-signature'),
+    sourceIp: event.requestContext?.http?.sourceIp,
   };
 }
 

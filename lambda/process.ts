@@ -11,6 +11,8 @@ export interface WebhookRequest {
   /** The body exactly as received (already base64-decoded when API Gateway encoded it). */
   readonly rawBody: Buffer;
   readonly signatureHeader: string | undefined;
+  /** The caller's address as API Gateway saw it. */
+  readonly sourceIp?: string;
 }
 
 export interface WebhookResponse {
@@ -53,6 +55,8 @@ export interface ProcessDependencies {
    * API if its webhook never came, as for recordings too large for API Gateway).
    */
   readonly scheduleAudioCheck?: (conversationId: string) => Promise<void>;
+  /** When set, requests from any other address are refused (403) before anything else. */
+  readonly allowedSourceIps?: ReadonlySet<string>;
 }
 
 /** What storing an event did, for the answer and the log. */
@@ -144,6 +148,9 @@ async function verify(request: WebhookRequest, deps: ProcessDependencies): Promi
  */
 export async function processWebhook(request: WebhookRequest, deps: ProcessDependencies): Promise<WebhookResult> {
   const log: RequestLog = { outcome: 'rejected', status_code: 500, body_bytes: request.rawBody.length };
+  if (deps.allowedSourceIps && !deps.allowedSourceIps.has(request.sourceIp ?? '')) {
+    return { response: { statusCode: 403, body: { error: 'forbidden_source' } }, log: { ...log, outcome: 'forbidden', status_code: 403 } };
+  }
   try {
     const signedAt = await verify(request, deps);
 

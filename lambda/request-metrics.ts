@@ -12,6 +12,7 @@ export const METRICS_NAMESPACE = 'ElevenLabsWebhookReceiver';
 export const METRIC = {
   webhooks: 'Webhooks',
   signatureFailures: 'SignatureFailures',
+  forbiddenSources: 'ForbiddenSources',
   bytesStored: 'BytesStored',
   calls: 'Calls',
   callDuration: 'CallDurationSeconds',
@@ -33,6 +34,7 @@ function emit(metrics: Metrics, dimensions: Record<string, string>, values: [str
 export function recordRequestMetrics(metrics: Metrics, { log, call }: WebhookResult): void {
   emit(metrics, { type: log.type ?? 'none', outcome: log.outcome }, [[METRIC.webhooks, MetricUnit.Count, 1]]);
   if (log.status_code === 401) emit(metrics, {}, [[METRIC.signatureFailures, MetricUnit.Count, 1]]);
+  if (log.status_code === 403) emit(metrics, {}, [[METRIC.forbiddenSources, MetricUnit.Count, 1]]);
   if (log.stored_bytes) emit(metrics, {}, [[METRIC.bytesStored, MetricUnit.Bytes, log.stored_bytes]]);
   if (call?.type === 'post_call_transcription') {
     const values: [string, Unit, number][] = [[METRIC.calls, MetricUnit.Count, 1]];

@@ -96,6 +96,13 @@ export interface ElevenLabsWebhookReceiverProps {
    * @default - alarms go to the SNS topic only; subscribe to it as you like
    */
   readonly alarmEmail?: string;
+  /**
+   * Only these source addresses may call the webhook (403 otherwise, checked before anything
+   * else and counted as `ForbiddenSources`). ElevenLabs publishes its own: see
+   * `ELEVENLABS_EGRESS_IPS` in `lambda/elevenlabs-egress.ts`.
+   * @default - any address (every request must still be signed)
+   */
+  readonly allowedSourceIps?: readonly string[];
 }
 
 /**
@@ -134,6 +141,9 @@ export class ElevenLabsWebhookReceiver extends Construct {
     const retentionDays = props.retention?.toDays();
     if (retentionDays !== undefined && retentionDays < 1) {
       throw new Error('retention must be at least one day');
+    }
+    if (props.allowedSourceIps && props.allowedSourceIps.length === 0) {
+      throw new Error('allowedSourceIps is empty: leave it out to allow any address, or list the addresses');
     }
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
     const routePath = props.path ?? '/elevenlabs/webhook';
@@ -216,6 +226,7 @@ export class ElevenLabsWebhookReceiver extends Construct {
       SIGNATURE_TOLERANCE_SECONDS: String(props.signatureTolerance?.toSeconds() ?? DEFAULT_TOLERANCE_SECONDS),
       SIGNATURE_FUTURE_TOLERANCE_SECONDS: String(props.signatureFutureTolerance?.toSeconds() ?? DEFAULT_FUTURE_TOLERANCE_SECONDS),
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      ...(props.allowedSourceIps ? { ALLOWED_SOURCE_IPS: props.allowedSourceIps.join(',') } : {}),
     };
     if (retentionDays !== undefined) environment.RETENTION_DAYS = String(retentionDays);
 

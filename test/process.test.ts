@@ -136,6 +136,22 @@ describe('processWebhook', () => {
     expect(JSON.stringify(log)).not.toContain('+1555');
   });
 
+  it('refuses a source outside the allow-list with 403 before reading the secret or storing anything', async () => {
+    const { store, calls } = recordingStore();
+    let reads = 0;
+    const getSecret = async () => {
+      reads += 1;
+      return TEST_SECRET;
+    };
+    const allowedSourceIps = new Set(['34.67.146.145']);
+    const { response, log } = await processWebhook({ ...signed(loadExample('post_call_audio')), sourceIp: '203.0.113.9' }, deps(store, { getSecret, allowedSourceIps }));
+    expect(response).toEqual({ statusCode: 403, body: { error: 'forbidden_source' } });
+    expect(log).toMatchObject({ outcome: 'forbidden', status_code: 403 });
+    expect([reads, calls]).toEqual([0, []]);
+    const allowed = await processWebhook({ ...signed(loadExample('post_call_audio')), sourceIp: '34.67.146.145' }, deps(store, { getSecret, allowedSourceIps }));
+    expect(allowed.response.statusCode).toBe(200);
+  });
+
   it('answers a redelivery that changes nothing as a duplicate', async () => {
     const { store } = recordingStore();
     store.applyUpdate = async () => 'stale';

@@ -331,6 +331,14 @@ describe('operations', () => {
     }
   });
 
+  it('passes a source allow-list to the function, and refuses an empty one', () => {
+    const template = synth({ allowedSourceIps: ['34.67.146.145', '34.59.11.47'] });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALLOWED_SOURCE_IPS: '34.67.146.145,34.59.11.47' }) } });
+    expect(() => synth({ allowedSourceIps: [] })).toThrow(/allowedSourceIps is empty/);
+    const open = onlyResource(synth(), 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    expect(open.ALLOWED_SOURCE_IPS).toBeUndefined();
+  });
+
   it('tells the function its metrics namespace', () => {
     const template = synth();
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: 'ElevenLabsWebhookReceiver' }) } });

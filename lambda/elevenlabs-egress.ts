@@ -1,0 +1,15 @@
+/**
+ * The addresses ElevenLabs sends webhooks from, as it publishes them for allow-lists
+ * (see the README's security section). Use with the construct's `allowedSourceIps`.
+ */
+export const ELEVENLABS_EGRESS_IPS = {
+  us: ['34.67.146.145', '34.59.11.47'],
+  eu: ['35.204.38.71', '34.147.113.54'],
+  asia: ['35.185.187.110', '35.247.157.189'],
+  euResidency: ['34.77.234.246', '34.140.184.144'],
+  indiaResidency: ['34.93.26.174', '34.93.252.69'],
+  singaporeResidency: ['34.87.23.17', '34.126.179.103'],
+} as const;
+
+/** Every default-region address (US, EU, Asia): what a workspace without data residency uses. */
+export const ELEVENLABS_DEFAULT_REGION_IPS: readonly string[] = [...ELEVENLABS_EGRESS_IPS.us, ...ELEVENLABS_EGRESS_IPS.eu, ...ELEVENLABS_EGRESS_IPS.asia];
