@@ -1,0 +1,154 @@
+/*
+ * `npm run bench`: the receiver's cost against a floor measured in the same run, so the ratios hold
+ * on a noisy machine. Not a test: it prints a table and asserts nothing.
+ *
+ * - Handler CPU per webhook, for a typical transcription (~20 KB), a long one (~1 MB) and an audio
+ *   event just under Lambda's 6 MB, against the floor: verify the HMAC, JSON.parse and (audio)
+ *   base64-decode the same bytes. Storage is replaced by adapters that do nothing.
+ * - Peak memory for the largest event, against its size (measured in a fresh process).
+ * - Bundle size and module load time against a bundle that only imports the AWS SDK clients used.
+ * - Cost per 10,000 calls on AWS from the measured duration and memory.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { processWebhook, type ProcessDependencies } from '../../lambda/process';
+import { signPayload } from '../../lambda/signature';
+import type { CallStore } from '../../lambda/storage';
+import { loadExample, TEST_SECRET } from '../support/webhooks';
+
+const ROOT = join(__dirname, '..', '..');
+const nullStore: CallStore = { putObject: async () => undefined, applyUpdate: async () => 'created' };
+const deps: ProcessDependencies = { getSecret: async () => TEST_SECRET, store: nullStore, now: () => new Date() };
+
+/** Realistic payloads of the three sizes. */
+export function payloads(): { name: string; body: Buffer; audio: boolean }[] {
+  const phone = loadExample('post_call_transcription.phone');
+  const turns = phone.data.transcript;
+  const transcription = (turnCount: number) => {
+    const body = structuredClone(phone);
+    body.event_timestamp = Math.floor(Date.now() / 1000);
+    body.data.transcript = Array.from({ length: turnCount }, (_, i) => ({ ...turns[i % turns.length], time_in_call_secs: i * 3 }));
+    return Buffer.from(JSON.stringify(body));
+  };
+  const mp3 = Buffer.alloc(4_400_000, 0x55);
+  const audio = { type: 'post_call_audio', event_timestamp: Math.floor(Date.now() / 1000), data: { agent_id: 'agent_bench', conversation_id: 'conv_bench', full_audio: mp3.toString('base64') } };
+  return [
+    { name: 'transcription ~20 KB', body: transcription(32), audio: false },
+    { name: 'transcription ~1 MB', body: transcription(2000), audio: false },
+    { name: 'audio ~5.9 MB', body: Buffer.from(JSON.stringify(audio)), audio: true },
+  ];
+}
+
+function cpuMs(work: () => void | Promise<void>, iterations: number): Promise<number> {
+  return (async () => {
+    for (let i = 0; i < Math.max(2, iterations / 5); i += 1) await work(); // warm-up
+    const start = process.cpuUsage();
+    for (let i = 0; i < iterations; i += 1) await work();
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000 / iterations;
+  })();
+}
+
+function floor(body: Buffer, header: string, audio: boolean) {
+  const [, t, v0] = /t=(\d+),v0=([0-9a-f]+)/.exec(header) as RegExpExecArray;
+  const digest = createHmac('sha256', TEST_SECRET).update(`${t}.`).update(body).digest('hex');
+  if (digest !== v0) throw new Error('floor: bad signature');
+  const parsed = JSON.parse(body.toString('utf8'));
+  if (audio) Buffer.from(parsed.data.full_audio, 'base64');
+}
+
+async function handlerRatios() {
+  const rows: string[][] = [];
+  for (const { name, body, audio } of payloads()) {
+    const header = signPayload(TEST_SECRET, body, Math.floor(Date.now() / 1000));
+    const iterations = body.length > 1_000_000 ? 20 : 300;
+    const floorMs = await cpuMs(() => floor(body, header, audio), iterations);
+    const handlerMs = await cpuMs(async () => {
+      const { response } = await processWebhook({ rawBody: body, signatureHeader: header }, deps);
+      if (response.statusCode !== 200) throw new Error(`handler answered ${response.statusCode}`);
+    }, iterations);
+    rows.push([name, `${(body.length / 1024).toFixed(0)} KB`, floorMs.toFixed(2), handlerMs.toFixed(2), (handlerMs / floorMs).toFixed(2)]);
+  }
+  return rows;
+}
+
+/** Peak RSS of a fresh process handling the largest event once, against the event's size. */
+function peakMemory(): string[] {
+  const script = join(__dirname, 'peak-memory.ts');
+  const out = JSON.parse(execFileSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [script], { cwd: ROOT }).toString());
+  return [`${(out.eventBytes / 1e6).toFixed(1)} MB`, `${(out.baselineRss / 1e6).toFixed(0)} MB`, `${(out.peakRss / 1e6).toFixed(0)} MB`, ((out.peakRss - out.baselineRss) / out.eventBytes).toFixed(2)];
+}
+
+/** Bundles source as the stack does (minified CJS, SDK included) and times its load in fresh processes. */
+function bundleAndLoad(dir: string, name: string, source: string, runs = 7) {
+  const outfile = join(dir, `${name}.js`);
+  buildSync({ stdin: { contents: source, resolveDir: join(ROOT, 'lambda'), loader: 'ts' }, bundle: true, minify: true, platform: 'node', target: 'node22', format: 'cjs', outfile, mainFields: ['module', 'main'], logLevel: 'silent' });
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const ms = execFileSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(outfile)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`]).toString();
+    times.push(Number(ms));
+  }
+  times.sort((a, b) => a - b);
+  return { bytes: statSync(outfile).size, loadMs: times[Math.floor(runs / 2)] };
+}
+
+function bundles() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-bundle-'));
+  try {
+    // The clients and commands the handler sends, and nothing else.
+    const sdkOnly = [
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+      "import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';",
+      "import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';",
+      "import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';",
+      "import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';",
+      'Object.assign(globalThis, { kept: [DynamoDBClient, DynamoDBDocumentClient, UpdateCommand, S3Client, PutObjectCommand, SQSClient, SendMessageCommand, SecretsManagerClient, GetSecretValueCommand] });',
+    ].join('\n');
+    const floorBundle = bundleAndLoad(dir, 'sdk-only', sdkOnly);
+    const handler = bundleAndLoad(dir, 'handler', "export { handler } from './handler';");
+    return { floorBundle, handler };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** us-east-1 list prices (2026), arm64 Lambda. */
+const PRICE = { lambdaGbSecond: 0.0000133334, lambdaRequest: 0.2 / 1e6, httpApiRequest: 1.0 / 1e6, dynamoWriteUnit: 0.625 / 1e6, s3Put: 0.005 / 1000, s3GbMonth: 0.023 };
+
+function costPer10k(durationMs: { transcription: number; audio: number }, memoryGb: number) {
+  const calls = 10_000;
+  // A call: a transcription and an audio webhook; each archives its raw body, then writes one
+  // object and updates the item (~2 write units for a ~1 KB item plus index copies).
+  const lambda = calls * (durationMs.transcription + durationMs.audio) / 1000 * memoryGb * PRICE.lambdaGbSecond + calls * 2 * PRICE.lambdaRequest;
+  const api = calls * 2 * PRICE.httpApiRequest;
+  const dynamodb = calls * 2 * 3 * PRICE.dynamoWriteUnit;
+  const s3Requests = calls * 4 * PRICE.s3Put;
+  const s3Storage = (calls * (0.02 + 0.02 + 1.33 * 1 + 1)) / 1024 * PRICE.s3GbMonth; // ~1 MB MP3, its raw event, two transcripts, per call, a month
+  return { lambda, api, dynamodb, s3Requests, s3Storage, total: lambda + api + dynamodb + s3Requests + s3Storage };
+}
+
+async function main() {
+  console.log('Handler CPU per webhook against the floor (HMAC + JSON.parse + base64 of the same bytes)');
+  const rows = await handlerRatios();
+  console.table(rows.map(([event, size, floorMs, handlerMs, ratio]) => ({ event, size, 'floor ms': floorMs, 'handler ms': handlerMs, ratio })));
+  const [eventSize, baseline, peak, perByte] = peakMemory();
+  console.log('Peak memory handling the largest event once, in a fresh process');
+  console.table([{ event: eventSize, 'baseline RSS': baseline, 'peak RSS': peak, 'growth / event size': perByte }]);
+  const { floorBundle, handler } = bundles();
+  console.log('Bundle and module load (median of 7 fresh processes)');
+  console.table([
+    { bundle: 'SDK clients only (floor)', size: `${(floorBundle.bytes / 1024).toFixed(0)} KB`, 'load ms': floorBundle.loadMs.toFixed(1) },
+    { bundle: 'webhook handler', size: `${(handler.bytes / 1024).toFixed(0)} KB`, 'load ms': handler.loadMs.toFixed(1), ratio: (handler.loadMs / floorBundle.loadMs).toFixed(2) },
+  ]);
+  // Lambda at 1024 MB gets about 0.58 vCPU: scale this machine's CPU time by 1/0.58, plus ~20 ms of storage round trips.
+  const lambdaMs = (cpu: number) => cpu / 0.58 + 20;
+  const cost = costPer10k({ transcription: lambdaMs(Number(rows[0][3])), audio: lambdaMs(Number(rows[2][3])) }, 1);
+  console.log('Estimated cost per 10,000 calls (one transcription + one ~4 MB audio webhook each), USD');
+  console.table(Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, v.toFixed(4)])));
+}
+
+if (require.main === module) void main();
