@@ -213,6 +213,29 @@ describe('handler against DynamoDB and S3 emulators', () => {
     expect(bodies).toContain(raw);
   });
 
+  it('stores a call exactly once when the item update failed after the audio upload, on redelivery', async () => {
+    const real = createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 });
+    let failNext = true;
+    const crashing = {
+      ...real,
+      async applyUpdate(...args: Parameters<typeof real.applyUpdate>) {
+        if (failNext) {
+          failNext = false;
+          throw new (await import('../../lambda/errors')).StorageError('item', 'DynamoDB UpdateItem failed: simulated crash');
+        }
+        return real.applyUpdate(...args);
+      },
+    };
+    const body = example('post_call_audio', 'conv_crash');
+    const request = signedRequest(body);
+    const deps = { getSecret: async () => TEST_SECRET, store: crashing, now: () => new Date() };
+    expect((await processWebhook(request, deps)).response.statusCode).toBe(500);
+    expect(await read.item('conv_crash')).toBeUndefined();
+    expect((await processWebhook(request, deps)).response.body.status).toBe('stored');
+    expect(await read.keys('audio/xyz/conv_crash')).toEqual(['audio/xyz/conv_crash.mp3']);
+    expect(await read.item('conv_crash')).toMatchObject({ audio_s3_key: 'audio/xyz/conv_crash.mp3', audio_bytes: Buffer.from(body.data.full_audio, 'base64').length });
+  });
+
   it('answers 500 when storage is unreachable, so ElevenLabs can retry', async () => {
     const { S3Client } = await import('@aws-sdk/client-s3');
     const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
