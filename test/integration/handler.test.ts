@@ -236,6 +236,22 @@ describe('handler against DynamoDB and S3 emulators', () => {
     expect(await read.item('conv_crash')).toMatchObject({ audio_s3_key: 'audio/xyz/conv_crash.mp3', audio_bytes: Buffer.from(body.data.full_audio, 'base64').length });
   });
 
+  it('archives the body while DynamoDB is down, answers 500, and stores the call once when it is back', async () => {
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const down = new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+    const store = (dynamodb: typeof down) => createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb, s3: emulators.s3 });
+    const request = signedRequest(example('post_call_transcription.phone', 'conv_dynamodb_down'));
+    const deps = (dynamodb: typeof down) => ({ getSecret: async () => TEST_SECRET, store: store(dynamodb), now: () => new Date() });
+    const rawBefore = (await read.keys('raw/')).length;
+    expect((await processWebhook(request, deps(down))).response).toEqual({ statusCode: 500, body: { error: 'storage_unavailable' } });
+    expect((await read.keys('raw/')).length).toBe(rawBefore + 1);
+    expect((await processWebhook(request, deps(emulators.dynamodb))).response.body.status).toBe('stored');
+    expect((await processWebhook(request, deps(emulators.dynamodb))).response.body.status).toBe('duplicate');
+    expect((await read.keys('raw/')).length).toBe(rawBefore + 1);
+    expect(await read.item('conv_dynamodb_down')).toMatchObject({ cost: 142, events_received: new Set(['post_call_transcription']) });
+    down.destroy();
+  });
+
   it('answers 500 when storage is unreachable, so ElevenLabs can retry', async () => {
     const { S3Client } = await import('@aws-sdk/client-s3');
     const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
