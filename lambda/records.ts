@@ -1,6 +1,7 @@
 import { PayloadError } from './errors';
-import { LAST_UNIX_SECOND, type AudioData, type FailureData, type OtelTranscriptionData, type StoredEventType, type TranscriptionData, type WebhookEvent } from './events';
+import { type AudioData, type FailureData, type OtelTranscriptionData, type StoredEventType, type TranscriptionData, type WebhookEvent } from './events';
 import { audioKey, transcriptKey } from './object-keys';
+import { otelCallWindow } from './otel-window';
 import { compact, fitToBudget, TRANSCRIPTION_ITEM_BUDGET_BYTES, type Attributes } from './storable';
 
 /*
@@ -139,28 +140,6 @@ export function transcriptionWrite(data: TranscriptionData, eventTimestamp: numb
       setIfMissing: compact({ has_audio: data.has_audio }),
     },
   };
-}
-
-/** Earliest start and latest end over every span of an OTLP trace export, in unix seconds. */
-function otelCallWindow(traces: unknown): { start?: number; end?: number } {
-  const toSeconds = (nanos: unknown) => {
-    const seconds = typeof nanos === 'string' || typeof nanos === 'number' ? Number(nanos) / 1e9 : NaN;
-    return seconds >= 0 && seconds <= LAST_UNIX_SECOND ? seconds : NaN;
-  };
-  let start = Infinity;
-  let end = -Infinity;
-  const resourceSpans = (traces as { resourceSpans?: unknown })?.resourceSpans;
-  for (const resource of Array.isArray(resourceSpans) ? resourceSpans : []) {
-    for (const scope of Array.isArray(resource?.scopeSpans) ? resource.scopeSpans : []) {
-      for (const span of Array.isArray(scope?.spans) ? scope.spans : []) {
-        const s = toSeconds(span?.startTimeUnixNano);
-        const e = toSeconds(span?.endTimeUnixNano);
-        if (Number.isFinite(s)) start = Math.min(start, s);
-        if (Number.isFinite(e)) end = Math.max(end, e);
-      }
-    }
-  }
-  return { start: Number.isFinite(start) ? Math.floor(start) : undefined, end: Number.isFinite(end) ? Math.ceil(end) : undefined };
 }
 
 /**
