@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { runCli } from '../lib/cli';
 import { localPorts, readLocalSecret } from '../lib/local/local-settings';
 import { resolvePayload, sendWebhook } from '../lib/send-webhook';
+import { DEFAULT_WEBHOOK_PATH } from '../lambda/service';
 
 const USAGE = `Usage: npm run send -- <example name | payload.json> [--url URL] [--secret wsec_...] [--timestamp-offset SECONDS]
 
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const { body, source } = resolvePayload(positionals[0]);
-  const url = values.url ?? `http://localhost:${localPorts(process.env).port}/elevenlabs/webhook`;
+  const url = values.url ?? `http://localhost:${localPorts(process.env).port}${DEFAULT_WEBHOOK_PATH}`;
   console.log(`POST ${url}  (${source}, ${body.length} bytes, timestamp offset ${offset} s)`);
   const answer = await sendWebhook({ url, secret, body, timestampOffsetSeconds: offset });
   console.log(`${answer.status} ${answer.body}`);

@@ -26,13 +26,16 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
   return value;
 }
 
+/** @throws ConfigurationError naming the variable when it is not set */
+export function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigurationError('environment', `${name} is not set.`);
+  return value;
+}
+
 /** @throws ConfigurationError naming the missing variable */
 export function readConfig(env: NodeJS.ProcessEnv): ReceiverConfig {
-  const required = (name: string) => {
-    const value = env[name];
-    if (!value) throw new ConfigurationError('environment', `${name} is not set.`);
-    return value;
-  };
+  const required = (name: string) => requiredEnv(env, name);
   const secret = env.WEBHOOK_SECRET || undefined;
   const secretArn = env.WEBHOOK_SECRET_ARN || undefined;
   if (!secret && !secretArn) throw new ConfigurationError('environment', 'Set WEBHOOK_SECRET_ARN (deployed) or WEBHOOK_SECRET (local).');

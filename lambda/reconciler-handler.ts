@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AudioCheckMessage } from './audio-check-queue';
+import { requiredEnv } from './config';
 import { createElevenLabsApi, DEFAULT_API_BASE_URL } from './elevenlabs-api';
 import { ConfigurationError } from './errors';
 import { backfill, DEFAULT_BACKFILL_LOOKBACK_HOURS, reconcileAudio, type ReconciliationDependencies } from './reconciliation';
@@ -15,12 +16,6 @@ import { createCallStore, createStorageClients } from './storage';
  */
 const logger = new Logger({ serviceName: SERVICE_NAME });
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new ConfigurationError('environment', `${name} is not set.`);
-  return value;
-}
-
 let apiKey: SecretSource | undefined;
 let store: ReturnType<typeof createCallStore> | undefined;
 
@@ -28,8 +23,8 @@ let store: ReturnType<typeof createCallStore> | undefined;
 async function dependencies(env: NodeJS.ProcessEnv): Promise<ReconciliationDependencies> {
   apiKey ??= env.ELEVENLABS_API_KEY
     ? fixedSecret(env.ELEVENLABS_API_KEY)
-    : secretsManagerSecret(required(env, 'ELEVENLABS_API_KEY_SECRET_ARN'), undefined, Date.now, 'The ElevenLabs API key');
-  store ??= createCallStore({ tableName: required(env, 'CALLS_TABLE_NAME'), bucketName: required(env, 'CALLS_BUCKET_NAME'), ...createStorageClients(env) });
+    : secretsManagerSecret(requiredEnv(env, 'ELEVENLABS_API_KEY_SECRET_ARN'), undefined, Date.now, 'The ElevenLabs API key');
+  store ??= createCallStore({ tableName: requiredEnv(env, 'CALLS_TABLE_NAME'), bucketName: requiredEnv(env, 'CALLS_BUCKET_NAME'), ...createStorageClients(env) });
   return {
     // Few attempts: a message that still fails goes back to the queue and is retried later.
     api: createElevenLabsApi({ apiKey: await apiKey(), baseUrl: env.ELEVENLABS_API_BASE_URL || DEFAULT_API_BASE_URL, maxAttempts: 3 }),

@@ -1,7 +1,7 @@
 import { ElevenLabsApiError, type ConversationSummary, type ElevenLabsApi } from './elevenlabs-api';
 import { parseEvent } from './events';
 import { audioKey } from './object-keys';
-import { toCallWrite, type CallUpdate } from './records';
+import { hasTranscription, toCallWrite, type CallUpdate } from './records';
 import type { ReconciliationStore } from './storage';
 
 /*
@@ -24,9 +24,7 @@ export const DEFAULT_BACKFILL_LOOKBACK_HOURS = 6;
 /** `waiting`: no transcription yet, so nothing says whether there is audio; a later check will tell. */
 export type AudioOutcome = 'present' | 'no_audio' | 'waiting' | 'fetched' | 'deleted';
 
-function hasTranscription(item: Record<string, unknown> | undefined): boolean {
-  return item?.transcription_event_timestamp !== undefined || item?.otel_transcription_event_timestamp !== undefined;
-}
+
 
 const nowSecs = (deps: ReconciliationDependencies) => Math.floor(deps.now().getTime() / 1000);
 

@@ -58,6 +58,11 @@ export const EVENT_TIMESTAMP_ATTRIBUTE: Record<UpdateKind, string> = {
   api_backfill: 'transcription_event_timestamp',
 };
 
+/** Whether a stored item has its transcription (JSON or OpenTelemetry), i.e. the call connected and ended. */
+export function hasTranscription(item: Record<string, unknown> | undefined): boolean {
+  return item?.[EVENT_TIMESTAMP_ATTRIBUTE.post_call_transcription] !== undefined || item?.[EVENT_TIMESTAMP_ATTRIBUTE.post_call_transcription_otel] !== undefined;
+}
+
 function mapValues<T>(record: Record<string, T | null | undefined> | null | undefined, pick: (v: T) => unknown) {
   if (!record) return undefined;
   return Object.fromEntries(Object.entries(record).flatMap(([k, v]) => (v == null ? [] : [[k, pick(v) ?? null]])));

@@ -8,15 +8,15 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { IBucket } from 'aws-cdk-lib/aws-s3';
-import { CfnSecret, ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_AUDIO_CHECK_DELAY_SECONDS } from '../lambda/audio-check-queue';
 import { DEFAULT_API_BASE_URL } from '../lambda/elevenlabs-api';
 import { AUDIO_PREFIX, TRANSCRIPTS_PREFIX } from '../lambda/object-keys';
 import { DEFAULT_BACKFILL_LOOKBACK_HOURS } from '../lambda/reconciliation';
-import { acknowledge, acknowledgeObjectPrefixes } from './nag-acknowledgements';
 import { receiverFunction } from './receiver-function';
+import { emptySecret, grantObjectWrites } from './receiver-grants';
 
 /** Options of the ElevenLabs API reconciliation. All optional. */
 export interface ApiReconciliationOptions {
@@ -71,13 +71,9 @@ export class ApiReconciliation extends Construct {
     const delay = props.audioCheckDelay ?? Duration.minutes(15);
     if (delay.toSeconds() > MAX_AUDIO_CHECK_DELAY_SECONDS) throw new Error('audioCheckDelay can be at most 15 minutes (SQS delay limit)');
 
-    if (props.apiKeySecret) {
-      this.apiKeySecret = props.apiKeySecret;
-    } else {
-      const emptySecret = new CfnSecret(this, 'ApiKey', { description: 'An ElevenLabs API key for the receiver (conversations read access). Created empty: see the README.' });
-      acknowledge(emptySecret, 'AwsSolutions-SMG4', 'ElevenLabs issues API keys; they cannot be rotated from AWS. Rotate the key in ElevenLabs and store the new one (README).');
-      this.apiKeySecret = Secret.fromSecretCompleteArn(this, 'ApiKeyRef', emptySecret.ref);
-    }
+    this.apiKeySecret =
+      props.apiKeySecret ??
+      emptySecret(this, 'ApiKey', 'An ElevenLabs API key for the receiver (conversations read access). Created empty: see the README.', 'An API key is issued by ElevenLabs and');
 
     const timeout = Duration.minutes(5);
     this.deadLetterQueue = new Queue(this, 'AudioChecksDead', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
@@ -111,13 +107,8 @@ export class ApiReconciliation extends Construct {
 
     // Reads and updates items; writes transcripts and audio (multipart, so it may abort one); no deletes.
     Grant.addToPrincipal({ grantee: reconciler, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [props.table.tableArn] });
-    Grant.addToPrincipal({
-      grantee: reconciler,
-      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      resourceArns: [AUDIO_PREFIX, TRANSCRIPTS_PREFIX].map((prefix) => props.bucket.arnForObjects(`${prefix}*`)),
-    });
+    grantObjectWrites(reconciler, props.bucket, [AUDIO_PREFIX, TRANSCRIPTS_PREFIX], ['s3:AbortMultipartUpload']);
     this.apiKeySecret.grantRead(reconciler);
-    acknowledgeObjectPrefixes(reconciler.role!, props.bucket, [AUDIO_PREFIX, TRANSCRIPTS_PREFIX]);
 
     this.queue.grantSendMessages(props.webhookFunction);
     props.webhookFunction.addEnvironment('AUDIO_CHECK_QUEUE_URL', this.queue.queueUrl);

@@ -7,16 +7,18 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, LifecycleRule, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Grant } from 'aws-cdk-lib/aws-iam';
-import { CfnSecret, ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { BUCKET_PREFIXES, RAW_PREFIX } from '../lambda/object-keys';
 import { METRICS_NAMESPACE } from '../lambda/request-metrics';
+import { DEFAULT_WEBHOOK_PATH } from '../lambda/service';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECONDS } from '../lambda/signature';
 import { CALLS_INDEXES, CALLS_PARTITION_KEY, EXPIRY_ATTRIBUTE, KeyAttribute } from './calls-table-schema';
 import { ApiReconciliation, ApiReconciliationOptions } from './api-reconciliation';
-import { acknowledge, acknowledgeObjectPrefixes } from './nag-acknowledgements';
+import { acknowledge } from './nag-acknowledgements';
 import { receiverFunction } from './receiver-function';
+import { emptySecret, grantObjectWrites } from './receiver-grants';
 import { ReceiverMonitoring } from './receiver-monitoring';
 
 /** Raw bodies are kept for replay and rarely read, so they move to Infrequent Access after this. */
@@ -37,7 +39,7 @@ export interface ElevenLabsWebhookReceiverProps {
   readonly retention?: Duration;
   /**
    * The secret holding the ElevenLabs webhook secret (`wsec_...`) as its plain string value.
-   * @default - a new secret with a placeholder value that the function refuses until replaced
+   * @default - a new secret, created without a value; the function answers 500 until it is stored
    */
   readonly webhookSecret?: ISecret;
   /**
@@ -146,7 +148,7 @@ export class ElevenLabsWebhookReceiver extends Construct {
       throw new Error('allowedSourceIps is empty: leave it out to allow any address, or list the addresses');
     }
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
-    const routePath = props.path ?? '/elevenlabs/webhook';
+    const routePath = props.path ?? DEFAULT_WEBHOOK_PATH;
 
     const attribute = (key: KeyAttribute) => ({ name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER });
     this.table = new Table(this, 'Calls', {
@@ -209,15 +211,9 @@ export class ElevenLabsWebhookReceiver extends Construct {
     // ElevenLabs shows the secret only after the webhook exists, so the stack creates the secret
     // with no value at all: nothing in the template, nothing a later deploy could regenerate over
     // the user's value. Until it is stored, the function answers 500 (fail closed).
-    if (props.webhookSecret) {
-      this.secret = props.webhookSecret;
-    } else {
-      const emptySecret = new CfnSecret(this, 'WebhookSecret', {
-        description: 'The ElevenLabs webhook secret (wsec_...), stored as the plain secret string. Created empty: see the README.',
-      });
-      acknowledge(emptySecret, 'AwsSolutions-SMG4', 'ElevenLabs issues the webhook secret; it cannot be rotated from AWS. Rotate it in ElevenLabs and store the new one (README).');
-      this.secret = Secret.fromSecretCompleteArn(this, 'WebhookSecretRef', emptySecret.ref);
-    }
+    this.secret =
+      props.webhookSecret ??
+      emptySecret(this, 'WebhookSecret', 'The ElevenLabs webhook secret (wsec_...), stored as the plain secret string. Created empty: see the README.', 'The webhook secret is issued by ElevenLabs and');
 
     const environment: Record<string, string> = {
       CALLS_TABLE_NAME: this.table.tableName,
@@ -244,13 +240,8 @@ export class ElevenLabsWebhookReceiver extends Construct {
     // retention and legal-hold actions it never uses).
     // The table itself, not its indexes (Table.grant would add them; an update never targets one).
     Grant.addToPrincipal({ grantee: this.handler, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
-    Grant.addToPrincipal({
-      grantee: this.handler,
-      actions: ['s3:PutObject'],
-      resourceArns: BUCKET_PREFIXES.map((prefix) => this.bucket.arnForObjects(`${prefix}*`)),
-    });
+    grantObjectWrites(this.handler, this.bucket, BUCKET_PREFIXES);
     this.secret.grantRead(this.handler);
-    acknowledgeObjectPrefixes(this.handler.role!, this.bucket, BUCKET_PREFIXES);
 
     if (props.apiReconciliation) {
       this.reconciliation = new ApiReconciliation(this, 'ApiReconciliation', {

@@ -1,5 +1,6 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { LAST_UNIX_SECOND } from '../../lambda/events';
 import { BY_AGENT_INDEX, BY_NUMBER_INDEX } from '../calls-table-schema';
 import type { CallsTarget } from './calls-target';
 
@@ -20,7 +21,6 @@ export interface CallFilter {
 /** Called after each page read, so long reads can show progress. */
 export type ProgressListener = (pages: number, items: number) => void;
 
-const MAX_UNIX_SECS = 253402300799; // 9999-12-31
 
 /**
  * Builds the read for a filter: a Query on the agent or number index when either is given (never
@@ -35,7 +35,7 @@ export function buildCallsRequest(tableName: string, filter: CallFilter) {
   if (timeRange) {
     names['#start'] = 'start_time_unix_secs';
     values[':since'] = filter.since ?? 0;
-    values[':until'] = filter.until ?? MAX_UNIX_SECS;
+    values[':until'] = filter.until ?? LAST_UNIX_SECOND;
   }
   if (filter.number !== undefined && index !== BY_NUMBER_INDEX) {
     names['#number'] = BY_NUMBER_INDEX.partitionKey.name;

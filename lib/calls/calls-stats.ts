@@ -1,3 +1,4 @@
+import { hasTranscription } from '../../lambda/records';
 import type { CallItem } from './calls-query';
 
 /** The numbers behind "how many, how long, what cost, did it work, what did we learn". */
@@ -48,7 +49,7 @@ export function computeStats(items: readonly CallItem[]): CallStats {
   let other = 0;
   let cost = 0;
   for (const item of items) {
-    const transcribed = item.transcription_event_timestamp !== undefined || item.otel_transcription_event_timestamp !== undefined;
+    const transcribed = hasTranscription(item);
     const notConnected = item.failure_reason !== undefined || item.status === 'failed';
     const connected = transcribed && !notConnected;
     if (connected) answered += 1;

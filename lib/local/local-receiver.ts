@@ -2,12 +2,13 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RequestTooLargeError, readBody, toApiGatewayEvent } from './api-gateway';
+import { DEFAULT_WEBHOOK_PATH } from '../../lambda/service';
 import { createCallStore } from '../../lambda/storage';
 import { startEmulators, type EmulatorOptions, type Emulators } from './emulators';
 import { startLocalReconciliation, type LocalReconciliationOptions } from './local-reconciliation';
 
 /** The deployed route, served at the same path locally. */
-export const WEBHOOK_PATH = '/elevenlabs/webhook';
+const WEBHOOK_PATH = DEFAULT_WEBHOOK_PATH;
 
 export interface LocalReceiverOptions extends EmulatorOptions {
   /** The webhook secret the handler verifies with. */
