@@ -127,7 +127,10 @@ function costPer10k(durationMs: { transcription: number; audio: number }, memory
   const api = calls * 2 * PRICE.httpApiRequest;
   const dynamodb = calls * 2 * 3 * PRICE.dynamoWriteUnit;
   const s3Requests = calls * 4 * PRICE.s3Put;
-  const s3Storage = (calls * (0.02 + 0.02 + 1.33 * 1 + 1)) / 1024 * PRICE.s3GbMonth; // ~1 MB MP3, its raw event, two transcripts, per call, a month
+  // Per call for a month, in MB: the raw transcription event and the transcript (~20 KB each), the
+  // raw audio event (base64, a third larger) and the MP3 itself: the 4.4 MB recording timed above.
+  const mp3Mb = 4.4;
+  const s3Storage = (calls * (0.02 + 0.02 + (mp3Mb * 4) / 3 + mp3Mb)) / 1024 * PRICE.s3GbMonth;
   return { lambda, api, dynamodb, s3Requests, s3Storage, total: lambda + api + dynamodb + s3Requests + s3Storage };
 }
 
@@ -147,7 +150,7 @@ async function main() {
   // Lambda at 1024 MB gets about 0.58 vCPU: scale this machine's CPU time by 1/0.58, plus ~20 ms of storage round trips.
   const lambdaMs = (cpu: number) => cpu / 0.58 + 20;
   const cost = costPer10k({ transcription: lambdaMs(Number(rows[0][3])), audio: lambdaMs(Number(rows[2][3])) }, 1);
-  console.log('Estimated cost per 10,000 calls (one transcription + one ~4 MB audio webhook each), USD');
+  console.log('Estimated cost per 10,000 calls (one ~20 KB transcription + one 4.4 MB audio webhook each; S3 storage for one month), USD');
   console.table(Object.fromEntries(Object.entries(cost).map(([k, v]) => [k, v.toFixed(4)])));
 }
 
