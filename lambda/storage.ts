@@ -40,11 +40,18 @@ export interface StorageConfig {
 }
 
 /** The DynamoDB and S3 clients of the receiver's functions; endpoints follow AWS_ENDPOINT_URL_* as usual. */
+/**
+ * Slow storage must end in an answer ElevenLabs retries (500), not in API Gateway's 30 s timeout:
+ * each attempt gets this long, and the SDK's three attempts fit in the function's 25 s.
+ */
+export const STORAGE_HTTP_OPTIONS = { connectionTimeout: 2_000, requestTimeout: 6_000, throwOnRequestTimeout: true } as const;
+
 export function createStorageClients(env: NodeJS.ProcessEnv) {
   return {
-    dynamodb: new DynamoDBClient({}),
+    dynamodb: new DynamoDBClient({ requestHandler: STORAGE_HTTP_OPTIONS }),
     // CRC checksums on multi-megabyte audio cost CPU for no gain over TLS; emulators need path style.
     s3: new S3Client({
+      requestHandler: STORAGE_HTTP_OPTIONS,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL),

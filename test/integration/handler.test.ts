@@ -2,7 +2,7 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { BY_AGENT_INDEX, BY_NUMBER_INDEX } from '../../lib/calls-table-schema';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
-import { createCallStore } from '../../lambda/storage';
+import { createCallStore, STORAGE_HTTP_OPTIONS } from '../../lambda/storage';
 import { processWebhook } from '../../lambda/process';
 import { exampleNames, loadExample, nowSecs, signedApiEvent, signedRequest, TEST_SECRET } from '../support/webhooks';
 import { storageReader } from '../support/storage';
@@ -250,6 +250,46 @@ describe('handler against DynamoDB and S3 emulators', () => {
     expect((await read.keys('raw/')).length).toBe(rawBefore + 1);
     expect(await read.item('conv_dynamodb_down')).toMatchObject({ cost: 142, events_received: new Set(['post_call_transcription']) });
     down.destroy();
+  });
+
+  it('answers 500 in bounded time when DynamoDB is slow, and stores the call once when it is fast again', async () => {
+    const { createServer, connect } = await import('node:net');
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const target = new URL(emulators.dynamodbEndpoint);
+    // A proxy that holds every answer from DynamoDB back for two seconds.
+    const sockets = new Set<import('node:net').Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      sockets.add(client).add(upstream);
+      client.pipe(upstream);
+      upstream.on('data', (chunk) => setTimeout(() => client.writable && client.write(chunk), 2_000).unref());
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close).on('close', close);
+      upstream.on('error', close);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const slow = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      // The production timeouts, scaled down so the test is quick.
+      requestHandler: { ...STORAGE_HTTP_OPTIONS, requestTimeout: 300 },
+      maxAttempts: 2,
+    });
+    const store = (dynamodb: typeof slow) => createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb, s3: emulators.s3 });
+    const request = signedRequest(example('post_call_transcription.phone', 'conv_dynamodb_slow'));
+    const deps = (dynamodb: typeof slow) => ({ getSecret: async () => TEST_SECRET, store: store(dynamodb), now: () => new Date() });
+    const started = Date.now();
+    expect((await processWebhook(request, deps(slow))).response).toEqual({ statusCode: 500, body: { error: 'storage_unavailable' } });
+    expect(Date.now() - started).toBeLessThan(1_900);
+    expect((await processWebhook(request, deps(emulators.dynamodb))).response.body.status).toMatch(/stored|duplicate/);
+    expect(await read.item('conv_dynamodb_slow')).toMatchObject({ cost: 142, events_received: new Set(['post_call_transcription']) });
+    slow.destroy();
+    for (const socket of sockets) socket.destroy();
+    proxy.close();
   });
 
   it('answers 500 when storage is unreachable, so ElevenLabs can retry', async () => {
