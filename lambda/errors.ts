@@ -2,6 +2,12 @@
  * Domain errors. Each carries a `reason` a machine can branch on; messages say how to fix the
  * problem and never carry the payload, the signature or the secret.
  */
+/** `Name reason` of any error, for logs and reports: never its message, which could quote data. */
+export function describeError(error: unknown): string {
+  const e = error as { name?: string; reason?: string } | undefined;
+  return `${e?.name ?? 'Error'}${e?.reason ? ` ${e.reason}` : ''}`;
+}
+
 export type SignatureFailure = 'missing' | 'malformed' | 'mismatch' | 'expired' | 'future';
 
 /** The request is not signed by ElevenLabs with our secret: answered 401, nothing stored. */

@@ -1,4 +1,5 @@
 import { ElevenLabsApiError, type ConversationSummary, type ElevenLabsApi } from './elevenlabs-api';
+import { describeError } from './errors';
 import { parseEvent } from './events';
 import { audioKey } from './object-keys';
 import { hasTranscription, toCallWrite, type CallUpdate } from './records';
@@ -138,9 +139,8 @@ export async function backfill(filter: BackfillFilter, deps: ReconciliationDepen
         if (audio === 'fetched') report.audioFetched += 1;
         if (audio === 'deleted') report.audioDeleted += 1;
       } catch (error) {
-        const e = error as Error & { reason?: string };
-        report.failures.push(`${summary.conversation_id}: ${e.name}${e.reason ? ` ${e.reason}` : ''}`);
-        if (e.reason === 'rate_limited') throw error;
+        report.failures.push(`${summary.conversation_id}: ${describeError(error)}`);
+        if ((error as { reason?: string }).reason === 'rate_limited') throw error;
       }
       onConversation?.(report);
     }

@@ -1,5 +1,6 @@
 import { MAX_AUDIO_CHECK_DELAY_SECONDS } from '../../lambda/audio-check-queue';
 import { createElevenLabsApi, DEFAULT_API_BASE_URL } from '../../lambda/elevenlabs-api';
+import { describeError } from '../../lambda/errors';
 import { backfill, DEFAULT_BACKFILL_LOOKBACK_HOURS, reconcileAudio, type ReconciliationDependencies } from '../../lambda/reconciliation';
 import type { ReconciliationStore } from '../../lambda/storage';
 
@@ -39,17 +40,13 @@ export function startLocalReconciliation(options: LocalReconciliationOptions) {
     timer.unref();
     timers.add(timer);
   };
-  const describe = (error: unknown) => {
-    const e = error as Error & { reason?: string };
-    return `${e.name}${e.reason ? ` ${e.reason}` : ''}`;
-  };
 
   const checkAudio = async (conversationId: string, attempt: number): Promise<void> => {
     try {
       options.log(`audio check ${conversationId}: ${await reconcileAudio(conversationId, deps)}`);
     } catch (error) {
       const retry = attempt < ATTEMPTS;
-      options.log(`audio check ${conversationId}: ${describe(error)}${retry ? ', will retry' : ', given up'}`);
+      options.log(`audio check ${conversationId}: ${describeError(error)}${retry ? ', will retry' : ', given up'}`);
       if (retry) later(RETRY_AFTER_MS, () => checkAudio(conversationId, attempt + 1));
     }
   };
@@ -60,7 +57,7 @@ export function startLocalReconciliation(options: LocalReconciliationOptions) {
       const report = await backfill({ sinceUnixSecs: since }, deps);
       options.log(`backfill: ${report.listed} listed, ${report.stored} stored, ${report.audioFetched} audio fetched, ${report.failures.length} failed`);
     } catch (error) {
-      options.log(`backfill: ${describe(error)}`);
+      options.log(`backfill: ${describeError(error)}`);
     }
   };
   const interval = setInterval(() => void runBackfill(), options.backfillIntervalMs ?? 3_600_000);
