@@ -16,6 +16,9 @@ if (retentionDays !== undefined && !(Number.isInteger(retentionDays) && retentio
 // `-c apiReconciliation=true` adds the ElevenLabs API reconciliation (audio checks and backfill).
 const apiReconciliation = String(app.node.tryGetContext('apiReconciliation') ?? 'false') === 'true';
 
+// `-c honourDeletionSettings=true` deletes our copy when ElevenLabs' deletion settings say so.
+const honourDeletionSettings = String(app.node.tryGetContext('honourDeletionSettings') ?? 'false') === 'true';
+
 // `-c allowedSourceIps=elevenlabs` (ElevenLabs' default-region addresses) or a comma-separated list.
 const allowedContext: unknown = app.node.tryGetContext('allowedSourceIps');
 const allowedSourceIps =
@@ -27,6 +30,7 @@ new ElevenLabsWebhookReceiverStack(app, stackName, {
   receiver: {
     retention: retentionDays === undefined ? undefined : Duration.days(retentionDays),
     apiReconciliation: apiReconciliation ? {} : undefined,
+    honourDeletionSettings: honourDeletionSettings ? {} : undefined,
     allowedSourceIps,
     alarmEmail,
   },

@@ -61,6 +61,16 @@ const phoneCall = z.looseObject({
   call_sid: text,
 });
 
+/** A yes/no that some senders write as text. */
+const flag = lenient(z.pipe(z.union([z.boolean(), z.enum(['true', 'false'])]), z.transform((value) => value === true || value === 'true')));
+
+/** When ElevenLabs deletes the call's transcript (and personal data) and audio. */
+const deletionSettings = z.looseObject({
+  deletion_time_unix_secs: lenient(unixSeconds),
+  delete_transcript_and_pii: flag,
+  delete_audio: flag,
+});
+
 const evaluationResult = z.looseObject({ criteria_id: text, result: text, score: lenient(numeric) });
 const dataCollectionResult = z.looseObject({ data_collection_id: text, value: z.optional(z.unknown()) });
 
@@ -82,6 +92,7 @@ const transcriptionData = z.looseObject({
       feedback: lenient(objectMap),
       phone_call: lenient(phoneCall),
       user_id: text,
+      deletion_settings: lenient(deletionSettings),
     }),
   ),
   analysis: lenient(
@@ -131,6 +142,7 @@ const envelope = z.looseObject({
 });
 
 export type TranscriptionData = z.infer<typeof transcriptionData>;
+export type DeletionSettings = z.infer<typeof deletionSettings>;
 export type AudioData = z.infer<typeof audioData>;
 export type FailureData = z.infer<typeof failureData>;
 export type OtelTranscriptionData = z.infer<typeof otelTranscriptionData>;

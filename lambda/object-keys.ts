@@ -32,7 +32,12 @@ export function rawEventKey(signedAtUnixSecs: number, sha256Hex: string): string
  */
 export function transcriptKey(agentId: string, conversationId: string, eventTimestamp: number, format: 'json' | 'otel' = 'json'): string {
   const extension = format === 'otel' ? 'otel.json' : 'json';
-  return `${TRANSCRIPTS_PREFIX}${keySafe(agentId)}/${keySafe(conversationId)}/${eventTimestamp}.${extension}`;
+  return `${transcriptsFolder(agentId, conversationId)}${eventTimestamp}.${extension}`;
+}
+
+/** Where every transcript version of a call lives (ends in `/`, so no other call shares it). */
+export function transcriptsFolder(agentId: string, conversationId: string): string {
+  return `${TRANSCRIPTS_PREFIX}${keySafe(agentId)}/${keySafe(conversationId)}/`;
 }
 
 /**

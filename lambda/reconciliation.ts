@@ -45,7 +45,8 @@ export async function reconcileAudio(conversationId: string, deps: Reconciliatio
   // Only a transcription says whether a call has audio: a 404 before it (a call still in progress)
   // must not be recorded as final.
   if (!item || !hasTranscription(item)) return 'waiting';
-  if (item.has_audio === false || item.audio_fetch_status === 'deleted') return 'no_audio';
+  // Deleted under ElevenLabs' deletion settings: not to be fetched again.
+  if (item.has_audio === false || item.audio_fetch_status === 'deleted' || item.audio_deleted_at !== undefined) return 'no_audio';
   const agentId = typeof item.agent_id === 'string' ? item.agent_id : 'unknown-agent';
   let audio: Awaited<ReturnType<ReconciliationDependencies['api']['getConversationAudio']>>;
   try {

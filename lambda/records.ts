@@ -1,5 +1,6 @@
+import { BY_DELETION_DUE_INDEX, DELETION_QUEUE_DUE } from '../lib/calls-table-schema';
 import { PayloadError } from './errors';
-import { type AudioData, type FailureData, type OtelTranscriptionData, type StoredEventType, type TranscriptionData, type WebhookEvent } from './events';
+import { type AudioData, type DeletionSettings, type FailureData, type OtelTranscriptionData, type StoredEventType, type TranscriptionData, type WebhookEvent } from './events';
 import { audioKey, transcriptKey } from './object-keys';
 import { otelCallWindow } from './otel-window';
 import { compact, fitToBudget, TRANSCRIPTION_ITEM_BUDGET_BYTES, type Attributes } from './storable';
@@ -29,6 +30,8 @@ export interface CallUpdate {
   readonly setIfMissing: Attributes;
   /** Removed: what this event type owns but this event no longer says (a newer event replaces an older). */
   readonly remove?: readonly string[];
+  /** The raw body's archive key, recorded on the item (even when the event is stale) so a deletion finds it. */
+  readonly rawKey?: string;
 }
 
 /** An object to write to S3 before the item update that points at it. */
@@ -57,6 +60,33 @@ export const EVENT_TIMESTAMP_ATTRIBUTE: Record<UpdateKind, string> = {
   api_audio_missing: 'audio_missing_checked_at',
   api_backfill: 'transcription_event_timestamp',
 };
+
+export const DELETION_QUEUE_ATTRIBUTE = BY_DELETION_DUE_INDEX.partitionKey.name;
+export const DELETION_DUE_ATTRIBUTE = BY_DELETION_DUE_INDEX.sortKey.name;
+
+/** Where an item records the raw bodies behind it: audio apart, since its deletion has its own setting. */
+export const RAW_KEYS_ATTRIBUTE = { transcript: 'raw_s3_keys', audio: 'audio_raw_s3_keys' } as const;
+
+export function rawKeysAttribute(kind: UpdateKind): string {
+  return kind === 'post_call_audio' ? RAW_KEYS_ATTRIBUTE.audio : RAW_KEYS_ATTRIBUTE.transcript;
+}
+
+/**
+ * ElevenLabs' deletion settings as the item shows them. A call with something to delete at a
+ * known time enters the sparse deletion index; the deletion sweep (when switched on) carries it out.
+ */
+function deletionAttributes(settings: DeletionSettings | null | undefined): Record<string, unknown> {
+  const time = settings?.deletion_time_unix_secs ?? undefined;
+  const scheduled = time !== undefined && (settings?.delete_transcript_and_pii === true || settings?.delete_audio === true);
+  return {
+    deletion_time_unix_secs: time,
+    deletion_time: isoTime(time),
+    delete_transcript_and_pii: settings?.delete_transcript_and_pii,
+    delete_audio: settings?.delete_audio,
+    [DELETION_QUEUE_ATTRIBUTE]: scheduled ? DELETION_QUEUE_DUE : undefined,
+    [DELETION_DUE_ATTRIBUTE]: scheduled ? time : undefined,
+  };
+}
 
 /** Whether a stored item has its transcription (JSON or OpenTelemetry), i.e. the call connected and ended. */
 export function hasTranscription(item: Record<string, unknown> | undefined): boolean {
@@ -89,7 +119,8 @@ function resultsById<T>(map: Record<string, T | null | undefined> | null | undef
 const TRANSCRIPTION_ONLY_ATTRIBUTES = [
   'agent_name', 'user_id', 'call_duration_secs', 'cost', 'termination_reason', 'main_language', 'phone_provider',
   'call_successful', 'transcript_summary', 'call_summary_title', 'evaluation', 'evaluation_scores', 'data_collection',
-  'feedback', 'dynamic_variables', 'truncated_fields',
+  'feedback', 'dynamic_variables', 'truncated_fields', 'deletion_time_unix_secs', 'deletion_time', 'delete_transcript_and_pii',
+  'delete_audio', DELETION_QUEUE_ATTRIBUTE, DELETION_DUE_ATTRIBUTE, 'transcript_deleted_at',
 ] as const;
 
 /** The transcription owns the call's metadata and analysis; the full event goes to S3. */
@@ -131,6 +162,7 @@ export function transcriptionWrite(data: TranscriptionData, eventTimestamp: numb
     transcript_turns: data.transcript?.length ?? 0,
     transcript_format: 'json',
     transcript_s3_key: key,
+    ...deletionAttributes(metadata.deletion_settings),
   });
   const fitted = fitToBudget(set, TRANSCRIPTION_ITEM_BUDGET_BYTES);
   return {
@@ -198,6 +230,7 @@ export function audioWrite(data: AudioData, eventTimestamp: number): CallWrite {
         audio_source: 'webhook',
       }),
       setIfMissing: compact({ agent_id: data.agent_id }),
+      remove: ['audio_deleted_at'],
     },
   };
 }

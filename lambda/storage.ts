@@ -1,11 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteObjectsCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client, type ObjectIdentifier } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Transform, type Readable } from 'node:stream';
 import { StorageError } from './errors';
-import { EXPIRY_ATTRIBUTE } from '../lib/calls-table-schema';
-import { EVENT_TIMESTAMP_ATTRIBUTE, type CallUpdate } from './records';
+import { BY_DELETION_DUE_INDEX, DELETION_QUEUE_DUE, EXPIRY_ATTRIBUTE } from '../lib/calls-table-schema';
+import type { DeletionStore, ItemScrub } from './deletion';
+import { EVENT_TIMESTAMP_ATTRIBUTE, rawKeysAttribute, type CallUpdate } from './records';
 
 /** What the webhook flow needs from storage; the one place that talks to the AWS SDK. */
 export interface CallStore {
@@ -90,6 +91,12 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
   }
   names['#events'] = 'events_received';
   values[':event'] = new Set([update.eventType]);
+  let additions = '#events :event';
+  if (update.rawKey !== undefined) {
+    names['#raw'] = rawKeysAttribute(update.eventType);
+    values[':raw'] = new Set([update.rawKey]);
+    additions += ', #raw :raw';
+  }
   names['#ts'] = EVENT_TIMESTAMP_ATTRIBUTE[update.eventType];
   values[':ts'] = update.eventTimestamp;
   const removals = (update.remove ?? []).map((attribute, i) => {
@@ -99,7 +106,7 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
   return {
     TableName: tableName,
     Key: { conversation_id: update.conversationId },
-    UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''} ADD #events :event`,
+    UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''} ADD ${additions}`,
     // A redelivery (same timestamp) or an older event changes nothing.
     ConditionExpression: 'attribute_not_exists(#ts) OR #ts < :ts',
     ExpressionAttributeNames: names,
@@ -107,11 +114,119 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
   };
 }
 
+/** Builds the sweep's UpdateItem: set, remove, take elements out of sets, only if nothing changed meanwhile. */
+export function buildScrubRequest(tableName: string, scrub: ItemScrub) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  let n = 0;
+  const name = (attribute: string) => {
+    names[`#a${n}`] = attribute;
+    return `#a${n++}`;
+  };
+  const value = (v: unknown) => {
+    values[`:v${n}`] = v;
+    return `:v${n++}`;
+  };
+  const clauses = [
+    ['SET', Object.entries(scrub.set).map(([a, v]) => `${name(a)} = ${value(v)}`)],
+    ['REMOVE', scrub.remove.map(name)],
+    ['DELETE', Object.entries(scrub.deleteFromSets).map(([a, keys]) => `${name(a)} ${value(new Set(keys))}`)],
+  ] as const;
+  const conditions = Object.entries(scrub.unchanged).map(([a, v]) => (v === undefined ? `attribute_not_exists(${name(a)})` : `${name(a)} = ${value(v)}`));
+  return {
+    TableName: tableName,
+    Key: { conversation_id: scrub.conversationId },
+    UpdateExpression: clauses.filter(([, parts]) => parts.length > 0).map(([verb, parts]) => `${verb} ${parts.join(', ')}`).join(' '),
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+function documentClient(config: StorageConfig) {
+  return DynamoDBDocumentClient.from(config.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+async function getItem(documents: DynamoDBDocumentClient, tableName: string, conversationId: string) {
+  try {
+    const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: { conversation_id: conversationId }, ConsistentRead: true }));
+    return Item;
+  } catch (error) {
+    throw sdkFailure('item', 'DynamoDB GetItem', error);
+  }
+}
+
+/** DeleteObjects takes at most this many keys per request. */
+const DELETE_BATCH = 1000;
+
+/** The deletion sweep's adapter: the due index, permanent deletion of object versions, the item scrub. */
+export function createDeletionStore(config: StorageConfig): DeletionStore {
+  const documents = documentClient(config);
+  const Bucket = config.bucketName;
+  /** Every version and delete marker whose key starts with the prefix (and equals it, when exact). */
+  async function versionsOf(prefix: string, exact: boolean): Promise<ObjectIdentifier[]> {
+    const found: ObjectIdentifier[] = [];
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    do {
+      const page = await config.s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: prefix, KeyMarker, VersionIdMarker }));
+      for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+        if (v.Key !== undefined && (!exact || v.Key === prefix)) found.push({ Key: v.Key, VersionId: v.VersionId });
+      }
+      KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (KeyMarker !== undefined);
+    return found;
+  }
+  return {
+    async *dueDeletions(nowUnixSecs) {
+      const pages = paginateQuery(
+        { client: documents },
+        {
+          TableName: config.tableName,
+          IndexName: BY_DELETION_DUE_INDEX.indexName,
+          KeyConditionExpression: '#queue = :due AND #at <= :now',
+          ExpressionAttributeNames: { '#queue': BY_DELETION_DUE_INDEX.partitionKey.name, '#at': BY_DELETION_DUE_INDEX.sortKey.name },
+          ExpressionAttributeValues: { ':due': DELETION_QUEUE_DUE, ':now': nowUnixSecs },
+        },
+      );
+      try {
+        for await (const page of pages) {
+          for (const item of page.Items ?? []) yield item.conversation_id as string;
+        }
+      } catch (error) {
+        throw sdkFailure('item', 'DynamoDB Query', error);
+      }
+    },
+    getCall: (conversationId) => getItem(documents, config.tableName, conversationId),
+    async deleteObjectVersions(keys, folders) {
+      try {
+        const listed = await Promise.all([...keys.map((key) => versionsOf(key, true)), ...folders.map((folder) => versionsOf(folder, false))]);
+        const versions = listed.flat();
+        for (let i = 0; i < versions.length; i += DELETE_BATCH) {
+          const { Errors } = await config.s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: versions.slice(i, i + DELETE_BATCH), Quiet: true } }));
+          if (Errors?.length) throw Object.assign(new Error(`${Errors.length} objects not deleted (${Errors[0].Code})`), { name: 'DeleteObjectsError' });
+        }
+        return versions.length;
+      } catch (error) {
+        throw sdkFailure('object', 'S3 object deletion', error);
+      }
+    },
+    async scrubCall(scrub) {
+      try {
+        await documents.send(new UpdateCommand(buildScrubRequest(config.tableName, scrub)));
+        return true;
+      } catch (error) {
+        if ((error as Error)?.name === 'ConditionalCheckFailedException') return false;
+        throw sdkFailure('item', 'DynamoDB UpdateItem', error);
+      }
+    },
+  };
+}
+
 /** The DynamoDB and S3 adapter. */
 export function createCallStore(config: StorageConfig): ReconciliationStore {
-  const documents = DynamoDBDocumentClient.from(config.dynamodb, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const documents = documentClient(config);
   return {
     async putObject(key, body, contentType) {
       try {
@@ -120,14 +235,7 @@ export function createCallStore(config: StorageConfig): ReconciliationStore {
         throw sdkFailure('object', 'S3 PutObject', error);
       }
     },
-    async getCall(conversationId) {
-      try {
-        const { Item } = await documents.send(new GetCommand({ TableName: config.tableName, Key: { conversation_id: conversationId }, ConsistentRead: true }));
-        return Item;
-      } catch (error) {
-        throw sdkFailure('item', 'DynamoDB GetItem', error);
-      }
-    },
+    getCall: (conversationId) => getItem(documents, config.tableName, conversationId),
     async uploadStream(key, body, contentType) {
       let bytes = 0;
       const counted = new Transform({
@@ -158,9 +266,17 @@ export function createCallStore(config: StorageConfig): ReconciliationStore {
         const { Attributes: before } = await documents.send(new UpdateCommand({ ...buildUpdateRequest(config.tableName, update, now, retentionDays), ReturnValues: 'UPDATED_OLD' }));
         return before?.[EVENT_TIMESTAMP_ATTRIBUTE[update.eventType]] === undefined ? 'created' : 'applied';
       } catch (error) {
-        if ((error as Error)?.name === 'ConditionalCheckFailedException') return 'stale';
-        throw sdkFailure('item', 'DynamoDB UpdateItem', error);
+        if ((error as Error)?.name !== 'ConditionalCheckFailedException') throw sdkFailure('item', 'DynamoDB UpdateItem', error);
       }
+      // Stale, so nothing changed; but its raw body was archived anyway and a deletion must find it.
+      if (update.rawKey !== undefined) {
+        try {
+          await documents.send(new UpdateCommand({ TableName: config.tableName, Key: { conversation_id: update.conversationId }, UpdateExpression: 'ADD #raw :raw', ExpressionAttributeNames: { '#raw': rawKeysAttribute(update.eventType) }, ExpressionAttributeValues: { ':raw': new Set([update.rawKey]) } }));
+        } catch (error) {
+          throw sdkFailure('item', 'DynamoDB UpdateItem', error);
+        }
+      }
+      return 'stale';
     },
   };
 }

@@ -9,6 +9,8 @@ export interface CallsIndex {
   readonly indexName: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey: KeyAttribute;
+  /** `KEYS_ONLY` for indexes that only find items to read afresh. @default 'ALL' */
+  readonly projection?: 'ALL' | 'KEYS_ONLY';
 }
 
 export const CALLS_PARTITION_KEY: KeyAttribute = { name: 'conversation_id', type: 'S' };
@@ -27,7 +29,21 @@ export const BY_NUMBER_INDEX: CallsIndex = {
   sortKey: { name: 'start_time_unix_secs', type: 'N' },
 };
 
-export const CALLS_INDEXES: readonly CallsIndex[] = [BY_AGENT_INDEX, BY_NUMBER_INDEX];
+/** The value of {@link BY_DELETION_DUE_INDEX}'s partition key while a call has a deletion to carry out. */
+export const DELETION_QUEUE_DUE = 'due';
+
+/**
+ * "Calls whose ElevenLabs deletion time has come": sparse, since only calls with a deletion
+ * scheduled carry `deletion_queue`; the deletion sweep removes it once done.
+ */
+export const BY_DELETION_DUE_INDEX: CallsIndex = {
+  indexName: 'by_deletion_due',
+  partitionKey: { name: 'deletion_queue', type: 'S' },
+  sortKey: { name: 'deletion_due_unix_secs', type: 'N' },
+  projection: 'KEYS_ONLY',
+};
+
+export const CALLS_INDEXES: readonly CallsIndex[] = [BY_AGENT_INDEX, BY_NUMBER_INDEX, BY_DELETION_DUE_INDEX];
 
 /** Items carrying this attribute (unix seconds) expire when a retention period is configured. */
 export const EXPIRY_ATTRIBUTE = 'expires_at';
@@ -47,7 +63,7 @@ export function callsTableCreateInput(tableName: string) {
         { AttributeName: i.partitionKey.name, KeyType: 'HASH' as const },
         { AttributeName: i.sortKey.name, KeyType: 'RANGE' as const },
       ],
-      Projection: { ProjectionType: 'ALL' as const },
+      Projection: { ProjectionType: i.projection ?? 'ALL' },
     })),
   };
 }

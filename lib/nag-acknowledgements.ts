@@ -12,10 +12,10 @@ export function acknowledge(scope: IConstruct, rule: string, reason: string): vo
   Validations.of(scope).acknowledge({ id: `AwsSolutions::${rule}`, reason });
 }
 
-/** A function's role writes one object per call under each prefix: the key is only known per call. */
-export function acknowledgeObjectPrefixes(role: IConstruct, bucket: IBucket, prefixes: readonly string[]): void {
+/** A function's role writes (or deletes) objects of any call under each prefix: the key is only known per call. */
+export function acknowledgeObjectPrefixes(role: IConstruct, bucket: IBucket, prefixes: readonly string[], verb: 'written' | 'deleted' = 'written'): void {
   const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as never);
   for (const prefix of prefixes) {
-    acknowledge(role, `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`, `Objects are written one per call under ${prefix}; the key is known only per call, and nothing outside that prefix is allowed.`);
+    acknowledge(role, `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`, `Objects are ${verb} one call at a time under ${prefix}; the key is known only per call, and nothing outside that prefix is allowed.`);
   }
 }

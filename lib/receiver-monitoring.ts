@@ -15,6 +15,7 @@ export interface ReceiverMonitoringProps {
   readonly api: HttpApi;
   readonly webhookFunction: IFunction;
   readonly reconciler?: IFunction;
+  readonly deletionSweeper?: IFunction;
   readonly deadLetterQueue?: IQueue;
   /** Receives every alarm by e-mail (confirm the subscription AWS sends). @default - no subscription */
   readonly alarmEmail?: string;
@@ -53,12 +54,14 @@ export class ReceiverMonitoring extends Construct {
       created.addAlarmAction(new SnsAction(this.alarmTopic));
       return created;
     };
-    const functions = [props.webhookFunction, ...(props.reconciler ? [props.reconciler] : [])];
-    functions.forEach((fn, i) => {
-      const which = i === 0 ? 'Webhook' : 'Reconciler';
-      alarm(`${which}Errors`, `The ${which.toLowerCase()} function failed: see its log group for error_name and error_reason.`, fn.metricErrors({ period: FIVE_MINUTES }), 1);
-      alarm(`${which}Throttles`, `The ${which.toLowerCase()} function was throttled: raise reserved or account concurrency.`, fn.metricThrottles({ period: FIVE_MINUTES }), 1);
-    });
+    const named: [string, IFunction | undefined][] = [['Webhook', props.webhookFunction], ['Reconciler', props.reconciler], ['DeletionSweeper', props.deletionSweeper]];
+    const functions: IFunction[] = [];
+    for (const [which, fn] of named) {
+      if (!fn) continue;
+      functions.push(fn);
+      alarm(`${which}Errors`, `The ${which} function failed: see its log group for error_name and error_reason.`, fn.metricErrors({ period: FIVE_MINUTES }), 1);
+      alarm(`${which}Throttles`, `The ${which} function was throttled: raise reserved or account concurrency.`, fn.metricThrottles({ period: FIVE_MINUTES }), 1);
+    }
     alarm('Api5xx', 'The webhook answered 5xx: storage or configuration failed; ElevenLabs retries only transcriptions, only with retries on.', props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 1);
     alarm(
       'SignatureFailures',

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogField as Field, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, LifecycleRule, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
@@ -16,6 +16,7 @@ import { DEFAULT_WEBHOOK_PATH } from '../lambda/service';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECONDS } from '../lambda/signature';
 import { CALLS_INDEXES, CALLS_PARTITION_KEY, EXPIRY_ATTRIBUTE, KeyAttribute } from './calls-table-schema';
 import { ApiReconciliation, ApiReconciliationOptions } from './api-reconciliation';
+import { DeletionSweep, DeletionSweepOptions } from './deletion-sweep';
 import { acknowledge } from './nag-acknowledgements';
 import { receiverFunction } from './receiver-function';
 import { emptySecret, grantObjectWrites } from './receiver-grants';
@@ -105,6 +106,13 @@ export interface ElevenLabsWebhookReceiverProps {
    * @default - any address (every request must still be signed)
    */
   readonly allowedSourceIps?: readonly string[];
+  /**
+   * Honour ElevenLabs' deletion settings: when a call's transcript (and personal data) or audio is
+   * deleted at ElevenLabs, a scheduled sweep deletes every version of our objects for it and the
+   * personal attributes of its item. Applies to every stored call whose deletion time has come.
+   * @default - off: calls are kept for `retention` (their deletion settings are still recorded)
+   */
+  readonly honourDeletionSettings?: DeletionSweepOptions;
 }
 
 /**
@@ -127,6 +135,8 @@ export class ElevenLabsWebhookReceiver extends Construct {
   public readonly secret: ISecret;
   /** The API reconciliation, when switched on. */
   public readonly reconciliation?: ApiReconciliation;
+  /** The deletion sweep, when ElevenLabs' deletion settings are honoured. */
+  public readonly deletionSweep?: DeletionSweep;
   /** Alarms (to an SNS topic) and the calls dashboard. */
   public readonly monitoring: ReceiverMonitoring;
 
@@ -162,11 +172,11 @@ export class ElevenLabsWebhookReceiver extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of CALLS_INDEXES) {
-      // The CDK's default projection is ALL, as in the shared schema the local tables use.
       this.table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: attribute(index.partitionKey),
         sortKey: attribute(index.sortKey),
+        projectionType: index.projection === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
       });
     }
 
@@ -254,6 +264,10 @@ export class ElevenLabsWebhookReceiver extends Construct {
       });
     }
 
+    if (props.honourDeletionSettings) {
+      this.deletionSweep = new DeletionSweep(this, 'DeletionSweep', { ...props.honourDeletionSettings, table: this.table, bucket: this.bucket, logRetention });
+    }
+
     this.api = new HttpApi(this, 'Api', {
       description: 'Receives ElevenLabs post-call webhooks',
       createDefaultStage: false,
@@ -293,6 +307,7 @@ export class ElevenLabsWebhookReceiver extends Construct {
       api: this.api,
       webhookFunction: this.handler,
       reconciler: this.reconciliation?.reconciler,
+      deletionSweeper: this.deletionSweep?.sweeper,
       deadLetterQueue: this.reconciliation?.deadLetterQueue,
       alarmEmail: props.alarmEmail,
     });

@@ -37,6 +37,10 @@ describe('cdk-nag AwsSolutions', () => {
     expect(synthWithNag({ apiReconciliation: {} })).toEqual({ passed: true, violations: [] });
   });
 
+  it('passes the stack that honours ElevenLabs deletion settings', () => {
+    expect(synthWithNag({ honourDeletionSettings: {}, apiReconciliation: {} })).toEqual({ passed: true, violations: [] });
+  });
+
   it('fails on a new unacknowledged finding', () => {
     const result = synthWithNag(undefined, (stack) => new Bucket(stack, 'Unlogged'));
     expect(result.passed).toBe(false);

@@ -41,6 +41,9 @@ describe('transcription', () => {
       transcript_turns: 5,
       transcript_format: 'json',
       transcript_s3_key: 'transcripts/agent_7901kdemo0support000000001/conv_7901kphone0inbound0000001/1764000030.json',
+      // ElevenLabs deletes nothing of this call, so it stays out of the deletion index.
+      delete_transcript_and_pii: false,
+      delete_audio: false,
     });
     // Whether audio exists is the audio event's to say when it came first.
     expect(update.setIfMissing).toEqual({ has_audio: true });
@@ -68,8 +71,40 @@ describe('transcription', () => {
     const body = loadExample('post_call_transcription.phone');
     delete body.data.analysis.call_summary_title;
     const { set, remove } = write(body).update;
-    expect([...remove!].sort()).toEqual(['call_summary_title', 'evaluation_scores', 'truncated_fields', 'user_id']);
+    expect([...remove!].sort()).toEqual([
+      'call_summary_title', 'deletion_due_unix_secs', 'deletion_queue', 'deletion_time', 'deletion_time_unix_secs', 'evaluation_scores',
+      'transcript_deleted_at', 'truncated_fields', 'user_id',
+    ]);
     expect(remove!.filter((name) => name in set)).toEqual([]);
+  });
+
+  it('records ElevenLabs deletion settings, and queues the call when something is to be deleted at a time', () => {
+    const { set, remove } = write(loadExample('post_call_transcription')).update;
+    expect(set).toMatchObject({
+      deletion_time_unix_secs: 1802609320,
+      deletion_time: '2027-02-14T12:48:40Z',
+      delete_transcript_and_pii: true,
+      delete_audio: true,
+      deletion_queue: 'due',
+      deletion_due_unix_secs: 1802609320,
+    });
+    expect(remove).not.toContain('deletion_queue');
+  });
+
+  it.each([
+    ['flags as text', { deletion_time_unix_secs: 1802609320, delete_transcript_and_pii: 'false', delete_audio: 'true' }, { delete_audio: true, delete_transcript_and_pii: false }, true],
+    ['the time in milliseconds', { deletion_time_unix_secs: 1802609320000, delete_audio: true }, { deletion_due_unix_secs: 1802609320 }, true],
+    ['the time as an ISO date', { deletion_time_unix_secs: '2027-02-14T12:48:40Z', delete_transcript_and_pii: true }, { deletion_due_unix_secs: 1802609320 }, true],
+    ['nothing to delete', { deletion_time_unix_secs: 1802609320, delete_transcript_and_pii: false, delete_audio: false }, { deletion_time_unix_secs: 1802609320 }, false],
+    ['no time', { deletion_time_unix_secs: null, delete_transcript_and_pii: true, delete_audio: true }, { delete_audio: true }, false],
+    ['a malformed time', { deletion_time_unix_secs: 'soon', delete_audio: true }, { delete_audio: true }, false],
+  ])('reads deletion settings with %s', (_name, settings, expected, queued) => {
+    const body = loadExample('post_call_transcription');
+    body.data.metadata.deletion_settings = settings;
+    const { set } = write(body).update;
+    expect(set).toMatchObject(expected);
+    expect(set.deletion_queue).toBe(queued ? 'due' : undefined);
+    expect(set.deletion_due_unix_secs).toBe(queued ? 1802609320 : undefined);
   });
 
   it('reads times that cannot be dates as absent rather than failing the call', () => {
@@ -180,6 +215,8 @@ describe('audio', () => {
       eventTimestamp: 1739537319,
       set: { has_audio: true, audio_s3_key: 'audio/xyz/abc.mp3', audio_bytes: mp3.length, audio_source: 'webhook' },
       setIfMissing: { agent_id: 'xyz' },
+      // A recording that arrives again after a deletion is no longer deleted (until the sweep's next pass).
+      remove: ['audio_deleted_at'],
     });
   });
 

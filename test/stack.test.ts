@@ -303,6 +303,61 @@ describe('with API reconciliation', () => {
   });
 });
 
+describe('honouring ElevenLabs deletion settings', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synth({ honourDeletionSettings: {} });
+  });
+
+  /** The sweeper and the statements of its role's policy. */
+  const sweeper = () => {
+    const [, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.includes('DeletionSweep'))! as [string, any];
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+    const own = policies.find((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+    const others = policies.filter((p) => p !== own).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    return { fn, statements: (own.Properties.PolicyDocument.Statement as Statement[]).filter((s) => s.Effect === 'Allow'), others };
+  };
+
+  it('keeps the sparse deletion index keys-only, whether or not the sweep is on', () => {
+    for (const t of [synth(), template]) {
+      const indexes = onlyResource(t, 'AWS::DynamoDB::Table').resource.Properties.GlobalSecondaryIndexes;
+      expect(indexes).toContainEqual({
+        IndexName: 'by_deletion_due',
+        KeySchema: [{ AttributeName: 'deletion_queue', KeyType: 'HASH' }, { AttributeName: 'deletion_due_unix_secs', KeyType: 'RANGE' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      });
+    }
+  });
+
+  it('is off by default: no sweeper, and nothing in the stack can delete an object', () => {
+    const plain = synth();
+    plain.resourceCountIs('AWS::Lambda::Function', 1);
+    expect(allowStatements(plain).flatMap(actionsOf).filter((a) => /Delete/.test(a))).toEqual([]);
+  });
+
+  it('sweeps every 15 minutes with a function that alone can delete, and only under the receiver prefixes', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+    const { fn, statements, others } = sweeper();
+    expect(fn.Properties).toMatchObject({ Timeout: 300, Architectures: ['arm64'] });
+    expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('WEBHOOK_SECRET_ARN');
+    const byAction = (action: string) => statements.filter((s) => actionsOf(s).includes(action));
+    expect(byAction('dynamodb:Query').flatMap(resourcesOf).map(arnSuffix)).toEqual(['/index/by_deletion_due']);
+    expect(byAction('s3:DeleteObjectVersion').flatMap(resourcesOf).map(arnSuffix).sort()).toEqual(['/audio/*', '/raw/*', '/transcripts/*']);
+    const listing = byAction('s3:ListBucketVersions');
+    expect(listing).toHaveLength(1);
+    expect((listing[0] as any).Condition).toEqual({ StringLike: { 's3:prefix': ['raw/*', 'transcripts/*', 'audio/*'] } });
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(statements.flatMap(actionsOf)).not.toContain('dynamodb:DeleteItem');
+    expect(others.filter((s) => s.Effect === 'Allow').flatMap(actionsOf).filter((a) => /Delete/.test(a))).toEqual([]);
+  });
+
+  it('alarms when a sweep fails', () => {
+    const alarms = (Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[]).map((a) => a.Properties.AlarmDescription as string);
+    expect(alarms).toContain('The DeletionSweeper function failed: see its log group for error_name and error_reason.');
+  });
+});
+
 describe('operations', () => {
   const descriptions = (template: Template) => (Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[]).map((a) => a.Properties.AlarmDescription as string);
 

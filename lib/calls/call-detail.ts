@@ -70,13 +70,16 @@ export function formatCallDetail(item: CallItem, bucketName: string | undefined,
     ...section('Stored', [
       ['audio', where(item.audio_s3_key) && `${where(item.audio_s3_key)} (${item.audio_bytes} bytes, audio/mpeg, from the ${item.audio_source ?? 'webhook'})`],
       ['audio status', item.audio_fetch_status === 'deleted' ? 'deleted by ElevenLabs before it could be fetched' : undefined],
+      ['audio deleted', item.audio_deleted_at && `${item.audio_deleted_at}, as ElevenLabs' deletion settings said`],
       ['transcript', where(item.transcript_s3_key)],
+      ['transcript deleted', item.transcript_deleted_at && `${item.transcript_deleted_at} with the personal data, as ElevenLabs' deletion settings said`],
+      ['deletion at', item.deletion_time && [item.deletion_time, item.delete_transcript_and_pii && 'transcript and personal data', item.delete_audio && 'audio'].filter(Boolean).join(', ')],
       ['events', item.events_received && [...item.events_received].sort().join(', ')],
       ['updated', item.updated_at],
       ['truncated', item.truncated_fields],
     ]),
   ];
-  if (item.has_audio && !item.audio_s3_key) lines.push('ElevenLabs recorded audio, but none has arrived (over 4.4 MB of MP3 cannot reach the Lambda).', '');
+  if (item.has_audio && !item.audio_s3_key && !item.audio_deleted_at) lines.push('ElevenLabs recorded audio, but none has arrived (over 4.4 MB of MP3 cannot reach the Lambda).', '');
   if (transcriptEvent !== undefined) {
     const turns = formatTranscript(transcriptEvent);
     lines.push(`Transcript (${turns.length} lines)`, ...(turns.length ? turns : ['  (no turns)']), '');

@@ -14,6 +14,8 @@ declare module 's3rver' {
       directory: string;
       configureBuckets?: { name: string }[];
     });
+    /** Koa's middleware list (s3rver is a Koa application). */
+    middleware: ((ctx: any, next: () => Promise<unknown>) => Promise<unknown>)[];
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
   }

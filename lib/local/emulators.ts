@@ -7,6 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { callsTableCreateInput } from '../calls-table-schema';
+import { listObjectVersions } from './s3-object-versions';
 
 /*
  * In-process DynamoDB (dynalite) and S3 (s3rver) emulators on loopback, speaking the real AWS
@@ -70,6 +71,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     directory: join(dataDir, 's3'),
     configureBuckets: [{ name: bucketName }],
   });
+  // First, ahead of s3rver's own routes, which refuse `?versions`.
+  s3Server.middleware.unshift(listObjectVersions);
   let s3Port: number;
   try {
     ({ port: s3Port } = await s3Server.run());

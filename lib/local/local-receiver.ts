@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RequestTooLargeError, readBody, toApiGatewayEvent } from './api-gateway';
 import { DEFAULT_WEBHOOK_PATH } from '../../lambda/service';
-import { createCallStore } from '../../lambda/storage';
+import { sweepDeletions } from '../../lambda/deletion';
+import { describeError } from '../../lambda/errors';
+import { createCallStore, createDeletionStore } from '../../lambda/storage';
 import { startEmulators, type EmulatorOptions, type Emulators } from './emulators';
 import { startLocalReconciliation, type LocalReconciliationOptions } from './local-reconciliation';
 
@@ -21,6 +23,8 @@ export interface LocalReceiverOptions extends EmulatorOptions {
   readonly log?: (line: string) => void;
   /** With an ElevenLabs API key, audio checks and backfill run as deployed. @default - off */
   readonly reconciliation?: Omit<LocalReconciliationOptions, 'store' | 'log'>;
+  /** Sweep due deletions (ElevenLabs' deletion settings) this often, as the deployed schedule does. @default - off */
+  readonly deletionSweepIntervalMs?: number;
 }
 
 export interface LocalReceiver {
@@ -57,6 +61,7 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
       })
     : undefined;
   const handler: Handler = createHandler(() => ({ ...createDependencies(process.env), scheduleAudioCheck: reconciliation?.scheduleAudioCheck }));
+  const deletionSweep = options.deletionSweepIntervalMs ? startLocalDeletionSweep(emulators, options.deletionSweepIntervalMs, log) : undefined;
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -90,6 +95,7 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
     });
   } catch (error) {
     reconciliation?.close();
+    clearInterval(deletionSweep);
     await emulators.close();
     throw error;
   }
@@ -102,9 +108,30 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
     reconciliation,
     async close() {
       reconciliation?.close();
+      clearInterval(deletionSweep);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await emulators.close();
     },
   };
+}
+
+/** The deployed schedule's sweep, on a timer; one line per sweep that found something. */
+function startLocalDeletionSweep(emulators: Emulators, intervalMs: number, log: (line: string) => void): NodeJS.Timeout {
+  const store = createDeletionStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 });
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweepDeletions({ store, now: () => new Date() })
+      .then((r) => {
+        if (r.due > 0) log(`deletion sweep: ${r.due} due; transcript deleted for ${r.transcriptsDeleted}, audio for ${r.audioDeleted} (${r.objectVersionsDeleted} objects); ${r.deferred} deferred, ${r.failures.length} failed`);
+      })
+      .catch((error) => log(`deletion sweep: ${describeError(error)}`))
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return timer;
 }

@@ -13,7 +13,7 @@ import { storageReader } from '../support/storage';
 import { CDK_JSON_CONTEXT, loadExample, signedApiEvent, TEST_SECRET } from '../support/webhooks';
 
 /*
- * Both functions exactly as `cdk synth` bundles them with esbuild, each run in a fresh Node process
+ * The three functions exactly as `cdk synth` bundles them with esbuild, each run in a fresh Node process
  * the way Lambda loads it, configured as the stack configures it (secret ARNs, not plain secrets),
  * against the storage emulators, a stand-in Secrets Manager and a fake ElevenLabs API.
  */
@@ -29,6 +29,7 @@ interface SynthesizedFunction {
 let outdir: string;
 let webhook: SynthesizedFunction;
 let reconciler: SynthesizedFunction;
+let sweeper: SynthesizedFunction;
 let emulators: Emulators;
 let secrets: Awaited<ReturnType<typeof startFakeSecretsManager>>;
 let api: FakeElevenLabsApi;
@@ -36,9 +37,10 @@ let api: FakeElevenLabsApi;
 beforeAll(async () => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'receiver-synth-'));
   const app = new App({ outdir, context: CDK_JSON_CONTEXT });
-  const stack = new ElevenLabsWebhookReceiverStack(app, 'Bundled', { receiver: { apiReconciliation: {} } });
+  const stack = new ElevenLabsWebhookReceiverStack(app, 'Bundled', { receiver: { apiReconciliation: {}, honourDeletionSettings: {} } });
   const assembly = app.synth();
-  const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as any[];
+  const resources = Object.entries(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as [string, any][];
+  const functions = resources.map(([, fn]) => fn);
   const synthesized = (fn: any): SynthesizedFunction => ({
     bundleDir: path.join(assembly.directory, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`),
     // Tokens (table name, ARNs, queue URL) are replaced below; everything else is what the stack sets.
@@ -46,6 +48,7 @@ beforeAll(async () => {
   });
   webhook = synthesized(functions.find((fn) => 'WEBHOOK_SECRET_ARN' in fn.Properties.Environment.Variables));
   reconciler = synthesized(functions.find((fn) => 'ELEVENLABS_API_KEY_SECRET_ARN' in fn.Properties.Environment.Variables));
+  sweeper = synthesized(resources.find(([id]) => id.includes('DeletionSweep'))![1]);
   emulators = await startEmulators();
   secrets = await startFakeSecretsManager(); // created empty, as the stack creates it
   api = await startFakeElevenLabsApi({
@@ -94,7 +97,7 @@ async function invokeBundle(events: unknown[], fn: SynthesizedFunction = webhook
 
 describe('the bundles cdk synth builds', () => {
   it('are minified index.js files with source maps, the SDK included', () => {
-    for (const fn of [webhook, reconciler]) {
+    for (const fn of [webhook, reconciler, sweeper]) {
       const bytes = fs.statSync(path.join(fn.bundleDir, 'index.js')).size;
       expect(bytes).toBeGreaterThan(50_000);
       expect(bytes).toBeLessThan(2_000_000);
@@ -124,6 +127,26 @@ describe('the bundles cdk synth builds', () => {
     const audio = await read.object('audio/xyz/abc.mp3');
     expect(audio.body.equals(Buffer.from(loadExample('post_call_audio').data.full_audio, 'base64'))).toBe(true);
     expect(await read.item('conv_7901kfail0sip000000000001')).toMatchObject({ failure_reason: 'busy' });
+  });
+
+  it('deletion sweeper: deletes what a webhook said ElevenLabs deletes, on the schedule', async () => {
+    secrets.setValue(TEST_SECRET);
+    const body = loadExample('post_call_transcription');
+    body.data.conversation_id = 'conv_bundle_deleted';
+    body.data.metadata.deletion_settings.deletion_time_unix_secs = Math.floor(Date.now() / 1000) - 60;
+    const [stored] = await invokeBundle([signedApiEvent(body)]);
+    expect(stored.statusCode).toBe(200);
+    const read = storageReader(emulators);
+    const before = await read.item('conv_bundle_deleted');
+    expect(await read.exists(before!.transcript_s3_key)).toBe(true);
+
+    const [report] = await invokeBundle([{ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }], sweeper);
+    expect(report).toMatchObject({ due: 1, transcriptsDeleted: 1, audioDeleted: 1, failures: [] });
+    expect(await read.exists(before!.transcript_s3_key)).toBe(false);
+    for (const key of before!.raw_s3_keys) expect(await read.exists(key)).toBe(false);
+    const after = await read.item('conv_bundle_deleted');
+    expect(after).not.toHaveProperty('transcript_summary');
+    expect(after).toMatchObject({ cost: 296, transcript_deleted_at: expect.any(String) });
   });
 
   it('reconciler: backfills a call that sent no webhook, streaming its audio, on the schedule', async () => {

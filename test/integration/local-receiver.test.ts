@@ -81,4 +81,19 @@ describe('local receiver', () => {
     const item = await storageReader(receiver.emulators).item('conv_7901kphone0inbound0000001');
     expect(item).toMatchObject({ cost: 142 });
   });
+
+  it('sweeps due deletions on a timer when asked, as the deployed schedule does', async () => {
+    await receiver.close();
+    receiver = await startLocalReceiver({ secret: TEST_SECRET, dataDir, log: (line) => refusals.push(line), deletionSweepIntervalMs: 100 });
+    const body = loadExample('post_call_transcription');
+    body.data.conversation_id = 'conv_local_deleted';
+    body.data.metadata.deletion_settings.deletion_time_unix_secs = Math.floor(Date.now() / 1000) - 5;
+    expect((await sendWebhook({ url: receiver.url, secret: TEST_SECRET, body: Buffer.from(JSON.stringify(body)) })).status).toBe(200);
+    const read = storageReader(receiver.emulators);
+    const deadline = Date.now() + 10_000;
+    while ((await read.item('conv_local_deleted'))?.transcript_deleted_at === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await read.item('conv_local_deleted')).toMatchObject({ transcript_deleted_at: expect.any(String), cost: 296 });
+    expect(await read.keys('transcripts/xyz/conv_local_deleted/')).toEqual([]);
+    expect(refusals.join('\n')).toMatch(/deletion sweep: 1 due; transcript deleted for 1, audio for 1 \(\d+ objects\)/);
+  });
 });

@@ -1,0 +1,163 @@
+import { DELETION_QUEUE_DUE } from '../lib/calls-table-schema';
+import { describeError } from './errors';
+import { audioKey, transcriptsFolder } from './object-keys';
+import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE, RAW_KEYS_ATTRIBUTE } from './records';
+import type { AttributeValue, Attributes } from './storable';
+
+/*
+ * Honouring ElevenLabs' deletion settings: when a call's transcript (and personal data) or audio
+ * is deleted at ElevenLabs, our copy goes too. A transcription puts the call in a sparse index by
+ * its deletion time; a scheduled sweep finds the calls whose time has come, deletes every version
+ * of their objects and removes the personal attributes from the item. What is not personal (agent,
+ * start, duration, cost, outcome) stays, so the call still counts in the figures.
+ */
+
+/**
+ * A call is swept at its deletion time and once more this much later, so an audio webhook or a
+ * redelivery that arrives after the deletion time is deleted too.
+ */
+export const DELETION_GRACE_SECONDS = 86_400;
+
+/**
+ * Personal data on an item: who called, what was said or collected. Removed with the transcript.
+ * (Agent, times, duration, cost, outcome and evaluation results are not personal and stay.)
+ */
+export const PERSONAL_ATTRIBUTES = [
+  'user_id', 'external_number', 'call_sid', 'transcript_summary', 'call_summary_title', 'data_collection',
+  'dynamic_variables', 'feedback', 'failure_metadata',
+] as const;
+
+/** What the sweep changes on an item once its objects are gone. */
+export interface ItemScrub {
+  readonly conversationId: string;
+  readonly set: Attributes;
+  readonly remove: readonly string[];
+  /** Elements taken out of string sets (raw keys recorded meanwhile stay, for the next pass). */
+  readonly deleteFromSets: Record<string, string[]>;
+  /** Applied only while these attributes hold these values (`undefined`: still absent), i.e. no newer event came. */
+  readonly unchanged: Record<string, AttributeValue | undefined>;
+}
+
+export interface DeletionPlan {
+  readonly transcript: boolean;
+  readonly audio: boolean;
+  /** Every version of these objects is deleted. */
+  readonly objectKeys: readonly string[];
+  /** Every version of every object under these folders is deleted. */
+  readonly folders: readonly string[];
+  readonly scrub: ItemScrub;
+}
+
+const stringsOf = (value: unknown): string[] => (value instanceof Set || Array.isArray(value) ? [...value].filter((v): v is string => typeof v === 'string') : []);
+const textOf = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+const folderOf = (key: string | undefined) => (key ? key.slice(0, key.lastIndexOf('/') + 1) : undefined);
+
+/**
+ * What deleting a call's data takes, from its item as stored; undefined when nothing is due.
+ * @param nowUnixSecs the sweep's time
+ */
+export function planDeletion(item: Record<string, unknown>, nowUnixSecs: number): DeletionPlan | undefined {
+  const due = item[DELETION_DUE_ATTRIBUTE];
+  if (item[DELETION_QUEUE_ATTRIBUTE] !== DELETION_QUEUE_DUE || typeof due !== 'number' || due > nowUnixSecs) return undefined;
+  const conversationId = item.conversation_id as string;
+  const agentId = textOf(item.agent_id) ?? 'unknown-agent';
+  const transcript = item.delete_transcript_and_pii === true;
+  const audio = item.delete_audio === true;
+  const deletedAt = new Date(nowUnixSecs * 1000).toISOString();
+  const objectKeys: string[] = [];
+  const folders = new Set<string>();
+  const set: Attributes = {};
+  const remove: string[] = [];
+  const deleteFromSets: Record<string, string[]> = {};
+  const takeRawKeys = (attribute: string) => {
+    const keys = stringsOf(item[attribute]);
+    objectKeys.push(...keys);
+    if (keys.length > 0) deleteFromSets[attribute] = keys;
+  };
+  if (transcript) {
+    for (const folder of [transcriptsFolder(agentId, conversationId), folderOf(textOf(item.transcript_s3_key)), folderOf(textOf(item.otel_transcript_s3_key))]) {
+      if (folder) folders.add(folder);
+    }
+    takeRawKeys(RAW_KEYS_ATTRIBUTE.transcript);
+    remove.push(...PERSONAL_ATTRIBUTES, 'transcript_s3_key', 'otel_transcript_s3_key');
+    set.transcript_deleted_at = deletedAt;
+  }
+  if (audio) {
+    objectKeys.push(...new Set([textOf(item.audio_s3_key), audioKey(agentId, conversationId), audioKey(agentId, conversationId, 'api')].filter((k): k is string => k !== undefined)));
+    takeRawKeys(RAW_KEYS_ATTRIBUTE.audio);
+    remove.push('audio_s3_key');
+    set.audio_deleted_at = deletedAt;
+  }
+  // A second pass a grace period after the deletion time catches what arrived late; then the call leaves the index.
+  const deletionTime = typeof item.deletion_time_unix_secs === 'number' ? item.deletion_time_unix_secs : due;
+  const secondPass = deletionTime + DELETION_GRACE_SECONDS;
+  if (nowUnixSecs < secondPass) set[DELETION_DUE_ATTRIBUTE] = secondPass;
+  else remove.push(DELETION_QUEUE_ATTRIBUTE);
+  const unchanged: Record<string, AttributeValue | undefined> = { [DELETION_QUEUE_ATTRIBUTE]: DELETION_QUEUE_DUE, [DELETION_DUE_ATTRIBUTE]: due };
+  for (const attribute of new Set(Object.values(EVENT_TIMESTAMP_ATTRIBUTE))) {
+    unchanged[attribute] = item[attribute] as AttributeValue | undefined;
+  }
+  return { transcript, audio, objectKeys, folders: [...folders], scrub: { conversationId, set, remove, deleteFromSets, unchanged } };
+}
+
+/** What the sweep needs from storage. */
+export interface DeletionStore {
+  /** Conversation ids whose deletion is due by then, from the sparse index (eventually consistent). */
+  dueDeletions(nowUnixSecs: number): AsyncIterable<string>;
+  getCall(conversationId: string): Promise<Record<string, unknown> | undefined>;
+  /** Deletes every version of these objects and of everything under these folders. @returns versions deleted */
+  deleteObjectVersions(keys: readonly string[], folders: readonly string[]): Promise<number>;
+  /** @returns false when the item changed since it was read (a newer event came; the next sweep sees it) */
+  scrubCall(scrub: ItemScrub): Promise<boolean>;
+}
+
+export interface SweepReport {
+  due: number;
+  transcriptsDeleted: number;
+  audioDeleted: number;
+  objectVersionsDeleted: number;
+  /** Changed while being swept, or no longer due: left to the next sweep. */
+  deferred: number;
+  /** `conversation_id: ErrorName reason`, never a message. */
+  failures: string[];
+  stoppedEarly?: 'deadline';
+}
+
+export interface SweepDependencies {
+  readonly store: DeletionStore;
+  readonly now: () => Date;
+  /** Stop before this time (ms since the epoch); the rest stays due for the next sweep. */
+  readonly deadlineMs?: number;
+}
+
+/** Carries out every deletion that is due. One failing call does not stop the others; it stays due. */
+export async function sweepDeletions(deps: SweepDependencies): Promise<SweepReport> {
+  const report: SweepReport = { due: 0, transcriptsDeleted: 0, audioDeleted: 0, objectVersionsDeleted: 0, deferred: 0, failures: [] };
+  const nowUnixSecs = Math.floor(deps.now().getTime() / 1000);
+  for await (const conversationId of deps.store.dueDeletions(nowUnixSecs)) {
+    if (deps.deadlineMs !== undefined && Date.now() >= deps.deadlineMs) {
+      report.stoppedEarly = 'deadline';
+      break;
+    }
+    report.due += 1;
+    try {
+      const item = await deps.store.getCall(conversationId);
+      const plan = item && planDeletion(item, nowUnixSecs);
+      if (!plan) {
+        report.deferred += 1;
+        continue;
+      }
+      // Objects first: if the item update fails, the call stays due and the next sweep deletes again.
+      report.objectVersionsDeleted += await deps.store.deleteObjectVersions(plan.objectKeys, plan.folders);
+      if (!(await deps.store.scrubCall(plan.scrub))) {
+        report.deferred += 1;
+        continue;
+      }
+      if (plan.transcript) report.transcriptsDeleted += 1;
+      if (plan.audio) report.audioDeleted += 1;
+    } catch (error) {
+      report.failures.push(`${conversationId}: ${describeError(error)}`);
+    }
+  }
+  return report;
+}

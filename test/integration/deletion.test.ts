@@ -1,0 +1,170 @@
+import { startEmulators, type Emulators } from '../../lib/local/emulators';
+import { DELETION_GRACE_SECONDS, PERSONAL_ATTRIBUTES, planDeletion, sweepDeletions } from '../../lambda/deletion';
+import { processWebhook, type ProcessDependencies } from '../../lambda/process';
+import { createCallStore, createDeletionStore, STORAGE_HTTP_OPTIONS } from '../../lambda/storage';
+import { S3Client } from '@aws-sdk/client-s3';
+import { loadExample, nowSecs, signedRequest, TEST_SECRET } from '../support/webhooks';
+import { storageReader } from '../support/storage';
+
+/*
+ * Honouring ElevenLabs' deletion settings, end to end on dynalite and s3rver: webhooks stored by
+ * the real flow, then the sweep as the scheduled function runs it.
+ */
+let emulators: Emulators;
+let read: ReturnType<typeof storageReader>;
+let deps: ProcessDependencies;
+let deletionStore: ReturnType<typeof createDeletionStore>;
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  const config = { tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 };
+  deps = { getSecret: async () => TEST_SECRET, store: createCallStore(config), now: () => new Date() };
+  deletionStore = createDeletionStore(config);
+  read = storageReader(emulators);
+});
+
+afterAll(async () => {
+  await emulators?.close();
+});
+
+const AGENT = 'agent_7901kdemo0support000000001';
+
+function transcription(conversationId: string, deletion: Record<string, unknown> | null, eventTimestamp = nowSecs() - 30) {
+  const body = loadExample('post_call_transcription.phone');
+  body.data.conversation_id = conversationId;
+  body.event_timestamp = eventTimestamp;
+  body.data.metadata.deletion_settings = deletion;
+  return body;
+}
+
+function audio(conversationId: string) {
+  const body = loadExample('post_call_audio');
+  body.data.conversation_id = conversationId;
+  body.data.agent_id = AGENT;
+  return body;
+}
+
+async function deliver(body: object, timestamp?: number) {
+  const result = await processWebhook(signedRequest(body, { timestamp }), deps);
+  expect(result.response.statusCode).toBe(200);
+  return result;
+}
+
+const sweep = (atUnixSecs: number) => sweepDeletions({ store: deletionStore, now: () => new Date(atUnixSecs * 1000) });
+
+/** Every object key the call has in the bucket, whatever the prefix. */
+async function objectsOf(conversationId: string, rawKeys: string[]): Promise<string[]> {
+  const keys = [...(await read.keys('transcripts/')), ...(await read.keys('audio/'))].filter((k) => k.includes(`/${conversationId}/`) || k.includes(`/${conversationId}.`));
+  for (const key of rawKeys) if (await read.exists(key)) keys.push(key);
+  return keys.sort();
+}
+
+describe('deletion settings, honoured by the sweep', () => {
+  it('deletes transcript, audio and raw bodies when due, keeps what is not personal, and sweeps again a day later', async () => {
+    const id = 'conv_delete_all';
+    const deletionTime = nowSecs() - 60;
+    const body = transcription(id, { deletion_time_unix_secs: deletionTime, delete_transcript_and_pii: true, delete_audio: true, deleted_logs_at_time_unix_secs: null });
+    await deliver(body);
+    await deliver(body); // a redelivery: stale, but its raw body is recorded too
+    await deliver(audio(id));
+    const stored = await read.item(id);
+    const rawKeys = [...stored!.raw_s3_keys, ...stored!.audio_raw_s3_keys];
+    expect(rawKeys.length).toBeGreaterThanOrEqual(2);
+    expect(stored).toMatchObject({ deletion_queue: 'due', deletion_due_unix_secs: deletionTime, delete_audio: true, external_number: expect.any(String) });
+    expect((await objectsOf(id, rawKeys)).length).toBeGreaterThanOrEqual(4);
+
+    const now = nowSecs();
+    const report = await sweep(now);
+    expect(report.failures).toEqual([]);
+    expect(report).toMatchObject({ due: 1, transcriptsDeleted: 1, audioDeleted: 1 });
+    expect(await objectsOf(id, rawKeys)).toEqual([]);
+    const scrubbed = await read.item(id);
+    for (const attribute of [...PERSONAL_ATTRIBUTES, 'transcript_s3_key', 'audio_s3_key', 'raw_s3_keys', 'audio_raw_s3_keys']) {
+      expect(scrubbed).not.toHaveProperty(attribute);
+    }
+    // What answers "how long, what did it cost, did it succeed" stays, and the call stays in its agent's index.
+    expect(scrubbed).toMatchObject({ agent_id: AGENT, cost: 142, call_duration_secs: 21, call_successful: 'success', start_time_unix_secs: 1764000000 });
+    expect(scrubbed).toMatchObject({ transcript_deleted_at: new Date(now * 1000).toISOString(), audio_deleted_at: expect.any(String) });
+    expect(scrubbed).toMatchObject({ deletion_queue: 'due', deletion_due_unix_secs: deletionTime + DELETION_GRACE_SECONDS });
+
+    // Audio arriving late (within the grace period) is caught by the second pass, after which the call leaves the index.
+    await deliver(audio(id));
+    const lateRaw = [...(await read.item(id))!.audio_raw_s3_keys];
+    expect(await objectsOf(id, lateRaw)).toHaveLength(2);
+    expect((await sweep(now + 3600)).due).toBe(0);
+    const second = await sweep(deletionTime + DELETION_GRACE_SECONDS);
+    expect(second).toMatchObject({ due: 1, audioDeleted: 1, failures: [] });
+    expect(await objectsOf(id, lateRaw)).toEqual([]);
+    expect(await read.item(id)).not.toHaveProperty('deletion_queue');
+    expect((await sweep(deletionTime + 10 * DELETION_GRACE_SECONDS)).due).toBe(0);
+  });
+
+  it('leaves a call alone until its deletion time, and deletes only what the settings name', async () => {
+    const id = 'conv_delete_audio_only';
+    const deletionTime = nowSecs() + 3600;
+    await deliver(transcription(id, { deletion_time_unix_secs: deletionTime, delete_transcript_and_pii: false, delete_audio: true }));
+    await deliver(audio(id));
+    const before = await read.item(id);
+    expect((await sweep(nowSecs())).due).toBe(0);
+    expect(await read.exists(before!.audio_s3_key)).toBe(true);
+
+    const report = await sweep(deletionTime);
+    expect(report).toMatchObject({ due: 1, audioDeleted: 1, transcriptsDeleted: 0, failures: [] });
+    const after = await read.item(id);
+    expect(await read.exists(before!.audio_s3_key)).toBe(false);
+    expect(await read.exists(before!.transcript_s3_key)).toBe(true);
+    expect(after).toMatchObject({ transcript_s3_key: before!.transcript_s3_key, external_number: before!.external_number, transcript_summary: expect.any(String) });
+    expect(after).not.toHaveProperty('audio_s3_key');
+    expect(after).not.toHaveProperty('transcript_deleted_at');
+  });
+
+  it('never touches another call, even one whose id starts with the same characters', async () => {
+    const deletionTime = nowSecs() - 10;
+    await deliver(transcription('conv_prefix', { deletion_time_unix_secs: deletionTime, delete_transcript_and_pii: true, delete_audio: true }));
+    await deliver(transcription('conv_prefix_other', null));
+    await deliver(audio('conv_prefix_other'));
+    await deliver(audio('conv_prefix'));
+    const other = await read.item('conv_prefix_other');
+    const deleted = await read.item('conv_prefix');
+    await sweep(nowSecs());
+    expect(await read.exists(deleted!.audio_s3_key)).toBe(false);
+    expect(await read.exists(other!.transcript_s3_key)).toBe(true);
+    expect(await read.exists(other!.audio_s3_key)).toBe(true);
+    expect(await read.item('conv_prefix_other')).toEqual(other);
+  });
+
+  it('records ElevenLabs settings that schedule nothing, without entering the deletion index', async () => {
+    await deliver(transcription('conv_keep', { deletion_time_unix_secs: null, delete_transcript_and_pii: false, delete_audio: false }));
+    const item = await read.item('conv_keep');
+    expect(item).toMatchObject({ delete_transcript_and_pii: false, delete_audio: false });
+    expect(item).not.toHaveProperty('deletion_queue');
+  });
+
+  it('defers a call whose item changed while it was being swept, then deletes it on the next sweep', async () => {
+    const id = 'conv_delete_race';
+    const deletionTime = nowSecs() - 10;
+    await deliver(transcription(id, { deletion_time_unix_secs: deletionTime, delete_transcript_and_pii: true, delete_audio: false }, nowSecs() - 100));
+    const plan = planDeletion((await read.item(id))!, nowSecs());
+    // A newer transcription arrives between the sweep's read and its update.
+    await deliver(transcription(id, { deletion_time_unix_secs: deletionTime, delete_transcript_and_pii: true, delete_audio: false }, nowSecs() - 50));
+    expect(await deletionStore.scrubCall(plan!.scrub)).toBe(false);
+    expect(await read.item(id)).toHaveProperty('transcript_summary');
+    const report = await sweep(nowSecs());
+    expect(report.failures).toEqual([]);
+    const item = await read.item(id);
+    expect(item).not.toHaveProperty('transcript_summary');
+    expect(await read.keys(`transcripts/${AGENT}/${id}/`)).toEqual([]);
+  });
+
+  it('reports a call it cannot delete and leaves it due for the next sweep', async () => {
+    const id = 'conv_delete_s3_down';
+    await deliver(transcription(id, { deletion_time_unix_secs: nowSecs() - 10, delete_transcript_and_pii: true, delete_audio: true }));
+    const closedS3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9', forcePathStyle: true, maxAttempts: 1, requestHandler: STORAGE_HTTP_OPTIONS });
+    const broken = createDeletionStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: closedS3 });
+    const report = await sweepDeletions({ store: broken, now: () => new Date() });
+    expect(report.failures).toEqual([expect.stringMatching(new RegExp(`^${id}: StorageError`))]);
+    expect(await read.item(id)).toMatchObject({ deletion_queue: 'due', transcript_summary: expect.any(String) });
+    expect((await sweep(nowSecs())).failures).toEqual([]);
+    expect(await read.item(id)).not.toHaveProperty('transcript_summary');
+  });
+});
