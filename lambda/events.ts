@@ -46,11 +46,12 @@ function lenient<T extends z.ZodMiniType>(schema: T) {
   return z.catch(z.optional(z.nullable(schema)), undefined);
 }
 
-// 512 characters stay within DynamoDB's 2048-byte key limit even at 4 bytes per character.
-const id = z.string().check(z.minLength(1), z.maxLength(512));
+/** Text that can be a key: UTF-8 (no half surrogate pairs); 512 characters stay within DynamoDB's 2048-byte key limit. */
+const keyString = z.string().check(z.maxLength(512), z.refine((s) => s.isWellFormed(), 'not well-formed Unicode'));
+const id = keyString.check(z.minLength(1));
 const text = lenient(z.string());
 /** Ids and numbers that become index keys: DynamoDB refuses index keys over 2048 bytes. */
-const keyText = lenient(z.string().check(z.maxLength(512)));
+const keyText = lenient(keyString);
 const objectMap = z.record(z.string(), z.unknown());
 
 const phoneCall = z.looseObject({

@@ -19,10 +19,15 @@ function keySafe(id: string): string {
   return encoded.length <= MAX_SEGMENT_BYTES ? encoded : `sha256-${createHash('sha256').update(id).digest('hex')}`;
 }
 
-/** Every verified body, as received, by the day it was signed and its SHA-256 (a redelivery overwrites itself). */
-export function rawEventKey(signedAtUnixSecs: number, sha256Hex: string): string {
+/**
+ * Every verified delivery, as received, by the day and second it was signed and an id derived
+ * one-way from its signature: the HMAC already digested the body, so it is not hashed twice. A
+ * retransmitted request overwrites itself; a retry ElevenLabs signs anew is kept beside it.
+ */
+export function rawEventKey(signedAtUnixSecs: number, signatureHex: string): string {
   const day = new Date(signedAtUnixSecs * 1000).toISOString().slice(0, 10).replace(/-/g, '/');
-  return `${RAW_PREFIX}${day}/${sha256Hex}.json`;
+  const deliveryId = createHash('sha256').update(signatureHex).digest('hex').slice(0, 32);
+  return `${RAW_PREFIX}${day}/${signedAtUnixSecs}-${deliveryId}.json`;
 }
 
 /**

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { ConfigurationError, PayloadError, SignatureError, StorageError } from './errors';
 import { parseEvent, type WebhookEvent } from './events';
 import { rawEventKey } from './object-keys';
 import { toCallWrite } from './records';
-import { checkSignatureTime, MISMATCH_MESSAGE, parseSignatureHeader, signatureMatches } from './signature';
+import { checkSignatureTime, matchingSignature, MISMATCH_MESSAGE, parseSignatureHeader } from './signature';
 import type { CallStore } from './storage';
 
 /** A webhook request reduced to what the flow needs; adapters (Lambda, local server) build it. */
@@ -86,8 +85,12 @@ async function storeEvent(event: WebhookEvent, rawBody: Buffer, rawKey: string, 
   return { outcome: result === 'stale' ? 'duplicate' : 'stored', storedBytes: write.object?.body.length ?? 0, first: result === 'created' };
 }
 
+/** At module level: a closure made per call costs even when it is this small. */
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 function callFacts(event: WebhookEvent): CallFacts | undefined {
-  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
   if (event.type === 'post_call_transcription') {
     const { agent_id, metadata, analysis } = event.data;
     return { type: event.type, agent_id: text(agent_id), call_duration_secs: metadata?.call_duration_secs ?? undefined, cost: metadata?.cost ?? undefined, call_successful: text(analysis?.call_successful) };
@@ -126,9 +129,9 @@ export function failedResult(error: unknown, log: RequestLog): WebhookResult {
 /**
  * Header and time first: they cost nothing, so a forged or stale request never reads the secret.
  * On a mismatch the secret is read afresh once, so a rotation works before the cache expires.
- * @returns the signing time in unix seconds
+ * @returns the signing time in unix seconds and the verified signature
  */
-async function verify(request: WebhookRequest, deps: ProcessDependencies): Promise<number> {
+async function verify(request: WebhookRequest, deps: ProcessDependencies): Promise<{ signedAt: number; signature: string }> {
   const header = parseSignatureHeader(request.signatureHeader);
   checkSignatureTime(header, {
     nowUnixSecs: Math.floor(deps.now().getTime() / 1000),
@@ -136,10 +139,13 @@ async function verify(request: WebhookRequest, deps: ProcessDependencies): Promi
     futureToleranceSeconds: deps.futureToleranceSeconds,
   });
   const cached = await deps.getSecret();
-  if (signatureMatches(cached, header, request.rawBody)) return header.timestamp;
-  const stored = await deps.getSecret({ refresh: true });
-  if (stored !== cached && signatureMatches(stored, header, request.rawBody)) return header.timestamp;
-  throw new SignatureError('mismatch', MISMATCH_MESSAGE);
+  let signature = matchingSignature(cached, header, request.rawBody);
+  if (signature === undefined) {
+    const stored = await deps.getSecret({ refresh: true });
+    if (stored !== cached) signature = matchingSignature(stored, header, request.rawBody);
+  }
+  if (signature === undefined) throw new SignatureError('mismatch', MISMATCH_MESSAGE);
+  return { signedAt: header.timestamp, signature };
 }
 
 /**
@@ -152,11 +158,10 @@ export async function processWebhook(request: WebhookRequest, deps: ProcessDepen
     return { response: { statusCode: 403, body: { error: 'forbidden_source' } }, log: { ...log, outcome: 'forbidden', status_code: 403 } };
   }
   try {
-    const signedAt = await verify(request, deps);
+    const { signedAt, signature } = await verify(request, deps);
 
     // Archived before parsing: whatever was signed is kept, even if it cannot be read today.
-    const sha256 = createHash('sha256').update(request.rawBody).digest('hex');
-    const rawKey = rawEventKey(signedAt, sha256);
+    const rawKey = rawEventKey(signedAt, signature);
     await deps.store.putObject(rawKey, request.rawBody, 'application/json');
 
     const event = parseEvent(request.rawBody, signedAt);

@@ -3,7 +3,7 @@ import { PayloadError } from './errors';
 import { type AudioData, type DeletionSettings, type FailureData, type OtelTranscriptionData, type StoredEventType, type TranscriptionData, type WebhookEvent } from './events';
 import { audioKey, transcriptKey } from './object-keys';
 import { otelCallWindow } from './otel-window';
-import { compact, fitToBudget, TRANSCRIPTION_ITEM_BUDGET_BYTES, type Attributes } from './storable';
+import { compact, fitToBudget, setOwn, TRANSCRIPTION_ITEM_BUDGET_BYTES, type Attributes } from './storable';
 
 /*
  * Event → the attributes of the call's DynamoDB item. One item per call, keyed by
@@ -95,7 +95,13 @@ export function hasTranscription(item: Record<string, unknown> | undefined): boo
 
 function mapValues<T>(record: Record<string, T | null | undefined> | null | undefined, pick: (v: T) => unknown) {
   if (!record) return undefined;
-  return Object.fromEntries(Object.entries(record).flatMap(([k, v]) => (v == null ? [] : [[k, pick(v) ?? null]])));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(record)) {
+    const v = record[k];
+    if (v == null) continue;
+    setOwn(out, k, pick(v) ?? null);
+  }
+  return out;
 }
 
 function isoTime(unixSecs: number | null | undefined): string | undefined {

@@ -75,10 +75,14 @@ export function checkSignatureTime(header: SignatureHeader, options: Omit<Verify
   }
 }
 
-/** Whether any `v0` of the header is the body's signature with this secret; constant-time compare. */
-export function signatureMatches(secret: string, header: SignatureHeader, rawBody: Buffer): boolean {
-  const expected = Buffer.from(computeSignature(secret, header.timestamp, rawBody), 'hex');
-  return header.signatures.some((s) => timingSafeEqual(Buffer.from(s, 'hex'), expected));
+/**
+ * The body's signature with this secret, when any `v0` of the header is it (constant-time compare).
+ * @returns the matching digest (hex), or undefined
+ */
+export function matchingSignature(secret: string, header: SignatureHeader, rawBody: Buffer): string | undefined {
+  const digest = computeSignature(secret, header.timestamp, rawBody);
+  const expected = Buffer.from(digest, 'hex');
+  return header.signatures.some((s) => timingSafeEqual(Buffer.from(s, 'hex'), expected)) ? digest : undefined;
 }
 
 export const MISMATCH_MESSAGE = 'Signature does not match: is the stored secret the one ElevenLabs shows, and is the raw body passed unchanged?';
@@ -92,6 +96,6 @@ export const MISMATCH_MESSAGE = 'Signature does not match: is the stored secret 
 export function verifySignature(header: string | undefined, rawBody: Buffer, options: VerifyOptions): number {
   const parsed = parseSignatureHeader(header);
   checkSignatureTime(parsed, options);
-  if (!signatureMatches(options.secret, parsed, rawBody)) throw new SignatureError('mismatch', MISMATCH_MESSAGE);
+  if (matchingSignature(options.secret, parsed, rawBody) === undefined) throw new SignatureError('mismatch', MISMATCH_MESSAGE);
   return parsed.timestamp;
 }

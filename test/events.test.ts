@@ -93,6 +93,7 @@ describe('parseEvent', () => {
     ['an audio event without audio', { type: 'post_call_audio', data: { conversation_id: 'c' } }, /full_audio/],
     ['a failure with an empty conversation_id', { type: 'call_initiation_failure', data: { conversation_id: '' } }, /conversation_id/],
     ['an id too long for a DynamoDB key', { type: 'call_initiation_failure', data: { conversation_id: 'x'.repeat(513) } }, /conversation_id/],
+    ['an id with half a surrogate pair (no UTF-8 key or S3 key holds it)', { type: 'post_call_audio', data: { conversation_id: 'conv_\ud83d', full_audio: 'SUQz' } }, /conversation_id/],
   ])('rejects %s with a PayloadError', (_label, body, message) => {
     expect(payloadErrorOf(() => parse(body)).message).toMatch(message);
   });

@@ -25,6 +25,7 @@ function checkingStore() {
     },
     async applyUpdate(update, { now }) {
       const request = buildUpdateRequest('calls', update, now);
+      assertWellFormed({ key: update.conversationId, values: request.ExpressionAttributeValues });
       const item = marshall(request.ExpressionAttributeValues, { removeUndefinedValues: true, convertTopLevelContainer: true });
       if (Buffer.byteLength(JSON.stringify(item)) > DYNAMODB_ITEM_LIMIT) throw new Error('item over 400 KB');
       if (Buffer.byteLength(update.conversationId) > 2048) throw new Error('key over 2048 bytes');
@@ -45,8 +46,25 @@ const deps = (store: CallStore): ProcessDependencies => ({ getSecret: async () =
 const anyJson = fc.oneof(
   fc.jsonValue({ maxDepth: 6 }),
   fc.string({ minLength: 10_000, maxLength: 50_000 }),
-  fc.constantFrom(9007199254740993, 1e308, -1e-300, 0, '', null, [], {}, '1739537297', '2025-02-14T12:48:17Z', 1739537297123),
+  fc.constantFrom(9007199254740993, 1e308, -1e-300, 0, '', null, [], {}, '1739537297', '2025-02-14T12:48:17Z', 1739537297123, '__proto__', JSON.parse('{"__proto__":{"result":"success","criteria_id":"__proto__"}}')),
+  // Half a surrogate pair, as a sender that cuts an emoji in two writes it (JSON escapes).
+  fc.string({ unit: fc.constantFrom('\ud83d', '\ude00', 'a', '"'), maxLength: 8 }),
 );
+
+/** DynamoDB holds UTF-8: no string, map key included, may carry half a surrogate pair. */
+function assertWellFormed(value: unknown): void {
+  if (typeof value === 'string') {
+    if (!value.isWellFormed()) throw new Error('a string that is not well-formed UTF-16 would reach DynamoDB');
+  } else if (value instanceof Set || Array.isArray(value)) {
+    for (const v of value) assertWellFormed(v);
+  } else if (value && typeof value === 'object') {
+    if (Object.getPrototypeOf(value) !== Object.prototype) throw new Error('a map whose prototype was replaced (a "__proto__" key)');
+    for (const [k, v] of Object.entries(value)) {
+      assertWellFormed(k);
+      assertWellFormed(v);
+    }
+  }
+}
 
 /** A shared example with one field, anywhere in it, replaced by an arbitrary value (or removed). */
 function mutatedExample() {

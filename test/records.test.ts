@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { PayloadError } from '../lambda/errors';
 import { parseEvent } from '../lambda/events';
 import { toCallWrite, type CallWrite } from '../lambda/records';
-import { toStorable, TRANSCRIPTION_ITEM_BUDGET_BYTES } from '../lambda/storable';
+import { compact, fitToBudget, toStorable, TRANSCRIPTION_ITEM_BUDGET_BYTES } from '../lambda/storable';
 import { loadExample } from './support/webhooks';
 
 /** Parses a body as the handler does and maps it to what storing it takes. */
@@ -105,6 +106,16 @@ describe('transcription', () => {
     expect(set).toMatchObject(expected);
     expect(set.deletion_queue).toBe(queued ? 'due' : undefined);
     expect(set.deletion_due_unix_secs).toBe(queued ? 1802609320 : undefined);
+  });
+
+  it('stores text cut mid-emoji as well-formed UTF-8, and never lets a "__proto__" id replace a prototype', () => {
+    const body = loadExample('post_call_transcription.phone');
+    body.data.analysis.transcript_summary = 'Happy caller \ud83d';
+    body.data.analysis.evaluation_criteria_results = JSON.parse('{"__proto__": {"criteria_id": "__proto__", "result": "success"}}');
+    const { set } = write(body).update;
+    expect(set.transcript_summary).toBe('Happy caller \ufffd');
+    expect(Object.getPrototypeOf(set.evaluation)).toBe(Object.prototype);
+    expect(Object.keys(set.evaluation as object).filter((k) => k !== '__proto__')).toEqual([]);
   });
 
   it('reads times that cannot be dates as absent rather than failing the call', () => {
@@ -302,5 +313,26 @@ describe('toStorable', () => {
     }
     expect(depth).toBeLessThanOrEqual(17);
     expect(typeof node).toBe('string');
+  });
+});
+
+describe('fitToBudget', () => {
+  // Its cheap bound skips serializing when it proves the attributes fit: it must never say "fits" wrongly.
+  const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('\u0000', '\u001f', '"', '\\', '\ud800', '\udc00', 'é', '😀', '\u2028', 'a') }));
+  const leaf = fc.oneof(text, fc.double(), fc.constantFrom(1e20, -1.2345678901234567e-123, -0.0000012345678901234567, 9007199254740993, -0, 1e-125), fc.boolean(), fc.constant(null));
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(text, tie('value'), { maxKeys: 4 })),
+  }));
+
+  it('leaves attributes that fit exactly as they are, and reduces them one byte under', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ minLength: 1 }), value, { minKeys: 1, maxKeys: 8 }), (raw) => {
+        const attributes = compact(raw);
+        const size = Buffer.byteLength(JSON.stringify(attributes));
+        expect(fitToBudget(attributes, size)).toBe(attributes);
+        if (Object.keys(attributes).length > 0) expect(fitToBudget(attributes, size - 1)).not.toBe(attributes);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
