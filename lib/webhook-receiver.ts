@@ -113,6 +113,12 @@ export interface ElevenLabsWebhookReceiverProps {
    * @default - off: calls are kept for `retention` (their deletion settings are still recorded)
    */
   readonly honourDeletionSettings?: DeletionSweepOptions;
+  /**
+   * How far back the table can be restored (point-in-time recovery), 1 to 35 days. Earlier states
+   * of an item, personal data included, stay restorable this long after a deletion.
+   * @default Duration.days(35)
+   */
+  readonly pointInTimeRecoveryPeriod?: Duration;
 }
 
 /**
@@ -154,6 +160,10 @@ export class ElevenLabsWebhookReceiver extends Construct {
     if (retentionDays !== undefined && retentionDays < 1) {
       throw new Error('retention must be at least one day');
     }
+    const recoveryDays = props.pointInTimeRecoveryPeriod?.toDays() ?? 35;
+    if (!Number.isInteger(recoveryDays) || recoveryDays < 1 || recoveryDays > 35) {
+      throw new Error('pointInTimeRecoveryPeriod must be whole days from 1 to 35');
+    }
     if (props.allowedSourceIps && props.allowedSourceIps.length === 0) {
       throw new Error('allowedSourceIps is empty: leave it out to allow any address, or list the addresses');
     }
@@ -164,7 +174,7 @@ export class ElevenLabsWebhookReceiver extends Construct {
     this.table = new Table(this, 'Calls', {
       partitionKey: attribute(CALLS_PARTITION_KEY),
       billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: recoveryDays },
       encryption: TableEncryption.AWS_MANAGED,
       // Always set: items only carry the attribute when a retention is configured.
       timeToLiveAttribute: EXPIRY_ATTRIBUTE,

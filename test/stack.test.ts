@@ -352,6 +352,13 @@ describe('honouring ElevenLabs deletion settings', () => {
     expect(others.filter((s) => s.Effect === 'Allow').flatMap(actionsOf).filter((a) => /Delete/.test(a))).toEqual([]);
   });
 
+  it('can shorten how long point-in-time recovery keeps deleted personal data restorable', () => {
+    expect(onlyResource(synth(), 'AWS::DynamoDB::Table').resource.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 });
+    const shorter = synth({ honourDeletionSettings: {}, pointInTimeRecoveryPeriod: Duration.days(7) });
+    expect(onlyResource(shorter, 'AWS::DynamoDB::Table').resource.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7 });
+    expect(() => synth({ pointInTimeRecoveryPeriod: Duration.days(36) })).toThrow(/1 to 35/);
+  });
+
   it('alarms when a sweep fails', () => {
     const alarms = (Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[]).map((a) => a.Properties.AlarmDescription as string);
     expect(alarms).toContain('The DeletionSweeper function failed: see its log group for error_name and error_reason.');
