@@ -1,7 +1,7 @@
-import { DELETION_QUEUE_DUE } from '../lib/calls-table-schema';
+import { BY_DELETION_DUE_INDEX, DELETION_QUEUE_DUE } from '../lib/calls-table-schema';
 import { describeError } from './errors';
-import { audioKey, transcriptsFolder } from './object-keys';
-import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE, RAW_KEYS_ATTRIBUTE } from './records';
+import { audioKey, rawCallFolder, transcriptsFolder } from './object-keys';
+import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE } from './records';
 import type { AttributeValue, Attributes } from './storable';
 
 /*
@@ -31,9 +31,9 @@ export const PERSONAL_ATTRIBUTES = [
 export interface ItemScrub {
   readonly conversationId: string;
   readonly set: Attributes;
+  /** Kept when already there: when our copy was first deleted. */
+  readonly setIfMissing: Attributes;
   readonly remove: readonly string[];
-  /** Elements taken out of string sets (raw keys recorded meanwhile stay, for the next pass). */
-  readonly deleteFromSets: Record<string, string[]>;
   /** Applied only while these attributes hold these values (`undefined`: still absent), i.e. no newer event came. */
   readonly unchanged: Record<string, AttributeValue | undefined>;
 }
@@ -43,12 +43,13 @@ export interface DeletionPlan {
   readonly audio: boolean;
   /** Every version of these objects is deleted. */
   readonly objectKeys: readonly string[];
-  /** Every version of every object under these folders is deleted. */
+  /** Every version of every object under these folders is deleted... */
   readonly folders: readonly string[];
+  /** ...except under these. */
+  readonly keep: readonly string[];
   readonly scrub: ItemScrub;
 }
 
-const stringsOf = (value: unknown): string[] => (value instanceof Set || Array.isArray(value) ? [...value].filter((v): v is string => typeof v === 'string') : []);
 const textOf = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 const folderOf = (key: string | undefined) => (key ? key.slice(0, key.lastIndexOf('/') + 1) : undefined);
 
@@ -66,27 +67,25 @@ export function planDeletion(item: Record<string, unknown>, nowUnixSecs: number)
   const deletedAt = new Date(nowUnixSecs * 1000).toISOString();
   const objectKeys: string[] = [];
   const folders = new Set<string>();
+  const keep: string[] = [];
   const set: Attributes = {};
+  const setIfMissing: Attributes = {};
   const remove: string[] = [];
-  const deleteFromSets: Record<string, string[]> = {};
-  const takeRawKeys = (attribute: string) => {
-    const keys = stringsOf(item[attribute]);
-    objectKeys.push(...keys);
-    if (keys.length > 0) deleteFromSets[attribute] = keys;
-  };
+  // Raw bodies are filed by call and type: the audio webhook's carry the recording, the others the transcript.
+  const rawAudio = rawCallFolder(conversationId, 'post_call_audio');
   if (transcript) {
-    for (const folder of [transcriptsFolder(agentId, conversationId), folderOf(textOf(item.transcript_s3_key)), folderOf(textOf(item.otel_transcript_s3_key))]) {
+    for (const folder of [transcriptsFolder(agentId, conversationId), folderOf(textOf(item.transcript_s3_key)), folderOf(textOf(item.otel_transcript_s3_key)), rawCallFolder(conversationId)]) {
       if (folder) folders.add(folder);
     }
-    takeRawKeys(RAW_KEYS_ATTRIBUTE.transcript);
+    if (!audio) keep.push(rawAudio);
     remove.push(...PERSONAL_ATTRIBUTES, 'transcript_s3_key', 'otel_transcript_s3_key');
-    set.transcript_deleted_at = deletedAt;
+    setIfMissing.transcript_deleted_at = deletedAt;
   }
   if (audio) {
     objectKeys.push(...new Set([textOf(item.audio_s3_key), audioKey(agentId, conversationId), audioKey(agentId, conversationId, 'api')].filter((k): k is string => k !== undefined)));
-    takeRawKeys(RAW_KEYS_ATTRIBUTE.audio);
+    if (!transcript) folders.add(rawAudio);
     remove.push('audio_s3_key');
-    set.audio_deleted_at = deletedAt;
+    setIfMissing.audio_deleted_at = deletedAt;
   }
   // A second pass a grace period after the deletion time catches what arrived late; then the call leaves the index.
   const deletionTime = typeof item.deletion_time_unix_secs === 'number' ? item.deletion_time_unix_secs : due;
@@ -97,7 +96,7 @@ export function planDeletion(item: Record<string, unknown>, nowUnixSecs: number)
   for (const attribute of new Set(Object.values(EVENT_TIMESTAMP_ATTRIBUTE))) {
     unchanged[attribute] = item[attribute] as AttributeValue | undefined;
   }
-  return { transcript, audio, objectKeys, folders: [...folders], scrub: { conversationId, set, remove, deleteFromSets, unchanged } };
+  return { transcript, audio, objectKeys, folders: [...folders], keep, scrub: { conversationId, set, setIfMissing, remove, unchanged } };
 }
 
 /** What the sweep needs from storage. */
@@ -105,8 +104,8 @@ export interface DeletionStore {
   /** Conversation ids whose deletion is due by then, from the sparse index (eventually consistent). */
   dueDeletions(nowUnixSecs: number): AsyncIterable<string>;
   getCall(conversationId: string): Promise<Record<string, unknown> | undefined>;
-  /** Deletes every version of these objects and of everything under these folders. @returns versions deleted */
-  deleteObjectVersions(keys: readonly string[], folders: readonly string[]): Promise<number>;
+  /** Deletes every version of these objects and of everything under these folders, except under `keep`. @returns versions deleted */
+  deleteObjectVersions(keys: readonly string[], folders: readonly string[], keep?: readonly string[]): Promise<number>;
   /** @returns false when the item changed since it was read (a newer event came; the next sweep sees it) */
   scrubCall(scrub: ItemScrub): Promise<boolean>;
 }
@@ -134,30 +133,35 @@ export interface SweepDependencies {
 export async function sweepDeletions(deps: SweepDependencies): Promise<SweepReport> {
   const report: SweepReport = { due: 0, transcriptsDeleted: 0, audioDeleted: 0, objectVersionsDeleted: 0, deferred: 0, failures: [] };
   const nowUnixSecs = Math.floor(deps.now().getTime() / 1000);
-  for await (const conversationId of deps.store.dueDeletions(nowUnixSecs)) {
-    if (deps.deadlineMs !== undefined && Date.now() >= deps.deadlineMs) {
-      report.stoppedEarly = 'deadline';
-      break;
-    }
-    report.due += 1;
-    try {
-      const item = await deps.store.getCall(conversationId);
-      const plan = item && planDeletion(item, nowUnixSecs);
-      if (!plan) {
-        report.deferred += 1;
-        continue;
+  try {
+    for await (const conversationId of deps.store.dueDeletions(nowUnixSecs)) {
+      if (deps.deadlineMs !== undefined && Date.now() >= deps.deadlineMs) {
+        report.stoppedEarly = 'deadline';
+        break;
       }
-      // Objects first: if the item update fails, the call stays due and the next sweep deletes again.
-      report.objectVersionsDeleted += await deps.store.deleteObjectVersions(plan.objectKeys, plan.folders);
-      if (!(await deps.store.scrubCall(plan.scrub))) {
-        report.deferred += 1;
-        continue;
+      report.due += 1;
+      try {
+        const item = await deps.store.getCall(conversationId);
+        const plan = item && planDeletion(item, nowUnixSecs);
+        if (!plan) {
+          report.deferred += 1;
+          continue;
+        }
+        // Objects first: if the item update fails, the call stays due and the next sweep deletes again.
+        report.objectVersionsDeleted += await deps.store.deleteObjectVersions(plan.objectKeys, plan.folders, plan.keep);
+        if (!(await deps.store.scrubCall(plan.scrub))) {
+          report.deferred += 1;
+          continue;
+        }
+        if (plan.transcript) report.transcriptsDeleted += 1;
+        if (plan.audio) report.audioDeleted += 1;
+      } catch (error) {
+        report.failures.push(`${conversationId}: ${describeError(error)}`);
       }
-      if (plan.transcript) report.transcriptsDeleted += 1;
-      if (plan.audio) report.audioDeleted += 1;
-    } catch (error) {
-      report.failures.push(`${conversationId}: ${describeError(error)}`);
     }
+  } catch (error) {
+    // The index itself could not be read: reported like a call, so the run still logs what it did.
+    report.failures.push(`${BY_DELETION_DUE_INDEX.indexName}: ${describeError(error)}`);
   }
   return report;
 }

@@ -182,20 +182,24 @@ function describeIssues(error: z.core.$ZodError): string {
     .join('; ');
 }
 
+/** A body as JSON, or undefined when it is not JSON. */
+export function readJson(rawBody: Buffer | string): { json: unknown } | undefined {
+  try {
+    return { json: JSON.parse(typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8')) };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Parses a verified body into a webhook event. An unknown `type` is not an error: it comes back
- * as `{ type: 'unknown' }` so new ElevenLabs events are accepted and archived.
+ * A verified body, read as JSON, into a webhook event. An unknown `type` is not an error: it comes
+ * back as `{ type: 'unknown' }` so new ElevenLabs events are accepted and archived.
  * @param signedAtUnixSecs used when the body carries no `event_timestamp`
  * @throws PayloadError when the body is not JSON or a known event lacks what storing it needs
  */
-export function parseEvent(rawBody: Buffer | string, signedAtUnixSecs: number): WebhookEvent {
-  let json: unknown;
-  try {
-    json = JSON.parse(typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8'));
-  } catch {
-    throw new PayloadError('Body is not valid JSON.');
-  }
-  const outer = envelope.safeParse(json);
+export function toWebhookEvent(body: { json: unknown } | undefined, signedAtUnixSecs: number): WebhookEvent {
+  if (!body) throw new PayloadError('Body is not valid JSON.');
+  const outer = envelope.safeParse(body.json);
   if (!outer.success) {
     throw new PayloadError(`Not an ElevenLabs webhook envelope {type, event_timestamp, data}: ${describeIssues(outer.error)}`);
   }
@@ -208,4 +212,9 @@ export function parseEvent(rawBody: Buffer | string, signedAtUnixSecs: number): 
     throw new PayloadError(`Invalid ${type} data: ${describeIssues(parsed.error)}`);
   }
   return { type, eventTimestamp, data: parsed.data } as WebhookEvent;
+}
+
+/** {@link toWebhookEvent} of the raw body. */
+export function parseEvent(rawBody: Buffer | string, signedAtUnixSecs: number): WebhookEvent {
+  return toWebhookEvent(readJson(rawBody), signedAtUnixSecs);
 }

@@ -19,15 +19,36 @@ function keySafe(id: string): string {
   return encoded.length <= MAX_SEGMENT_BYTES ? encoded : `sha256-${createHash('sha256').update(id).digest('hex')}`;
 }
 
+/** Where raw bodies that name no call go, by the day they were signed. */
+export const UNATTRIBUTED_RAW_PREFIX = `${RAW_PREFIX}unattributed/`;
+
+/** Every raw body of a call (of one event type, when given), so deleting a call's data is deleting folders. */
+export function rawCallFolder(conversationId: string, type?: string): string {
+  return `${RAW_PREFIX}calls/${keySafe(conversationId)}/${type === undefined ? '' : `${keySafe(type)}/`}`;
+}
+
+/** The call and type a parsed body names, when usable as key segments (read before any validation). */
+function namedCall(json: unknown): { conversationId: string; type: string } | undefined {
+  const { type, data } = (json ?? {}) as { type?: unknown; data?: { conversation_id?: unknown } };
+  const conversationId = data?.conversation_id;
+  const usable = (value: unknown, max: number): value is string => typeof value === 'string' && value !== '' && value.length <= max && value.isWellFormed();
+  if (!usable(conversationId, 512)) return undefined;
+  return { conversationId, type: usable(type, 64) ? type : 'unknown' };
+}
+
 /**
- * Every verified delivery, as received, by the day and second it was signed and an id derived
- * one-way from its signature: the HMAC already digested the body, so it is not hashed twice. A
- * retransmitted request overwrites itself; a retry ElevenLabs signs anew is kept beside it.
+ * Every verified delivery, as received: under its call and type when the body names them, by day
+ * otherwise. Named by its signing time and an id derived one-way from its signature: the HMAC
+ * already digested the body, so it is not hashed twice. A retransmitted request overwrites itself;
+ * a retry ElevenLabs signs anew is kept beside it.
+ * @param json the body as parsed, or undefined when it is not JSON
  */
-export function rawEventKey(signedAtUnixSecs: number, signatureHex: string): string {
+export function rawEventKey(signedAtUnixSecs: number, signatureHex: string, json: unknown): string {
+  const call = namedCall(json);
   const day = new Date(signedAtUnixSecs * 1000).toISOString().slice(0, 10).replace(/-/g, '/');
+  const folder = call ? rawCallFolder(call.conversationId, call.type) : `${UNATTRIBUTED_RAW_PREFIX}${day}/`;
   const deliveryId = createHash('sha256').update(signatureHex).digest('hex').slice(0, 32);
-  return `${RAW_PREFIX}${day}/${signedAtUnixSecs}-${deliveryId}.json`;
+  return `${folder}${signedAtUnixSecs}-${deliveryId}.json`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ConfigurationError, PayloadError, SignatureError, StorageError } from './errors';
-import { parseEvent, type WebhookEvent } from './events';
+import { readJson, toWebhookEvent, type WebhookEvent } from './events';
 import { rawEventKey } from './object-keys';
 import { toCallWrite } from './records';
 import { checkSignatureTime, matchingSignature, MISMATCH_MESSAGE, parseSignatureHeader } from './signature';
@@ -77,11 +77,11 @@ export interface CallFacts {
 }
 
 /** The object first, so the item never points at something that is not there; then the item. */
-async function storeEvent(event: WebhookEvent, rawBody: Buffer, rawKey: string, deps: ProcessDependencies): Promise<StoreResult> {
+async function storeEvent(event: WebhookEvent, rawBody: Buffer, deps: ProcessDependencies): Promise<StoreResult> {
   const write = toCallWrite(event, rawBody);
   if (!write) return { outcome: 'ignored', storedBytes: 0, first: false };
   if (write.object) await deps.store.putObject(write.object.key, write.object.body, write.object.contentType);
-  const result = await deps.store.applyUpdate({ ...write.update, rawKey }, { now: deps.now(), retentionDays: deps.retentionDays });
+  const result = await deps.store.applyUpdate(write.update, { now: deps.now(), retentionDays: deps.retentionDays });
   return { outcome: result === 'stale' ? 'duplicate' : 'stored', storedBytes: write.object?.body.length ?? 0, first: result === 'created' };
 }
 
@@ -160,17 +160,17 @@ export async function processWebhook(request: WebhookRequest, deps: ProcessDepen
   try {
     const { signedAt, signature } = await verify(request, deps);
 
-    // Archived before parsing: whatever was signed is kept, even if it cannot be read today.
-    const rawKey = rawEventKey(signedAt, signature);
-    await deps.store.putObject(rawKey, request.rawBody, 'application/json');
+    // Archived before validating: whatever was signed is kept, even if it cannot be read today.
+    const body = readJson(request.rawBody);
+    await deps.store.putObject(rawEventKey(signedAt, signature, body?.json), request.rawBody, 'application/json');
 
-    const event = parseEvent(request.rawBody, signedAt);
+    const event = toWebhookEvent(body, signedAt);
     log.type = event.type === 'unknown' ? event.originalType.slice(0, 64) : event.type;
     if (event.type !== 'unknown') {
       log.conversation_id = event.data.conversation_id;
       log.agent_id = event.data.agent_id ?? undefined;
     }
-    const result = await storeEvent(event, request.rawBody, rawKey, deps);
+    const result = await storeEvent(event, request.rawBody, deps);
     Object.assign(log, { outcome: result.outcome, status_code: 200, stored_bytes: result.storedBytes });
     if (deps.scheduleAudioCheck && result.outcome === 'stored' && event.type === 'post_call_transcription' && event.data.has_audio) {
       // The call is stored either way; a check that cannot be queued is left to the hourly backfill.

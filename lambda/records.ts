@@ -30,8 +30,6 @@ export interface CallUpdate {
   readonly setIfMissing: Attributes;
   /** Removed: what this event type owns but this event no longer says (a newer event replaces an older). */
   readonly remove?: readonly string[];
-  /** The raw body's archive key, recorded on the item (even when the event is stale) so a deletion finds it. */
-  readonly rawKey?: string;
 }
 
 /** An object to write to S3 before the item update that points at it. */
@@ -63,13 +61,6 @@ export const EVENT_TIMESTAMP_ATTRIBUTE: Record<UpdateKind, string> = {
 
 export const DELETION_QUEUE_ATTRIBUTE = BY_DELETION_DUE_INDEX.partitionKey.name;
 export const DELETION_DUE_ATTRIBUTE = BY_DELETION_DUE_INDEX.sortKey.name;
-
-/** Where an item records the raw bodies behind it: audio apart, since its deletion has its own setting. */
-export const RAW_KEYS_ATTRIBUTE = { transcript: 'raw_s3_keys', audio: 'audio_raw_s3_keys' } as const;
-
-export function rawKeysAttribute(kind: UpdateKind): string {
-  return kind === 'post_call_audio' ? RAW_KEYS_ATTRIBUTE.audio : RAW_KEYS_ATTRIBUTE.transcript;
-}
 
 /**
  * ElevenLabs' deletion settings as the item shows them. A call with something to delete at a

@@ -133,7 +133,7 @@ export function fitToBudget(attributes: Attributes, budgetBytes: number): Attrib
   }
   for (const [name, value] of Object.entries(fitted)) {
     if (typeof value === 'string' && value.length > LAST_RESORT_STRING_CHARS) {
-      fitted[name] = value.slice(0, LAST_RESORT_STRING_CHARS);
+      fitted[name] = wellFormed(value.slice(0, LAST_RESORT_STRING_CHARS));
       truncated.push(name);
     }
   }

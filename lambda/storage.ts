@@ -6,7 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { StorageError } from './errors';
 import { BY_DELETION_DUE_INDEX, DELETION_QUEUE_DUE, EXPIRY_ATTRIBUTE } from '../lib/calls-table-schema';
 import type { DeletionStore, ItemScrub } from './deletion';
-import { EVENT_TIMESTAMP_ATTRIBUTE, rawKeysAttribute, type CallUpdate } from './records';
+import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE, type CallUpdate } from './records';
 
 /** What the webhook flow needs from storage; the one place that talks to the AWS SDK. */
 export interface CallStore {
@@ -91,12 +91,6 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
   }
   names['#events'] = 'events_received';
   values[':event'] = new Set([update.eventType]);
-  let additions = '#events :event';
-  if (update.rawKey !== undefined) {
-    names['#raw'] = rawKeysAttribute(update.eventType);
-    values[':raw'] = new Set([update.rawKey]);
-    additions += ', #raw :raw';
-  }
   names['#ts'] = EVENT_TIMESTAMP_ATTRIBUTE[update.eventType];
   values[':ts'] = update.eventTimestamp;
   const removals = (update.remove ?? []).map((attribute, i) => {
@@ -106,7 +100,7 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
   return {
     TableName: tableName,
     Key: { conversation_id: update.conversationId },
-    UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''} ADD ${additions}`,
+    UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''} ADD #events :event`,
     // A redelivery (same timestamp) or an older event changes nothing.
     ConditionExpression: 'attribute_not_exists(#ts) OR #ts < :ts',
     ExpressionAttributeNames: names,
@@ -114,7 +108,7 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
   };
 }
 
-/** Builds the sweep's UpdateItem: set, remove, take elements out of sets, only if nothing changed meanwhile. */
+/** Builds the sweep's UpdateItem: set, set where missing, remove, only if nothing changed meanwhile. */
 export function buildScrubRequest(tableName: string, scrub: ItemScrub) {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
@@ -127,10 +121,16 @@ export function buildScrubRequest(tableName: string, scrub: ItemScrub) {
     values[`:v${n}`] = v;
     return `:v${n++}`;
   };
+  const assignments = [
+    ...Object.entries(scrub.set).map(([a, v]) => `${name(a)} = ${value(v)}`),
+    ...Object.entries(scrub.setIfMissing).map(([a, v]) => {
+      const n = name(a);
+      return `${n} = if_not_exists(${n}, ${value(v)})`;
+    }),
+  ];
   const clauses = [
-    ['SET', Object.entries(scrub.set).map(([a, v]) => `${name(a)} = ${value(v)}`)],
+    ['SET', assignments],
     ['REMOVE', scrub.remove.map(name)],
-    ['DELETE', Object.entries(scrub.deleteFromSets).map(([a, keys]) => `${name(a)} ${value(new Set(keys))}`)],
   ] as const;
   const conditions = Object.entries(scrub.unchanged).map(([a, v]) => (v === undefined ? `attribute_not_exists(${name(a)})` : `${name(a)} = ${value(v)}`));
   return {
@@ -164,14 +164,15 @@ export function createDeletionStore(config: StorageConfig): DeletionStore {
   const documents = documentClient(config);
   const Bucket = config.bucketName;
   /** Every version and delete marker whose key starts with the prefix (and equals it, when exact). */
-  async function versionsOf(prefix: string, exact: boolean): Promise<ObjectIdentifier[]> {
+  async function versionsOf(prefix: string, exact: boolean, keep: readonly string[]): Promise<ObjectIdentifier[]> {
     const found: ObjectIdentifier[] = [];
     let KeyMarker: string | undefined;
     let VersionIdMarker: string | undefined;
     do {
       const page = await config.s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: prefix, KeyMarker, VersionIdMarker }));
       for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
-        if (v.Key !== undefined && (!exact || v.Key === prefix)) found.push({ Key: v.Key, VersionId: v.VersionId });
+        const key = v.Key;
+        if (key !== undefined && (!exact || key === prefix) && !keep.some((folder) => key.startsWith(folder))) found.push({ Key: key, VersionId: v.VersionId });
       }
       KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
       VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
@@ -199,9 +200,9 @@ export function createDeletionStore(config: StorageConfig): DeletionStore {
       }
     },
     getCall: (conversationId) => getItem(documents, config.tableName, conversationId),
-    async deleteObjectVersions(keys, folders) {
+    async deleteObjectVersions(keys, folders, keep = []) {
       try {
-        const listed = await Promise.all([...keys.map((key) => versionsOf(key, true)), ...folders.map((folder) => versionsOf(folder, false))]);
+        const listed = await Promise.all([...keys.map((key) => versionsOf(key, true, keep)), ...folders.map((folder) => versionsOf(folder, false, keep))]);
         const versions = listed.flat();
         for (let i = 0; i < versions.length; i += DELETE_BATCH) {
           const { Errors } = await config.s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: versions.slice(i, i + DELETE_BATCH), Quiet: true } }));
@@ -268,13 +269,21 @@ export function createCallStore(config: StorageConfig): ReconciliationStore {
       } catch (error) {
         if ((error as Error)?.name !== 'ConditionalCheckFailedException') throw sdkFailure('item', 'DynamoDB UpdateItem', error);
       }
-      // Stale, so nothing changed; but its raw body was archived anyway and a deletion must find it.
-      if (update.rawKey !== undefined) {
-        try {
-          await documents.send(new UpdateCommand({ TableName: config.tableName, Key: { conversation_id: update.conversationId }, UpdateExpression: 'ADD #raw :raw', ExpressionAttributeNames: { '#raw': rawKeysAttribute(update.eventType) }, ExpressionAttributeValues: { ':raw': new Set([update.rawKey]) } }));
-        } catch (error) {
-          throw sdkFailure('item', 'DynamoDB UpdateItem', error);
-        }
+      // Stale, so nothing changed; but if the call's data was deleted already, what this delivery
+      // wrote (its raw body, a transcript) is deleted by the next sweep.
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: config.tableName,
+            Key: { conversation_id: update.conversationId },
+            UpdateExpression: 'SET #queue = :due, #dueAt = :now',
+            ConditionExpression: 'attribute_exists(transcript_deleted_at) OR attribute_exists(audio_deleted_at)',
+            ExpressionAttributeNames: { '#queue': DELETION_QUEUE_ATTRIBUTE, '#dueAt': DELETION_DUE_ATTRIBUTE },
+            ExpressionAttributeValues: { ':due': DELETION_QUEUE_DUE, ':now': Math.floor(now.getTime() / 1000) },
+          }),
+        );
+      } catch (error) {
+        if ((error as Error)?.name !== 'ConditionalCheckFailedException') throw sdkFailure('item', 'DynamoDB UpdateItem', error);
       }
       return 'stale';
     },

@@ -44,6 +44,8 @@ export class DeletionSweep extends Construct {
       timeout: Duration.minutes(5),
       environment: { CALLS_TABLE_NAME: props.table.tableName, CALLS_BUCKET_NAME: props.bucket.bucketName },
       logRetention: props.logRetention,
+      // A failed sweep is not retried at once: its calls stay due and the next scheduled run takes them.
+      retryAttempts: 0,
     });
     this.sweeper = sweeper;
     new Rule(this, 'Schedule', {

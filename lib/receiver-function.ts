@@ -15,6 +15,8 @@ export interface ReceiverFunctionProps {
   readonly environment: Record<string, string>;
   readonly logRetention: RetentionDays;
   readonly reservedConcurrentExecutions?: number;
+  /** Retries of a failed asynchronous invocation. @default 2 (Lambda's) */
+  readonly retryAttempts?: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export function receiverFunction(scope: Construct, id: string, props: ReceiverFu
     memorySize: props.memorySize,
     timeout: props.timeout,
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    retryAttempts: props.retryAttempts,
     environment: { POWERTOOLS_SERVICE_NAME: SERVICE_NAME, NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     loggingFormat: LoggingFormat.JSON,
     logGroup,

@@ -12,8 +12,6 @@ function item(overrides: Record<string, unknown> = {}): Record<string, unknown> 
     transcript_summary: 'Jordan called',
     transcript_s3_key: 'transcripts/agent_1/conv_1/900.json',
     audio_s3_key: 'audio/agent_1/conv_1.mp3',
-    raw_s3_keys: new Set(['raw/a.json', 'raw/b.json']),
-    audio_raw_s3_keys: new Set(['raw/c.json']),
     transcription_event_timestamp: 900,
     audio_event_timestamp: 901,
     deletion_time_unix_secs: 1000,
@@ -33,20 +31,24 @@ describe('planDeletion', () => {
 
   it('deletes every version of transcripts, audio and raw bodies, and removes personal attributes', () => {
     const plan = planDeletion(item(), 1000)!;
-    expect(plan.folders).toEqual(['transcripts/agent_1/conv_1/']);
-    expect([...plan.objectKeys].sort()).toEqual(['audio/agent_1/conv_1.api.mp3', 'audio/agent_1/conv_1.mp3', 'raw/a.json', 'raw/b.json', 'raw/c.json']);
+    expect(plan.folders).toEqual(['transcripts/agent_1/conv_1/', 'raw/calls/conv_1/']);
+    expect(plan.keep).toEqual([]);
+    expect([...plan.objectKeys].sort()).toEqual(['audio/agent_1/conv_1.api.mp3', 'audio/agent_1/conv_1.mp3']);
     expect(plan.scrub.remove).toEqual(expect.arrayContaining([...PERSONAL_ATTRIBUTES, 'transcript_s3_key', 'audio_s3_key']));
     expect(plan.scrub.remove).not.toContain('cost');
-    expect(plan.scrub.deleteFromSets).toEqual({ raw_s3_keys: ['raw/a.json', 'raw/b.json'], audio_raw_s3_keys: ['raw/c.json'] });
-    expect(plan.scrub.set).toMatchObject({ transcript_deleted_at: '1970-01-01T00:16:40.000Z', audio_deleted_at: '1970-01-01T00:16:40.000Z' });
+    // When our copy was first deleted: a later pass does not move it.
+    expect(plan.scrub.setIfMissing).toEqual({ transcript_deleted_at: '1970-01-01T00:16:40.000Z', audio_deleted_at: '1970-01-01T00:16:40.000Z' });
   });
 
-  it('touches only what the settings name', () => {
-    const plan = planDeletion(item({ delete_transcript_and_pii: false }), 1000)!;
-    expect(plan.folders).toEqual([]);
-    expect(plan.objectKeys).not.toContain('raw/a.json');
-    expect(plan.scrub.remove).not.toContain('transcript_summary');
-    expect(plan.scrub.set).not.toHaveProperty('transcript_deleted_at');
+  it('touches only what the settings name: audio alone, or the transcript with the raw audio bodies kept', () => {
+    const audioOnly = planDeletion(item({ delete_transcript_and_pii: false }), 1000)!;
+    expect(audioOnly.folders).toEqual(['raw/calls/conv_1/post_call_audio/']);
+    expect(audioOnly.scrub.remove).not.toContain('transcript_summary');
+    expect(audioOnly.scrub.setIfMissing).not.toHaveProperty('transcript_deleted_at');
+    const transcriptOnly = planDeletion(item({ delete_audio: false }), 1000)!;
+    expect(transcriptOnly.folders).toContain('raw/calls/conv_1/');
+    expect(transcriptOnly.keep).toEqual(['raw/calls/conv_1/post_call_audio/']);
+    expect(transcriptOnly.objectKeys).toEqual([]);
   });
 
   it('schedules a second pass a grace period after the deletion time, then leaves the queue', () => {
@@ -70,18 +72,17 @@ describe('planDeletion', () => {
 
   it('also finds transcripts filed under another agent id', () => {
     const plan = planDeletion(item({ agent_id: undefined, otel_transcript_s3_key: 'transcripts/agent_2/conv_1/950.otel.json' }), 1000)!;
-    expect([...plan.folders].sort()).toEqual(['transcripts/agent_1/conv_1/', 'transcripts/agent_2/conv_1/', 'transcripts/unknown-agent/conv_1/']);
+    expect([...plan.folders].sort()).toEqual(['raw/calls/conv_1/', 'transcripts/agent_1/conv_1/', 'transcripts/agent_2/conv_1/', 'transcripts/unknown-agent/conv_1/']);
   });
 });
 
 describe('buildScrubRequest', () => {
-  it('sets, removes, takes raw keys out of their sets, under the unchanged condition', () => {
-    const scrub: ItemScrub = { conversationId: 'c', set: { transcript_deleted_at: 't' }, remove: ['transcript_summary'], deleteFromSets: { raw_s3_keys: ['raw/a.json'] }, unchanged: { deletion_queue: 'due', audio_event_timestamp: undefined } };
+  it('sets, sets where missing, removes, under the unchanged condition', () => {
+    const scrub: ItemScrub = { conversationId: 'c', set: { deletion_due_unix_secs: 5 }, setIfMissing: { transcript_deleted_at: 't' }, remove: ['transcript_summary'], unchanged: { deletion_queue: 'due', audio_event_timestamp: undefined } };
     const request = buildScrubRequest('calls', scrub);
-    expect(request.UpdateExpression).toBe('SET #a0 = :v1 REMOVE #a2 DELETE #a3 :v4');
+    expect(request.UpdateExpression).toBe('SET #a0 = :v1, #a2 = if_not_exists(#a2, :v3) REMOVE #a4');
     expect(request.ConditionExpression).toBe('#a5 = :v6 AND attribute_not_exists(#a7)');
-    expect(request.ExpressionAttributeValues[':v4']).toEqual(new Set(['raw/a.json']));
-    expect(request.ExpressionAttributeNames).toMatchObject({ '#a0': 'transcript_deleted_at', '#a2': 'transcript_summary', '#a3': 'raw_s3_keys', '#a5': 'deletion_queue', '#a7': 'audio_event_timestamp' });
+    expect(request.ExpressionAttributeNames).toMatchObject({ '#a0': 'deletion_due_unix_secs', '#a2': 'transcript_deleted_at', '#a4': 'transcript_summary', '#a5': 'deletion_queue', '#a7': 'audio_event_timestamp' });
   });
 });
 
@@ -104,6 +105,17 @@ describe('sweepDeletions', () => {
       },
     };
   }
+
+  it('reports an index it cannot read, after what it did', async () => {
+    const failing: DeletionStore = {
+      ...store({}),
+      async *dueDeletions() {
+        throw new StorageError('item', 'DynamoDB Query failed: TimeoutError (HTTP -)');
+      },
+    };
+    const report = await sweepDeletions({ store: failing, now: () => new Date(2_000_000) });
+    expect(report).toMatchObject({ due: 0, failures: ['by_deletion_due: StorageError item'] });
+  });
 
   it('goes on past a failing call, names it, and does not scrub an item whose objects were not deleted', async () => {
     const s = store({ conv_bad: item({ conversation_id: 'conv_bad', audio_s3_key: 'audio/agent_1/conv_bad.mp3' }), conv_1: item() }, 'conv_bad');

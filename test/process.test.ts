@@ -39,7 +39,7 @@ describe('processWebhook', () => {
     const { response, log } = await processWebhook(signed(loadExample('post_call_transcription.phone')), deps(store));
     expect(response).toEqual({ statusCode: 200, body: { status: 'stored', type: 'post_call_transcription', conversation_id: 'conv_7901kphone0inbound0000001' } });
     expect(calls).toEqual([
-      expect.stringMatching(/^put raw\/2026\/01\/01\/1767225600-[0-9a-f]{32}\.json$/),
+      expect.stringMatching(/^put raw\/calls\/conv_7901kphone0inbound0000001\/post_call_transcription\/1767225600-[0-9a-f]{32}\.json$/),
       'put transcripts/agent_7901kdemo0support000000001/conv_7901kphone0inbound0000001/1764000030.json',
       'update post_call_transcription',
     ]);

@@ -340,6 +340,8 @@ describe('honouring ElevenLabs deletion settings', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
     const { fn, statements, others } = sweeper();
     expect(fn.Properties).toMatchObject({ Timeout: 300, Architectures: ['arm64'] });
+    // A failed sweep waits for the next scheduled run rather than being retried at once.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
     expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('WEBHOOK_SECRET_ARN');
     const byAction = (action: string) => statements.filter((s) => actionsOf(s).includes(action));
     expect(byAction('dynamodb:Query').flatMap(resourcesOf).map(arnSuffix)).toEqual(['/index/by_deletion_due']);

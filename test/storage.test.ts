@@ -25,15 +25,6 @@ describe('buildUpdateRequest', () => {
     expect(request.ExpressionAttributeValues[':event']).toEqual(new Set(['post_call_audio']));
   });
 
-  it('records the raw body behind the update, audio apart from the rest', () => {
-    const audio = buildUpdateRequest('calls', { ...update, rawKey: 'raw/2026/01/01/a.json' }, now);
-    expect(audio.UpdateExpression).toMatch(/ ADD #events :event, #raw :raw$/);
-    expect(audio.ExpressionAttributeNames['#raw']).toBe('audio_raw_s3_keys');
-    expect(audio.ExpressionAttributeValues[':raw']).toEqual(new Set(['raw/2026/01/01/a.json']));
-    const transcription = buildUpdateRequest('calls', { ...update, eventType: 'post_call_transcription', rawKey: 'raw/2026/01/01/b.json' }, now);
-    expect(transcription.ExpressionAttributeNames['#raw']).toBe('raw_s3_keys');
-  });
-
   it('never lets a set-if-missing value fight an owned one', () => {
     const request = buildUpdateRequest('calls', update, now);
     expect(Object.values(request.ExpressionAttributeNames).filter((a) => a === 'has_audio')).toHaveLength(1);

@@ -1,4 +1,5 @@
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
+import { StorageError } from '../../lambda/errors';
 import { DELETION_GRACE_SECONDS, PERSONAL_ATTRIBUTES, planDeletion, sweepDeletions } from '../../lambda/deletion';
 import { processWebhook, type ProcessDependencies } from '../../lambda/process';
 import { createCallStore, createDeletionStore, STORAGE_HTTP_OPTIONS } from '../../lambda/storage';
@@ -53,10 +54,9 @@ async function deliver(body: object, timestamp?: number) {
 const sweep = (atUnixSecs: number) => sweepDeletions({ store: deletionStore, now: () => new Date(atUnixSecs * 1000) });
 
 /** Every object key the call has in the bucket, whatever the prefix. */
-async function objectsOf(conversationId: string, rawKeys: string[]): Promise<string[]> {
-  const keys = [...(await read.keys('transcripts/')), ...(await read.keys('audio/'))].filter((k) => k.includes(`/${conversationId}/`) || k.includes(`/${conversationId}.`));
-  for (const key of rawKeys) if (await read.exists(key)) keys.push(key);
-  return keys.sort();
+async function objectsOf(conversationId: string): Promise<string[]> {
+  const keys = [...(await read.keys('transcripts/')), ...(await read.keys('audio/')), ...(await read.keys('raw/'))];
+  return keys.filter((k) => k.includes(`/${conversationId}/`) || k.includes(`/${conversationId}.`)).sort();
 }
 
 describe('deletion settings, honoured by the sweep', () => {
@@ -65,21 +65,20 @@ describe('deletion settings, honoured by the sweep', () => {
     const deletionTime = nowSecs() - 60;
     const body = transcription(id, { deletion_time_unix_secs: deletionTime, delete_transcript_and_pii: true, delete_audio: true, deleted_logs_at_time_unix_secs: null });
     await deliver(body);
-    await deliver(body); // a redelivery: stale, but its raw body is recorded too
+    await deliver(body, nowSecs() + 1); // a redelivery, signed anew: stale, its raw body kept beside the first
     await deliver(audio(id));
     const stored = await read.item(id);
-    const rawKeys = [...stored!.raw_s3_keys, ...stored!.audio_raw_s3_keys];
-    expect(rawKeys.length).toBeGreaterThanOrEqual(2);
     expect(stored).toMatchObject({ deletion_queue: 'due', deletion_due_unix_secs: deletionTime, delete_audio: true, external_number: expect.any(String) });
-    expect((await objectsOf(id, rawKeys)).length).toBeGreaterThanOrEqual(4);
+    expect((await read.keys(`raw/calls/${id}/`)).length).toBe(3);
+    expect((await objectsOf(id)).length).toBe(5);
 
     const now = nowSecs();
     const report = await sweep(now);
     expect(report.failures).toEqual([]);
     expect(report).toMatchObject({ due: 1, transcriptsDeleted: 1, audioDeleted: 1 });
-    expect(await objectsOf(id, rawKeys)).toEqual([]);
+    expect(await objectsOf(id)).toEqual([]);
     const scrubbed = await read.item(id);
-    for (const attribute of [...PERSONAL_ATTRIBUTES, 'transcript_s3_key', 'audio_s3_key', 'raw_s3_keys', 'audio_raw_s3_keys']) {
+    for (const attribute of [...PERSONAL_ATTRIBUTES, 'transcript_s3_key', 'audio_s3_key']) {
       expect(scrubbed).not.toHaveProperty(attribute);
     }
     // What answers "how long, what did it cost, did it succeed" stays, and the call stays in its agent's index.
@@ -87,16 +86,38 @@ describe('deletion settings, honoured by the sweep', () => {
     expect(scrubbed).toMatchObject({ transcript_deleted_at: new Date(now * 1000).toISOString(), audio_deleted_at: expect.any(String) });
     expect(scrubbed).toMatchObject({ deletion_queue: 'due', deletion_due_unix_secs: deletionTime + DELETION_GRACE_SECONDS });
 
-    // Audio arriving late (within the grace period) is caught by the second pass, after which the call leaves the index.
+    // Audio arriving again after the deletion puts the call back in the queue: the next sweep deletes it.
     await deliver(audio(id));
-    const lateRaw = [...(await read.item(id))!.audio_raw_s3_keys];
-    expect(await objectsOf(id, lateRaw)).toHaveLength(2);
+    expect(await objectsOf(id)).toHaveLength(2);
+    expect(await sweep(now + 60)).toMatchObject({ due: 1, audioDeleted: 1, failures: [] });
+    expect(await objectsOf(id)).toEqual([]);
+    // The second pass a day after the deletion time, after which the call leaves the index.
     expect((await sweep(now + 3600)).due).toBe(0);
     const second = await sweep(deletionTime + DELETION_GRACE_SECONDS);
     expect(second).toMatchObject({ due: 1, audioDeleted: 1, failures: [] });
-    expect(await objectsOf(id, lateRaw)).toEqual([]);
-    expect(await read.item(id)).not.toHaveProperty('deletion_queue');
+    const final = await read.item(id);
+    expect(final).not.toHaveProperty('deletion_queue');
+    // The time our copy was first deleted stays.
+    expect(final).toMatchObject({ transcript_deleted_at: new Date(now * 1000).toISOString() });
     expect((await sweep(deletionTime + 10 * DELETION_GRACE_SECONDS)).due).toBe(0);
+
+    // A redelivery after the last pass puts the call back in the queue; the next sweep deletes what it brought.
+    await deliver(body);
+    expect((await objectsOf(id)).length).toBe(2);
+    expect(await read.item(id)).toMatchObject({ deletion_queue: 'due' });
+    expect((await sweep(nowSecs())).failures).toEqual([]);
+    expect(await objectsOf(id)).toEqual([]);
+  });
+
+  it('also deletes the raw body of a delivery that failed after it was archived', async () => {
+    const id = 'conv_delete_failed_delivery';
+    await deliver(transcription(id, { deletion_time_unix_secs: nowSecs() - 10, delete_transcript_and_pii: true, delete_audio: true }));
+    // An audio webhook whose item update failed (ElevenLabs never retries audio): its raw body, with the recording, stays in S3.
+    const failing = { ...deps, store: { ...deps.store, applyUpdate: async () => Promise.reject(new StorageError('item', 'DynamoDB UpdateItem failed: simulated')) } };
+    expect((await processWebhook(signedRequest(audio(id)), failing)).response.statusCode).toBe(500);
+    expect(await read.keys(`raw/calls/${id}/post_call_audio/`)).toHaveLength(1);
+    expect((await sweep(nowSecs())).failures).toEqual([]);
+    expect(await objectsOf(id)).toEqual([]);
   });
 
   it('leaves a call alone until its deletion time, and deletes only what the settings name', async () => {
@@ -116,6 +137,8 @@ describe('deletion settings, honoured by the sweep', () => {
     expect(after).toMatchObject({ transcript_s3_key: before!.transcript_s3_key, external_number: before!.external_number, transcript_summary: expect.any(String) });
     expect(after).not.toHaveProperty('audio_s3_key');
     expect(after).not.toHaveProperty('transcript_deleted_at');
+    expect(await read.keys(`raw/calls/${id}/post_call_audio/`)).toEqual([]);
+    expect(await read.keys(`raw/calls/${id}/post_call_transcription/`)).toHaveLength(1);
   });
 
   it('never touches another call, even one whose id starts with the same characters', async () => {
@@ -126,7 +149,11 @@ describe('deletion settings, honoured by the sweep', () => {
     await deliver(audio('conv_prefix'));
     const other = await read.item('conv_prefix_other');
     const deleted = await read.item('conv_prefix');
+    const otherObjects = await objectsOf('conv_prefix_other');
+    expect(otherObjects).toHaveLength(4);
     await sweep(nowSecs());
+    expect(await objectsOf('conv_prefix_other')).toEqual(otherObjects);
+    expect(await objectsOf('conv_prefix')).toEqual([]);
     expect(await read.exists(deleted!.audio_s3_key)).toBe(false);
     expect(await read.exists(other!.transcript_s3_key)).toBe(true);
     expect(await read.exists(other!.audio_s3_key)).toBe(true);
