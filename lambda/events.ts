@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { PayloadError } from './errors';
+import type { RawBody } from './signature';
 
 /*
  * The three ElevenLabs post-call webhooks as one union on `type`. Schemas are lenient where
@@ -183,7 +184,7 @@ function describeIssues(error: z.core.$ZodError): string {
 }
 
 /** A body as JSON, or undefined when it is not JSON. */
-export function readJson(rawBody: Buffer | string): { json: unknown } | undefined {
+export function readJson(rawBody: RawBody): { json: unknown } | undefined {
   try {
     return { json: JSON.parse(typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8')) };
   } catch {
@@ -215,6 +216,6 @@ export function toWebhookEvent(body: { json: unknown } | undefined, signedAtUnix
 }
 
 /** {@link toWebhookEvent} of the raw body. */
-export function parseEvent(rawBody: Buffer | string, signedAtUnixSecs: number): WebhookEvent {
+export function parseEvent(rawBody: RawBody, signedAtUnixSecs: number): WebhookEvent {
   return toWebhookEvent(readJson(rawBody), signedAtUnixSecs);
 }

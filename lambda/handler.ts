@@ -8,6 +8,7 @@ import { failedResult, processWebhook, type ProcessDependencies, type RequestLog
 import { fixedSecret, secretsManagerSecret } from './secrets';
 import { METRICS_NAMESPACE, recordRequestMetrics } from './request-metrics';
 import { SERVICE_NAME } from './service';
+import { rawBodyBytes } from './signature';
 import { createCallStore, createStorageClients } from './storage';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
@@ -45,7 +46,8 @@ function header(headers: Record<string, string | undefined> | undefined, name: s
 export function toWebhookRequest(event: APIGatewayProxyEventV2): WebhookRequest {
   const body = event.body ?? '';
   return {
-    rawBody: Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8'),
+    // Text stays text: its UTF-8 encoding is the bytes ElevenLabs signed, and a copy would cost megabytes.
+    rawBody: event.isBase64Encoded ? Buffer.from(body, 'base64') : body,
     signatureHeader: header(event.headers, 'elevenlabs-signature'),
     sourceIp: event.requestContext?.http?.sourceIp,
   };
@@ -75,7 +77,7 @@ export function createHandler(buildDependencies: () => ProcessDependencies): Api
       result = await processWebhook(request, dependencies);
     } catch (error) {
       // Only reading the configuration can throw here; processWebhook itself never does.
-      result = failedResult(error, { outcome: 'rejected', status_code: 500, body_bytes: request.rawBody.length });
+      result = failedResult(error, { outcome: 'rejected', status_code: 500, body_bytes: rawBodyBytes(request.rawBody) });
     }
     logRequest({ ...result.log, duration_ms: Math.round(performance.now() - started), request_id: event.requestContext?.requestId });
     recordRequestMetrics(metrics, result);

@@ -2,13 +2,13 @@ import { ConfigurationError, PayloadError, SignatureError, StorageError } from '
 import { readJson, toWebhookEvent, type WebhookEvent } from './events';
 import { rawEventKey } from './object-keys';
 import { toCallWrite } from './records';
-import { checkSignatureTime, matchingSignature, MISMATCH_MESSAGE, parseSignatureHeader } from './signature';
+import { checkSignatureTime, matchingSignature, MISMATCH_MESSAGE, parseSignatureHeader, rawBodyBytes, type RawBody } from './signature';
 import type { CallStore } from './storage';
 
 /** A webhook request reduced to what the flow needs; adapters (Lambda, local server) build it. */
 export interface WebhookRequest {
   /** The body exactly as received (already base64-decoded when API Gateway encoded it). */
-  readonly rawBody: Buffer;
+  readonly rawBody: RawBody;
   readonly signatureHeader: string | undefined;
   /** The caller's address as API Gateway saw it. */
   readonly sourceIp?: string;
@@ -77,12 +77,12 @@ export interface CallFacts {
 }
 
 /** The object first, so the item never points at something that is not there; then the item. */
-async function storeEvent(event: WebhookEvent, rawBody: Buffer, deps: ProcessDependencies): Promise<StoreResult> {
+async function storeEvent(event: WebhookEvent, rawBody: RawBody, deps: ProcessDependencies): Promise<StoreResult> {
   const write = toCallWrite(event, rawBody);
   if (!write) return { outcome: 'ignored', storedBytes: 0, first: false };
   if (write.object) await deps.store.putObject(write.object.key, write.object.body, write.object.contentType);
   const result = await deps.store.applyUpdate(write.update, { now: deps.now(), retentionDays: deps.retentionDays });
-  return { outcome: result === 'stale' ? 'duplicate' : 'stored', storedBytes: write.object?.body.length ?? 0, first: result === 'created' };
+  return { outcome: result === 'stale' ? 'duplicate' : 'stored', storedBytes: write.object ? rawBodyBytes(write.object.body) : 0, first: result === 'created' };
 }
 
 /** At module level: a closure made per call costs even when it is this small. */
@@ -153,7 +153,7 @@ async function verify(request: WebhookRequest, deps: ProcessDependencies): Promi
  * Never throws; the log entry describes the request without any of its content.
  */
 export async function processWebhook(request: WebhookRequest, deps: ProcessDependencies): Promise<WebhookResult> {
-  const log: RequestLog = { outcome: 'rejected', status_code: 500, body_bytes: request.rawBody.length };
+  const log: RequestLog = { outcome: 'rejected', status_code: 500, body_bytes: rawBodyBytes(request.rawBody) };
   if (deps.allowedSourceIps && !deps.allowedSourceIps.has(request.sourceIp ?? '')) {
     return { response: { statusCode: 403, body: { error: 'forbidden_source' } }, log: { ...log, outcome: 'forbidden', status_code: 403 } };
   }

@@ -1,5 +1,6 @@
 import { BY_DELETION_DUE_INDEX, DELETION_QUEUE_DUE } from '../lib/calls-table-schema';
 import { PayloadError } from './errors';
+import type { RawBody } from './signature';
 import { type AudioData, type DeletionSettings, type FailureData, type OtelTranscriptionData, type StoredEventType, type TranscriptionData, type WebhookEvent } from './events';
 import { audioKey, transcriptKey } from './object-keys';
 import { otelCallWindow } from './otel-window';
@@ -35,7 +36,7 @@ export interface CallUpdate {
 /** An object to write to S3 before the item update that points at it. */
 export interface CallObject {
   readonly key: string;
-  readonly body: Buffer;
+  readonly body: RawBody;
   readonly contentType: string;
 }
 
@@ -121,7 +122,7 @@ const TRANSCRIPTION_ONLY_ATTRIBUTES = [
 ] as const;
 
 /** The transcription owns the call's metadata and analysis; the full event goes to S3. */
-export function transcriptionWrite(data: TranscriptionData, eventTimestamp: number, rawBody: Buffer): CallWrite {
+export function transcriptionWrite(data: TranscriptionData, eventTimestamp: number, rawBody: RawBody): CallWrite {
   const metadata = data.metadata ?? {};
   const phone = metadata.phone_call ?? {};
   const analysis = data.analysis ?? {};
@@ -180,7 +181,7 @@ export function transcriptionWrite(data: TranscriptionData, eventTimestamp: numb
  * A transcript in OpenTelemetry format: kept whole in S3; the item learns where it is and, where
  * no JSON transcription has said, the call's start and duration from the spans.
  */
-export function otelTranscriptionWrite(data: OtelTranscriptionData, eventTimestamp: number, rawBody: Buffer): CallWrite {
+export function otelTranscriptionWrite(data: OtelTranscriptionData, eventTimestamp: number, rawBody: RawBody): CallWrite {
   const key = transcriptKey(data.agent_id ?? 'unknown-agent', data.conversation_id, eventTimestamp, 'otel');
   const { start, end } = otelCallWindow(data.otlp_traces);
   return {
@@ -279,7 +280,7 @@ export function failureWrite(data: FailureData, eventTimestamp: number): CallWri
  * What storing an event takes, or undefined for a type this receiver only archives.
  * @throws PayloadError when audio decodes to nothing
  */
-export function toCallWrite(event: WebhookEvent, rawBody: Buffer): CallWrite | undefined {
+export function toCallWrite(event: WebhookEvent, rawBody: RawBody): CallWrite | undefined {
   switch (event.type) {
     case 'post_call_transcription':
       return transcriptionWrite(event.data, event.eventTimestamp, rawBody);

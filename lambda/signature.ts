@@ -49,15 +49,38 @@ export function parseSignatureHeader(header: string | undefined): SignatureHeade
   return { timestamp: Number(t), signatures };
 }
 
+/**
+ * A body exactly as received: bytes, or the text API Gateway hands over for JSON, whose UTF-8
+ * encoding is those bytes (kept as text, a multi-megabyte body is not copied twice).
+ */
+export type RawBody = Buffer | string;
+
+/** The size of a raw body in bytes. */
+export function rawBodyBytes(rawBody: RawBody): number {
+  return typeof rawBody === 'string' ? Buffer.byteLength(rawBody) : rawBody.length;
+}
+
+/** Text is digested this many UTF-16 units at a time, so it is never encoded whole into a copy. */
+const TEXT_CHUNK = 64 * 1024;
+
 /** The `v0` digest: HMAC-SHA256 of `<t>.<raw body>` keyed with the secret as UTF-8 text. */
-export function computeSignature(secret: string, timestamp: number, rawBody: Buffer): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
+export function computeSignature(secret: string, timestamp: number, rawBody: RawBody): string {
+  const hmac = createHmac('sha256', secret).update(`${timestamp}.`);
+  if (typeof rawBody !== 'string') return hmac.update(rawBody).digest('hex');
+  for (let start = 0; start < rawBody.length; ) {
+    let end = Math.min(start + TEXT_CHUNK, rawBody.length);
+    // Never between the halves of a surrogate pair: each half alone would encode as U+FFFD.
+    const last = rawBody.charCodeAt(end - 1);
+    if (end < rawBody.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    hmac.update(rawBody.slice(start, end), 'utf8');
+    start = end;
+  }
+  return hmac.digest('hex');
 }
 
 /** A complete header value, for senders and tests. */
-export function signPayload(secret: string, rawBody: Buffer | string, timestamp: number): string {
-  const body = typeof rawBody === 'string' ? Buffer.from(rawBody) : rawBody;
-  return `t=${timestamp},v0=${computeSignature(secret, timestamp, body)}`;
+export function signPayload(secret: string, rawBody: RawBody, timestamp: number): string {
+  return `t=${timestamp},v0=${computeSignature(secret, timestamp, rawBody)}`;
 }
 
 /**
@@ -79,7 +102,7 @@ export function checkSignatureTime(header: SignatureHeader, options: Omit<Verify
  * The body's signature with this secret, when any `v0` of the header is it (constant-time compare).
  * @returns the matching digest (hex), or undefined
  */
-export function matchingSignature(secret: string, header: SignatureHeader, rawBody: Buffer): string | undefined {
+export function matchingSignature(secret: string, header: SignatureHeader, rawBody: RawBody): string | undefined {
   const digest = computeSignature(secret, header.timestamp, rawBody);
   const expected = Buffer.from(digest, 'hex');
   return header.signatures.some((s) => timingSafeEqual(Buffer.from(s, 'hex'), expected)) ? digest : undefined;
@@ -93,7 +116,7 @@ export const MISMATCH_MESSAGE = 'Signature does not match: is the stored secret 
  * @returns the signing time in unix seconds
  * @throws SignatureError `missing`, `malformed`, `expired`, `future` or `mismatch`
  */
-export function verifySignature(header: string | undefined, rawBody: Buffer, options: VerifyOptions): number {
+export function verifySignature(header: string | undefined, rawBody: RawBody, options: VerifyOptions): number {
   const parsed = parseSignatureHeader(header);
   checkSignatureTime(parsed, options);
   if (matchingSignature(options.secret, parsed, rawBody) === undefined) throw new SignatureError('mismatch', MISMATCH_MESSAGE);

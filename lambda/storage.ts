@@ -11,7 +11,7 @@ import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRI
 /** What the webhook flow needs from storage; the one place that talks to the AWS SDK. */
 export interface CallStore {
   /** Writes an object under the bucket. */
-  putObject(key: string, body: Buffer, contentType: string): Promise<void>;
+  putObject(key: string, body: Buffer | string, contentType: string): Promise<void>;
   /**
    * Applies an event's attributes to its call's item, creating it if needed.
    * @returns `created` when the item held nothing of this kind before (the first delivery),

@@ -234,7 +234,7 @@ describe('audio', () => {
   it('decodes base64 behind a data URI prefix', () => {
     const example = loadExample('post_call_audio');
     example.data.full_audio = `data:audio/mpeg;base64,${example.data.full_audio}`;
-    expect(write(example).object!.body.subarray(0, 3).toString()).toBe('ID3');
+    expect((write(example).object!.body as Buffer).subarray(0, 3).toString()).toBe('ID3');
   });
 
   it('refuses audio that decodes to nothing', () => {

@@ -20,8 +20,18 @@ function reasonOf(fn: () => unknown): string | undefined {
 }
 
 describe('signature', () => {
-  it('computes the shared test vector', () => {
+  it('computes the shared test vector, from bytes and from text alike', () => {
     expect(computeSignature(TEST_SECRET, VECTOR_T, body)).toBe(VECTOR_V0);
+    expect(computeSignature(TEST_SECRET, VECTOR_T, VECTOR_BODY)).toBe(VECTOR_V0);
+  });
+
+  it('digests long text in pieces exactly as its UTF-8 bytes, whatever falls on a piece boundary', () => {
+    const boundary = 64 * 1024;
+    const around = (middle: string) => 'a'.repeat(boundary - 1) + middle + 'b'.repeat(boundary + 7);
+    // A pair split by the boundary, a lone high or low surrogate on it, multi-byte characters across it.
+    for (const text of [around('\ud83d\ude00'), around('\ud83d'), around('\ude00x'), around('é€😀'), 'x'.repeat(3 * boundary), '']) {
+      expect(computeSignature(TEST_SECRET, VECTOR_T, text)).toBe(computeSignature(TEST_SECRET, VECTOR_T, Buffer.from(text)));
+    }
   });
 
   it('accepts the test vector header within the window and returns its time', () => {
