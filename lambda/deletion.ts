@@ -1,6 +1,6 @@
 import { BY_DELETION_DUE_INDEX, DELETION_QUEUE_DUE } from '../lib/calls-table-schema';
 import { describeError } from './errors';
-import { audioKey, rawCallFolder, transcriptsFolder } from './object-keys';
+import { audioKey, keySegment, rawCallFolder, transcriptsFolder } from './object-keys';
 import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE } from './records';
 import type { AttributeValue, Attributes } from './storable';
 
@@ -62,6 +62,16 @@ export function planDeletion(item: Record<string, unknown>, nowUnixSecs: number)
   if (item[DELETION_QUEUE_ATTRIBUTE] !== DELETION_QUEUE_DUE || typeof due !== 'number' || due > nowUnixSecs) return undefined;
   const conversationId = item.conversation_id as string;
   const agentId = textOf(item.agent_id) ?? 'unknown-agent';
+  const unchanged: Record<string, AttributeValue | undefined> = { [DELETION_QUEUE_ATTRIBUTE]: DELETION_QUEUE_DUE, [DELETION_DUE_ATTRIBUTE]: due };
+  for (const attribute of new Set(Object.values(EVENT_TIMESTAMP_ATTRIBUTE))) {
+    unchanged[attribute] = item[attribute] as AttributeValue | undefined;
+  }
+  const deletionTime = typeof item.deletion_time_unix_secs === 'number' ? item.deletion_time_unix_secs : due;
+  if (deletionTime > nowUnixSecs) {
+    // Queued early (a redelivery after an earlier deletion, and settings since moved later): wait for the time.
+    const scrub = { conversationId, set: { [DELETION_DUE_ATTRIBUTE]: deletionTime }, setIfMissing: {}, remove: [], unchanged };
+    return { transcript: false, audio: false, objectKeys: [], folders: [], keep: [], scrub };
+  }
   const transcript = item.delete_transcript_and_pii === true;
   const audio = item.delete_audio === true;
   const deletedAt = new Date(nowUnixSecs * 1000).toISOString();
@@ -74,8 +84,10 @@ export function planDeletion(item: Record<string, unknown>, nowUnixSecs: number)
   // Raw bodies are filed by call and type: the audio webhook's carry the recording, the others the transcript.
   const rawAudio = rawCallFolder(conversationId, 'post_call_audio');
   if (transcript) {
+    // The keys on the item name the folder too (filed under another agent id); only a folder of this call counts.
+    const ownFolder = (folder: string | undefined) => folder !== undefined && folder.endsWith(`/${keySegment(conversationId)}/`);
     for (const folder of [transcriptsFolder(agentId, conversationId), folderOf(textOf(item.transcript_s3_key)), folderOf(textOf(item.otel_transcript_s3_key)), rawCallFolder(conversationId)]) {
-      if (folder) folders.add(folder);
+      if (ownFolder(folder)) folders.add(folder as string);
     }
     if (!audio) keep.push(rawAudio);
     remove.push(...PERSONAL_ATTRIBUTES, 'transcript_s3_key', 'otel_transcript_s3_key');
@@ -88,14 +100,9 @@ export function planDeletion(item: Record<string, unknown>, nowUnixSecs: number)
     setIfMissing.audio_deleted_at = deletedAt;
   }
   // A second pass a grace period after the deletion time catches what arrived late; then the call leaves the index.
-  const deletionTime = typeof item.deletion_time_unix_secs === 'number' ? item.deletion_time_unix_secs : due;
   const secondPass = deletionTime + DELETION_GRACE_SECONDS;
   if (nowUnixSecs < secondPass) set[DELETION_DUE_ATTRIBUTE] = secondPass;
   else remove.push(DELETION_QUEUE_ATTRIBUTE);
-  const unchanged: Record<string, AttributeValue | undefined> = { [DELETION_QUEUE_ATTRIBUTE]: DELETION_QUEUE_DUE, [DELETION_DUE_ATTRIBUTE]: due };
-  for (const attribute of new Set(Object.values(EVENT_TIMESTAMP_ATTRIBUTE))) {
-    unchanged[attribute] = item[attribute] as AttributeValue | undefined;
-  }
   return { transcript, audio, objectKeys, folders: [...folders], keep, scrub: { conversationId, set, setIfMissing, remove, unchanged } };
 }
 

@@ -14,8 +14,9 @@ export const BUCKET_PREFIXES = [RAW_PREFIX, TRANSCRIPTS_PREFIX, AUDIO_PREFIX] as
 /** S3 keys stop at 1024 bytes: a longer id segment is replaced by its hash. */
 const MAX_SEGMENT_BYTES = 200;
 
-function keySafe(id: string): string {
-  const encoded = encodeURIComponent(id) || '_';
+/** An id as one key segment (`.` and `..` encoded too: consoles and tools treat them as paths). */
+export function keySegment(id: string): string {
+  const encoded = /^\.{1,2}$/.test(id) ? id.replace(/\./g, '%2E') : encodeURIComponent(id) || '_';
   return encoded.length <= MAX_SEGMENT_BYTES ? encoded : `sha256-${createHash('sha256').update(id).digest('hex')}`;
 }
 
@@ -24,7 +25,7 @@ export const UNATTRIBUTED_RAW_PREFIX = `${RAW_PREFIX}unattributed/`;
 
 /** Every raw body of a call (of one event type, when given), so deleting a call's data is deleting folders. */
 export function rawCallFolder(conversationId: string, type?: string): string {
-  return `${RAW_PREFIX}calls/${keySafe(conversationId)}/${type === undefined ? '' : `${keySafe(type)}/`}`;
+  return `${RAW_PREFIX}calls/${keySegment(conversationId)}/${type === undefined ? '' : `${keySegment(type)}/`}`;
 }
 
 /** The call and type a parsed body names, when usable as key segments (read before any validation). */
@@ -63,7 +64,7 @@ export function transcriptKey(agentId: string, conversationId: string, eventTime
 
 /** Where every transcript version of a call lives (ends in `/`, so no other call shares it). */
 export function transcriptsFolder(agentId: string, conversationId: string): string {
-  return `${TRANSCRIPTS_PREFIX}${keySafe(agentId)}/${keySafe(conversationId)}/`;
+  return `${TRANSCRIPTS_PREFIX}${keySegment(agentId)}/${keySegment(conversationId)}/`;
 }
 
 /**
@@ -71,5 +72,5 @@ export function transcriptsFolder(agentId: string, conversationId: string): stri
  * webhook can never overwrite the recording the item points at.
  */
 export function audioKey(agentId: string, conversationId: string, source: 'webhook' | 'api' = 'webhook'): string {
-  return `${AUDIO_PREFIX}${keySafe(agentId)}/${keySafe(conversationId)}${source === 'api' ? '.api' : ''}.mp3`;
+  return `${AUDIO_PREFIX}${keySegment(agentId)}/${keySegment(conversationId)}${source === 'api' ? '.api' : ''}.mp3`;
 }

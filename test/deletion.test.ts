@@ -70,6 +70,17 @@ describe('planDeletion', () => {
     });
   });
 
+  it('never takes a folder that is not the call\'s own from a key on the item', () => {
+    const plan = planDeletion(item({ transcript_s3_key: 'transcripts/agent_1/conv_1.json' }), 1000)!;
+    expect(plan.folders).toEqual(['transcripts/agent_1/conv_1/', 'raw/calls/conv_1/']);
+  });
+
+  it('waits for the deletion time when queued before it, deleting nothing', () => {
+    const plan = planDeletion(item({ deletion_due_unix_secs: 900, deletion_time_unix_secs: 5000 }), 1000)!;
+    expect(plan).toMatchObject({ transcript: false, audio: false, objectKeys: [], folders: [] });
+    expect(plan.scrub).toMatchObject({ set: { deletion_due_unix_secs: 5000 }, remove: [] });
+  });
+
   it('also finds transcripts filed under another agent id', () => {
     const plan = planDeletion(item({ agent_id: undefined, otel_transcript_s3_key: 'transcripts/agent_2/conv_1/950.otel.json' }), 1000)!;
     expect([...plan.folders].sort()).toEqual(['raw/calls/conv_1/', 'transcripts/agent_1/conv_1/', 'transcripts/agent_2/conv_1/', 'transcripts/unknown-agent/conv_1/']);

@@ -28,5 +28,6 @@ describe('rawEventKey', () => {
   it('keeps ids in one path segment and reads an odd type as unknown', () => {
     expect(rawEventKey(signedAt, signature, { type: 'a/b', data: { conversation_id: '../x/y' } })).toMatch(/^raw\/calls\/\.\.%2Fx%2Fy\/a%2Fb\//);
     expect(rawEventKey(signedAt, signature, { type: 7, data: { conversation_id: 'conv_2' } })).toMatch(/^raw\/calls\/conv_2\/unknown\//);
+    expect(rawEventKey(signedAt, signature, { type: '.', data: { conversation_id: '..' } })).toMatch(/^raw\/calls\/%2E%2E\/%2E\//);
   });
 });
