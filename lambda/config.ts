@@ -16,6 +16,8 @@ export interface ReceiverConfig {
   readonly audioCheckDelaySeconds?: number;
   /** Comma-separated `ALLOWED_SOURCE_IPS`: only these addresses may call. */
   readonly allowedSourceIps?: ReadonlySet<string>;
+  /** `HONOUR_DELETION_SETTINGS=true`: the deletion sweep runs. */
+  readonly deletionSweep: boolean;
 }
 
 function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -50,5 +52,6 @@ export function readConfig(env: NodeJS.ProcessEnv): ReceiverConfig {
     audioCheckQueueUrl: env.AUDIO_CHECK_QUEUE_URL || undefined,
     audioCheckDelaySeconds: optionalNumber(env, 'AUDIO_CHECK_DELAY_SECONDS'),
     allowedSourceIps: env.ALLOWED_SOURCE_IPS ? new Set(env.ALLOWED_SOURCE_IPS.split(',').map((ip) => ip.trim()).filter(Boolean)) : undefined,
+    deletionSweep: env.HONOUR_DELETION_SETTINGS === 'true',
   };
 }

@@ -21,6 +21,7 @@ export function createDependencies(env: NodeJS.ProcessEnv): ProcessDependencies 
     tableName: config.tableName,
     bucketName: config.bucketName,
     ...createStorageClients(env),
+    deletionSweep: config.deletionSweep,
   });
   return {
     getSecret: config.secret !== undefined ? fixedSecret(config.secret) : secretsManagerSecret(config.secretArn as string),

@@ -38,6 +38,11 @@ export interface StorageConfig {
   readonly bucketName: string;
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
+  /**
+   * The deletion sweep runs: a redelivery for a call whose data it deleted puts the call back in its
+   * queue (one more conditional write per duplicate, only then).
+   */
+  readonly deletionSweep?: boolean;
 }
 
 /** The DynamoDB and S3 clients of the receiver's functions; endpoints follow AWS_ENDPOINT_URL_* as usual. */
@@ -269,6 +274,7 @@ export function createCallStore(config: StorageConfig): ReconciliationStore {
       } catch (error) {
         if ((error as Error)?.name !== 'ConditionalCheckFailedException') throw sdkFailure('item', 'DynamoDB UpdateItem', error);
       }
+      if (!config.deletionSweep) return 'stale';
       // Stale, so nothing changed; but if the call's data was deleted already, what this delivery
       // wrote (its raw body, a transcript) is deleted by the next sweep.
       try {

@@ -276,6 +276,7 @@ export class ElevenLabsWebhookReceiver extends Construct {
 
     if (props.honourDeletionSettings) {
       this.deletionSweep = new DeletionSweep(this, 'DeletionSweep', { ...props.honourDeletionSettings, table: this.table, bucket: this.bucket, logRetention });
+      this.handler.addEnvironment('HONOUR_DELETION_SETTINGS', 'true');
     }
 
     this.api = new HttpApi(this, 'Api', {

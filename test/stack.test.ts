@@ -330,6 +330,15 @@ describe('honouring ElevenLabs deletion settings', () => {
     }
   });
 
+  /** The webhook function's environment. */
+  const webhookVariables = (t: Template) =>
+    (Object.values(t.findResources('AWS::Lambda::Function')) as any[]).find((fn) => fn.Properties.Environment.Variables.WEBHOOK_SECRET_ARN).Properties.Environment.Variables;
+
+  it('tells the webhook function, so only then does a redelivery after a deletion re-queue its call', () => {
+    expect(webhookVariables(template).HONOUR_DELETION_SETTINGS).toBe('true');
+    expect(webhookVariables(synth()).HONOUR_DELETION_SETTINGS).toBeUndefined();
+  });
+
   it('is off by default: no sweeper, and nothing in the stack can delete an object', () => {
     const plain = synth();
     plain.resourceCountIs('AWS::Lambda::Function', 1);

@@ -19,7 +19,7 @@ let deletionStore: ReturnType<typeof createDeletionStore>;
 beforeAll(async () => {
   emulators = await startEmulators();
   const config = { tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 };
-  deps = { getSecret: async () => TEST_SECRET, store: createCallStore(config), now: () => new Date() };
+  deps = { getSecret: async () => TEST_SECRET, store: createCallStore({ ...config, deletionSweep: true }), now: () => new Date() };
   deletionStore = createDeletionStore(config);
   read = storageReader(emulators);
 });
@@ -107,6 +107,17 @@ describe('deletion settings, honoured by the sweep', () => {
     expect(await read.item(id)).toMatchObject({ deletion_queue: 'due' });
     expect((await sweep(nowSecs())).failures).toEqual([]);
     expect(await objectsOf(id)).toEqual([]);
+  });
+
+  it('re-queues nothing on a redelivery when the sweep is off (no extra write)', async () => {
+    const id = 'conv_delete_sweep_off';
+    const body = transcription(id, { deletion_time_unix_secs: nowSecs() - 10, delete_transcript_and_pii: true, delete_audio: false });
+    await deliver(body);
+    await sweep(nowSecs() + 2 * DELETION_GRACE_SECONDS); // deleted, and out of the queue
+    expect(await read.item(id)).not.toHaveProperty('deletion_queue');
+    const sweepOff = { ...deps, store: createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 }) };
+    expect((await processWebhook(signedRequest(body), sweepOff)).response.body.status).toBe('duplicate');
+    expect(await read.item(id)).not.toHaveProperty('deletion_queue');
   });
 
   it('also deletes the raw body of a delivery that failed after it was archived', async () => {
