@@ -149,7 +149,7 @@ async function verify(request: WebhookRequest, deps: ProcessDependencies): Promi
 }
 
 /**
- * The webhook flow: verify → archive → parse → store → answer.
+ * The webhook flow: verify → read → archive → validate → store → answer.
  * Never throws; the log entry describes the request without any of its content.
  */
 export async function processWebhook(request: WebhookRequest, deps: ProcessDependencies): Promise<WebhookResult> {
@@ -160,7 +160,8 @@ export async function processWebhook(request: WebhookRequest, deps: ProcessDepen
   try {
     const { signedAt, signature } = await verify(request, deps);
 
-    // Archived before validating: whatever was signed is kept, even if it cannot be read today.
+    // Archived before validating (filed under its call, if it names one): whatever was signed is
+    // kept, even if it cannot be read today.
     const body = readJson(request.rawBody);
     await deps.store.putObject(rawEventKey(signedAt, signature, body?.json), request.rawBody, 'application/json');
 
