@@ -84,7 +84,7 @@ async function main(): Promise<number> {
       : [{ group: 'all agents', stats: computeStats(items) }];
     if (values.json) process.stdout.write(toJson(groups));
     else if (values.csv) process.stdout.write(toCsv(STATS_COLUMNS, groups.map((g) => toStatsRow(g.group, g.stats))));
-    else process.stdout.write(groups.map((g) => formatStats(g.group, g.stats)).join('\n'));
+    else process.stdout.write(groups.length > 0 ? groups.map((g) => formatStats(g.group, g.stats)).join('\n') : 'No calls match.\n');
     return 0;
   } catch (error) {
     terminalProgress.end();
