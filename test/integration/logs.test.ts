@@ -64,6 +64,25 @@ describe('handler logs', () => {
     expect(again).not.toContain('"Calls"');
   });
 
+  it('has the deletion sweep log counts and ids, never what it deleted', async () => {
+    const { handler } = await import('../../lambda/handler');
+    const { handler: sweep } = await import('../../lambda/deletion-handler');
+    const body = loadExample('post_call_transcription.phone');
+    body.data.conversation_id = 'conv_logs_deleted';
+    body.data.metadata.deletion_settings = { deletion_time_unix_secs: Math.floor(Date.now() / 1000) - 60, delete_transcript_and_pii: true, delete_audio: true };
+    await handler(signedApiEvent(body));
+    const own: string[] = [];
+    const capture = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+      own.push(String(chunk));
+      return true;
+    });
+    await sweep({});
+    capture.mockRestore();
+    const [line] = own.join('').trim().split('\n').map((l) => JSON.parse(l));
+    expect(line).toMatchObject({ message: 'deletion sweep', due: 1, transcriptsDeleted: 1, audioDeleted: 1, failed: 0, service: 'elevenlabs-webhook-receiver' });
+    for (const text of ['Jordan', '+15550100123', 'Order A123', 'transcripts/']) expect(own.join('')).not.toContain(text);
+  });
+
   it('has the first line carry the service and a duration', () => {
     const [first] = lines();
     expect(first).toMatchObject({ service: 'elevenlabs-webhook-receiver', duration_ms: expect.any(Number) });
