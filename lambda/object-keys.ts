@@ -21,7 +21,7 @@ export function keySegment(id: string): string {
 }
 
 /** Where raw bodies that name no call go, by the day they were signed. */
-export const UNATTRIBUTED_RAW_PREFIX = `${RAW_PREFIX}unattributed/`;
+const UNATTRIBUTED_RAW_PREFIX = `${RAW_PREFIX}unattributed/`;
 
 /** Every raw body of a call (of one event type, when given), so deleting a call's data is deleting folders. */
 export function rawCallFolder(conversationId: string, type?: string): string {
