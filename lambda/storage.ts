@@ -71,37 +71,44 @@ function sdkFailure(reason: StorageError['reason'], what: string, error: unknown
   return new StorageError(reason, `${what} failed: ${e?.name ?? 'Error'} (HTTP ${e?.$metadata?.httpStatusCode ?? '-'})`, { cause: error });
 }
 
-/** Builds the UpdateItem request: owned attributes, if_not_exists for the others, and the ordering guard. */
-export function buildUpdateRequest(tableName: string, update: CallUpdate, now: Date, retentionDays?: number) {
+/** An update expression's placeholders: every attribute name and value gets its own, so any name is safe. */
+function placeholders() {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
-  const assignments: string[] = [];
   let n = 0;
-  const assign = (attribute: string, value: unknown, onlyIfMissing: boolean) => {
-    const name = `#a${n}`;
-    const placeholder = `:v${n}`;
-    n += 1;
-    names[name] = attribute;
-    values[placeholder] = value;
-    assignments.push(onlyIfMissing ? `${name} = if_not_exists(${name}, ${placeholder})` : `${name} = ${placeholder}`);
+  const name = (attribute: string) => {
+    names[`#a${n}`] = attribute;
+    return `#a${n++}`;
   };
-  for (const [attribute, value] of Object.entries(update.set)) assign(attribute, value, false);
+  const value = (v: unknown) => {
+    values[`:v${n}`] = v;
+    return `:v${n++}`;
+  };
+  /** `a = v`, or `a = if_not_exists(a, v)` to keep a value already there. */
+  const assignment = (attribute: string, v: unknown, onlyIfMissing = false) => {
+    const a = name(attribute);
+    return onlyIfMissing ? `${a} = if_not_exists(${a}, ${value(v)})` : `${a} = ${value(v)}`;
+  };
+  return { names, values, name, value, assignment };
+}
+
+/** Builds the UpdateItem request: owned attributes, if_not_exists for the others, and the ordering guard. */
+export function buildUpdateRequest(tableName: string, update: CallUpdate, now: Date, retentionDays?: number) {
+  const { names, values, name, assignment } = placeholders();
+  const assignments = Object.entries(update.set).map(([attribute, value]) => assignment(attribute, value));
   for (const [attribute, value] of Object.entries(update.setIfMissing)) {
-    if (!(attribute in update.set)) assign(attribute, value, true);
+    if (!(attribute in update.set)) assignments.push(assignment(attribute, value, true));
   }
-  assign(EVENT_TIMESTAMP_ATTRIBUTE[update.eventType], update.eventTimestamp, false);
-  assign('updated_at', now.toISOString(), false);
+  assignments.push(assignment(EVENT_TIMESTAMP_ATTRIBUTE[update.eventType], update.eventTimestamp));
+  assignments.push(assignment('updated_at', now.toISOString()));
   if (retentionDays !== undefined) {
-    assign(EXPIRY_ATTRIBUTE, Math.floor(now.getTime() / 1000) + retentionDays * 86_400, false);
+    assignments.push(assignment(EXPIRY_ATTRIBUTE, Math.floor(now.getTime() / 1000) + retentionDays * 86_400));
   }
   names['#events'] = 'events_received';
   values[':event'] = new Set([update.eventType]);
   names['#ts'] = EVENT_TIMESTAMP_ATTRIBUTE[update.eventType];
   values[':ts'] = update.eventTimestamp;
-  const removals = (update.remove ?? []).map((attribute, i) => {
-    names[`#r${i}`] = attribute;
-    return `#r${i}`;
-  });
+  const removals = (update.remove ?? []).map(name);
   return {
     TableName: tableName,
     Key: { conversation_id: update.conversationId },
@@ -115,23 +122,10 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
 
 /** Builds the sweep's UpdateItem: set, set where missing, remove, only if nothing changed meanwhile. */
 export function buildScrubRequest(tableName: string, scrub: ItemScrub) {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  let n = 0;
-  const name = (attribute: string) => {
-    names[`#a${n}`] = attribute;
-    return `#a${n++}`;
-  };
-  const value = (v: unknown) => {
-    values[`:v${n}`] = v;
-    return `:v${n++}`;
-  };
+  const { names, values, name, value, assignment } = placeholders();
   const assignments = [
-    ...Object.entries(scrub.set).map(([a, v]) => `${name(a)} = ${value(v)}`),
-    ...Object.entries(scrub.setIfMissing).map(([a, v]) => {
-      const n = name(a);
-      return `${n} = if_not_exists(${n}, ${value(v)})`;
-    }),
+    ...Object.entries(scrub.set).map(([a, v]) => assignment(a, v)),
+    ...Object.entries(scrub.setIfMissing).map(([a, v]) => assignment(a, v, true)),
   ];
   const clauses = [
     ['SET', assignments],
