@@ -2,7 +2,7 @@ import { BY_DELETION_DUE_INDEX, DELETION_QUEUE_DUE } from '../lib/calls-table-sc
 import { describeError } from './errors';
 import { audioKey, keySegment, rawCallFolder, transcriptsFolder } from './object-keys';
 import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE } from './records';
-import type { AttributeValue, Attributes } from './storable';
+import { nonEmptyText, type AttributeValue, type Attributes } from './storable';
 
 /*
  * Honouring ElevenLabs' deletion settings: when a call's transcript (and personal data) or audio
@@ -50,7 +50,6 @@ export interface DeletionPlan {
   readonly scrub: ItemScrub;
 }
 
-const textOf = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 const folderOf = (key: string | undefined) => (key ? key.slice(0, key.lastIndexOf('/') + 1) : undefined);
 
 /**
@@ -61,7 +60,7 @@ export function planDeletion(item: Record<string, unknown>, nowUnixSecs: number)
   const due = item[DELETION_DUE_ATTRIBUTE];
   if (item[DELETION_QUEUE_ATTRIBUTE] !== DELETION_QUEUE_DUE || typeof due !== 'number' || due > nowUnixSecs) return undefined;
   const conversationId = item.conversation_id as string;
-  const agentId = textOf(item.agent_id) ?? 'unknown-agent';
+  const agentId = nonEmptyText(item.agent_id) ?? 'unknown-agent';
   const unchanged: Record<string, AttributeValue | undefined> = { [DELETION_QUEUE_ATTRIBUTE]: DELETION_QUEUE_DUE, [DELETION_DUE_ATTRIBUTE]: due };
   for (const attribute of new Set(Object.values(EVENT_TIMESTAMP_ATTRIBUTE))) {
     unchanged[attribute] = item[attribute] as AttributeValue | undefined;
@@ -86,7 +85,7 @@ export function planDeletion(item: Record<string, unknown>, nowUnixSecs: number)
   if (transcript) {
     // The keys on the item name the folder too (filed under another agent id); only a folder of this call counts.
     const ownFolder = (folder: string | undefined) => folder !== undefined && folder.endsWith(`/${keySegment(conversationId)}/`);
-    for (const folder of [transcriptsFolder(agentId, conversationId), folderOf(textOf(item.transcript_s3_key)), folderOf(textOf(item.otel_transcript_s3_key)), rawCallFolder(conversationId)]) {
+    for (const folder of [transcriptsFolder(agentId, conversationId), folderOf(nonEmptyText(item.transcript_s3_key)), folderOf(nonEmptyText(item.otel_transcript_s3_key)), rawCallFolder(conversationId)]) {
       if (ownFolder(folder)) folders.add(folder as string);
     }
     if (!audio) keep.push(rawAudio);
@@ -94,7 +93,7 @@ export function planDeletion(item: Record<string, unknown>, nowUnixSecs: number)
     setIfMissing.transcript_deleted_at = deletedAt;
   }
   if (audio) {
-    objectKeys.push(...new Set([textOf(item.audio_s3_key), audioKey(agentId, conversationId), audioKey(agentId, conversationId, 'api')].filter((k): k is string => k !== undefined)));
+    objectKeys.push(...new Set([nonEmptyText(item.audio_s3_key), audioKey(agentId, conversationId), audioKey(agentId, conversationId, 'api')].filter((k): k is string => k !== undefined)));
     if (!transcript) folders.add(rawAudio);
     remove.push('audio_s3_key');
     setIfMissing.audio_deleted_at = deletedAt;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isConversationId } from './events';
 
 /**
  * Where things live in the calls bucket. The construct grants the function exactly these prefixes.
@@ -32,9 +33,9 @@ export function rawCallFolder(conversationId: string, type?: string): string {
 function namedCall(json: unknown): { conversationId: string; type: string } | undefined {
   const { type, data } = (json ?? {}) as { type?: unknown; data?: { conversation_id?: unknown } };
   const conversationId = data?.conversation_id;
-  const usable = (value: unknown, max: number): value is string => typeof value === 'string' && value !== '' && value.length <= max && value.isWellFormed();
-  if (!usable(conversationId, 512)) return undefined;
-  return { conversationId, type: usable(type, 64) ? type : 'unknown' };
+  if (!isConversationId(conversationId)) return undefined;
+  const usableType = typeof type === 'string' && type !== '' && type.length <= 64 && type.isWellFormed();
+  return { conversationId, type: usableType ? type : 'unknown' };
 }
 
 /**

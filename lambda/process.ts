@@ -4,6 +4,7 @@ import { rawEventKey } from './object-keys';
 import { toCallWrite } from './records';
 import { checkSignatureTime, matchingSignature, MISMATCH_MESSAGE, parseSignatureHeader, rawBodyBytes, type RawBody } from './signature';
 import type { CallStore } from './storage';
+import { nonEmptyText } from './storable';
 
 /** A webhook request reduced to what the flow needs; adapters (Lambda, local server) build it. */
 export interface WebhookRequest {
@@ -85,17 +86,13 @@ async function storeEvent(event: WebhookEvent, rawBody: RawBody, deps: ProcessDe
   return { outcome: result === 'stale' ? 'duplicate' : 'stored', storedBytes: write.object ? rawBodyBytes(write.object.body) : 0, first: result === 'created' };
 }
 
-/** At module level: a closure made per call costs even when it is this small. */
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
 
 function callFacts(event: WebhookEvent): CallFacts | undefined {
   if (event.type === 'post_call_transcription') {
     const { agent_id, metadata, analysis } = event.data;
-    return { type: event.type, agent_id: text(agent_id), call_duration_secs: metadata?.call_duration_secs ?? undefined, cost: metadata?.cost ?? undefined, call_successful: text(analysis?.call_successful) };
+    return { type: event.type, agent_id: nonEmptyText(agent_id), call_duration_secs: metadata?.call_duration_secs ?? undefined, cost: metadata?.cost ?? undefined, call_successful: nonEmptyText(analysis?.call_successful) };
   }
-  if (event.type === 'call_initiation_failure') return { type: event.type, agent_id: text(event.data.agent_id), failure_reason: text(event.data.failure_reason) };
+  if (event.type === 'call_initiation_failure') return { type: event.type, agent_id: nonEmptyText(event.data.agent_id), failure_reason: nonEmptyText(event.data.failure_reason) };
   return undefined;
 }
 

@@ -24,6 +24,11 @@ function storableNumber(value: number): number | string | undefined {
  */
 const wellFormed = (text: string) => (text.isWellFormed() ? text : text.toWellFormed());
 
+/** Text with something in it, or undefined. */
+export function nonEmptyText(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /** Sets a key as an own property, `__proto__` included (assigning that one would set the prototype). */
 export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
