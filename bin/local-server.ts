@@ -20,6 +20,7 @@ async function main() {
   }
   const { port, dynamodbPort, s3Port } = localPorts(process.env);
   const { secret, source } = localSecret(process.env);
+  const honourDeletionSettings = process.env.HONOUR_DELETION_SETTINGS === 'true';
   const receiver = await startLocalReceiver({
     secret,
     port,
@@ -37,7 +38,7 @@ async function main() {
         }
       : undefined,
     // Every minute locally, so trying it out takes no patience.
-    deletionSweepIntervalMs: process.env.HONOUR_DELETION_SETTINGS === 'true' ? 60_000 : undefined,
+    deletionSweepIntervalMs: honourDeletionSettings ? 60_000 : undefined,
   });
   if (receiver.reconciliation) void receiver.reconciliation.runBackfill();
   const { dynamodbEndpoint, s3Endpoint } = receiver.emulators;
@@ -51,7 +52,7 @@ ElevenLabs webhook receiver, running locally
   Credentials  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
   Data         ${paths.dataDir} (kept across restarts; npm start -- --reset clears it)
   API          ${receiver.reconciliation ? 'ElevenLabs API reconciliation on: audio checked after each transcription, backfill now and hourly' : 'reconciliation off (set ELEVENLABS_API_KEY to fetch missed audio and calls)'}
-  Deletion     ${process.env.HONOUR_DELETION_SETTINGS === 'true' ? 'ElevenLabs deletion settings honoured: due deletions swept every minute' : 'deletion settings recorded, not carried out (HONOUR_DELETION_SETTINGS=true sweeps them)'}
+  Deletion     ${honourDeletionSettings ? 'ElevenLabs deletion settings honoured: due deletions swept every minute' : 'deletion settings recorded, not carried out (HONOUR_DELETION_SETTINGS=true sweeps them)'}
 
 Send a signed example:  npm run send -- post_call_transcription.phone
 Stop:                   Ctrl-C

@@ -1,9 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { requiredEnv } from './config';
 import { sweepDeletions, type SweepReport } from './deletion';
 import { SERVICE_NAME } from './service';
-import { createDeletionStore, createStorageClients } from './storage';
+import { createDeletionStore, storageConfigFromEnv } from './storage';
 
 /*
  * The scheduled deletion sweep: carries out ElevenLabs' deletion settings on our copy of the calls.
@@ -22,7 +21,7 @@ const DEADLINE_MARGIN_MS = 30_000;
  */
 export async function handler(_event: unknown, context?: Context): Promise<SweepReport> {
   const started = performance.now();
-  store ??= createDeletionStore({ tableName: requiredEnv(process.env, 'CALLS_TABLE_NAME'), bucketName: requiredEnv(process.env, 'CALLS_BUCKET_NAME'), ...createStorageClients(process.env) });
+  store ??= createDeletionStore(storageConfigFromEnv(process.env));
   const deadlineMs = context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS : undefined;
   const report = await sweepDeletions({ store, now: () => new Date(), deadlineMs });
   const log = { ...report, failures: report.failures.slice(0, 20), failed: report.failures.length, duration_ms: Math.round(performance.now() - started) };

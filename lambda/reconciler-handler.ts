@@ -8,7 +8,7 @@ import { backfill, DEFAULT_BACKFILL_LOOKBACK_HOURS, reconcileAudio, type Reconci
 import { fixedSecret, secretsManagerSecret } from './secrets';
 import { SERVICE_NAME } from './service';
 import type { SecretSource } from './process';
-import { createCallStore, createStorageClients } from './storage';
+import { createCallStore, storageConfigFromEnv } from './storage';
 
 /*
  * The reconciler: delayed audio checks from SQS, and the scheduled backfill of calls whose
@@ -24,7 +24,7 @@ async function dependencies(env: NodeJS.ProcessEnv): Promise<ReconciliationDepen
   apiKey ??= env.ELEVENLABS_API_KEY
     ? fixedSecret(env.ELEVENLABS_API_KEY)
     : secretsManagerSecret(requiredEnv(env, 'ELEVENLABS_API_KEY_SECRET_ARN'), undefined, Date.now, 'The ElevenLabs API key');
-  store ??= createCallStore({ tableName: requiredEnv(env, 'CALLS_TABLE_NAME'), bucketName: requiredEnv(env, 'CALLS_BUCKET_NAME'), ...createStorageClients(env) });
+  store ??= createCallStore(storageConfigFromEnv(env));
   return {
     // Few attempts: a message that still fails goes back to the queue and is retried later.
     api: createElevenLabsApi({ apiKey: await apiKey(), baseUrl: env.ELEVENLABS_API_BASE_URL || DEFAULT_API_BASE_URL, maxAttempts: 3 }),

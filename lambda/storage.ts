@@ -3,6 +3,7 @@ import { DeleteObjectsCommand, ListObjectVersionsCommand, PutObjectCommand, S3Cl
 import { DynamoDBDocumentClient, GetCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Transform, type Readable } from 'node:stream';
+import { requiredEnv } from './config';
 import { StorageError } from './errors';
 import { BY_DELETION_DUE_INDEX, DELETION_QUEUE_DUE, EXPIRY_ATTRIBUTE } from '../lib/calls-table-schema';
 import type { DeletionStore, ItemScrub } from './deletion';
@@ -63,6 +64,11 @@ export function createStorageClients(env: NodeJS.ProcessEnv) {
       forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL),
     }),
   };
+}
+
+/** The table, bucket and clients of a function the stack configures (CALLS_TABLE_NAME, CALLS_BUCKET_NAME). */
+export function storageConfigFromEnv(env: NodeJS.ProcessEnv): StorageConfig {
+  return { tableName: requiredEnv(env, 'CALLS_TABLE_NAME'), bucketName: requiredEnv(env, 'CALLS_BUCKET_NAME'), ...createStorageClients(env) };
 }
 
 function sdkFailure(reason: StorageError['reason'], what: string, error: unknown): StorageError {

@@ -56,7 +56,7 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
   const reconciliation = options.reconciliation
     ? startLocalReconciliation({
         ...options.reconciliation,
-        store: createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 }),
+        store: createCallStore(emulatorStorage(emulators)),
         log,
       })
     : undefined;
@@ -116,9 +116,14 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
   };
 }
 
+/** The emulators as the storage adapters take them. */
+function emulatorStorage(emulators: Emulators) {
+  return { tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 };
+}
+
 /** The deployed schedule's sweep, on a timer; one line per sweep that found something. */
 function startLocalDeletionSweep(emulators: Emulators, intervalMs: number, log: (line: string) => void): NodeJS.Timeout {
-  const store = createDeletionStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 });
+  const store = createDeletionStore(emulatorStorage(emulators));
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
