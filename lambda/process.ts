@@ -56,7 +56,7 @@ export interface ProcessDependencies {
    */
   readonly scheduleAudioCheck?: (conversationId: string) => Promise<void>;
   /** When set, requests from any other address are refused (403) before anything else. */
-  readonly allowedSourceIps?: ReadonlySet<string>;
+  readonly allowedSourceIps?: { has(ip: string): boolean };
 }
 
 /** What storing an event did, for the answer and the log. */
