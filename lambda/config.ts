@@ -1,4 +1,5 @@
 import { ConfigurationError } from './errors';
+import { parseSourceAllowList, type SourceAllowList } from './source-ips';
 
 /** The function's settings, all from environment variables (set by the construct, or by hand locally). */
 export interface ReceiverConfig {
@@ -14,8 +15,8 @@ export interface ReceiverConfig {
   /** With API reconciliation on: the queue of delayed audio checks, and the delay. */
   readonly audioCheckQueueUrl?: string;
   readonly audioCheckDelaySeconds?: number;
-  /** Comma-separated `ALLOWED_SOURCE_IPS`: only these addresses may call. */
-  readonly allowedSourceIps?: ReadonlySet<string>;
+  /** Comma-separated `ALLOWED_SOURCE_IPS` (addresses and CIDR ranges): only these may call. */
+  readonly allowedSourceIps?: SourceAllowList;
   /** `HONOUR_DELETION_SETTINGS=true`: the deletion sweep runs. */
   readonly deletionSweep: boolean;
 }
@@ -35,7 +36,18 @@ export function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-/** @throws ConfigurationError naming the missing variable */
+/**
+ * `ALLOWED_SOURCE_IPS`: addresses and CIDR ranges, comma-separated. Unset, empty or only commas
+ * means no allow-list (any address may call, signed as always). Exported so `npm start` can check
+ * it before starting; the function checks it on its first request.
+ * @throws ConfigurationError naming the first entry that is not an address or range
+ */
+export function readAllowedSourceIps(env: NodeJS.ProcessEnv): SourceAllowList | undefined {
+  const list = parseSourceAllowList((env.ALLOWED_SOURCE_IPS ?? '').split(','), 'ALLOWED_SOURCE_IPS');
+  return list.entries.length > 0 ? list : undefined;
+}
+
+/** @throws ConfigurationError naming the missing variable or the bad entry */
 export function readConfig(env: NodeJS.ProcessEnv): ReceiverConfig {
   const required = (name: string) => requiredEnv(env, name);
   const secret = env.WEBHOOK_SECRET || undefined;
@@ -51,7 +63,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ReceiverConfig {
     retentionDays: optionalNumber(env, 'RETENTION_DAYS'),
     audioCheckQueueUrl: env.AUDIO_CHECK_QUEUE_URL || undefined,
     audioCheckDelaySeconds: optionalNumber(env, 'AUDIO_CHECK_DELAY_SECONDS'),
-    allowedSourceIps: env.ALLOWED_SOURCE_IPS ? new Set(env.ALLOWED_SOURCE_IPS.split(',').map((ip) => ip.trim()).filter(Boolean)) : undefined,
+    allowedSourceIps: readAllowedSourceIps(env),
     deletionSweep: env.HONOUR_DELETION_SETTINGS === 'true',
   };
 }
