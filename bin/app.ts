@@ -1,6 +1,6 @@
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ELEVENLABS_DEFAULT_REGION_IPS } from '../lambda/elevenlabs-egress';
+import { expandElevenLabsKeyword } from '../lambda/elevenlabs-egress';
 import { ElevenLabsWebhookReceiverStack } from '../lib/receiver-stack';
 
 // No fixed env: the stack synthesizes offline and deploys to whatever account the CLI is using.
@@ -19,10 +19,10 @@ const apiReconciliation = String(app.node.tryGetContext('apiReconciliation') ?? 
 // `-c honourDeletionSettings=true` deletes our copy when ElevenLabs' deletion settings say so.
 const honourDeletionSettings = String(app.node.tryGetContext('honourDeletionSettings') ?? 'false') === 'true';
 
-// `-c allowedSourceIps=elevenlabs` (ElevenLabs' default-region addresses) or a comma-separated list.
+// `-c allowedSourceIps=elevenlabs` (ElevenLabs' default-region addresses), or a comma-separated
+// list of addresses and CIDR ranges that may include the word; the construct rejects a bad entry.
 const allowedContext: unknown = app.node.tryGetContext('allowedSourceIps');
-const allowedSourceIps =
-  allowedContext === undefined ? undefined : allowedContext === 'elevenlabs' ? ELEVENLABS_DEFAULT_REGION_IPS : String(allowedContext).split(',').map((ip) => ip.trim()).filter(Boolean);
+const allowedSourceIps = allowedContext === undefined ? undefined : expandElevenLabsKeyword(String(allowedContext).split(','));
 // `-c alarmEmail=ops@example.com` e-mails every alarm.
 const alarmEmail: string | undefined = app.node.tryGetContext('alarmEmail');
 

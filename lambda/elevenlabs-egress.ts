@@ -13,3 +13,15 @@ export const ELEVENLABS_EGRESS_IPS = {
 
 /** Every default-region address (US, EU, Asia): what a workspace without data residency uses. */
 export const ELEVENLABS_DEFAULT_REGION_IPS: readonly string[] = [...ELEVENLABS_EGRESS_IPS.us, ...ELEVENLABS_EGRESS_IPS.eu, ...ELEVENLABS_EGRESS_IPS.asia];
+
+/** The word that stands for {@link ELEVENLABS_DEFAULT_REGION_IPS} in `-c allowedSourceIps=...`. */
+const ELEVENLABS_KEYWORD = 'elevenlabs';
+
+/**
+ * A list with the word `elevenlabs` (any case) replaced by ElevenLabs' default-region addresses,
+ * so `elevenlabs,203.0.113.7` allows ElevenLabs and one address of your own. Other entries are
+ * kept as they are, to be validated by the construct.
+ */
+export function expandElevenLabsKeyword(entries: readonly string[]): string[] {
+  return entries.flatMap((entry) => (entry.trim().toLowerCase() === ELEVENLABS_KEYWORD ? ELEVENLABS_DEFAULT_REGION_IPS : [entry]));
+}

@@ -14,6 +14,7 @@ import { BUCKET_PREFIXES, RAW_PREFIX } from '../lambda/object-keys';
 import { METRICS_NAMESPACE } from '../lambda/request-metrics';
 import { DEFAULT_WEBHOOK_PATH } from '../lambda/service';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECONDS } from '../lambda/signature';
+import { parseSourceAllowList } from '../lambda/source-ips';
 import { CALLS_INDEXES, CALLS_PARTITION_KEY, EXPIRY_ATTRIBUTE, KeyAttribute } from './calls-table-schema';
 import { ApiReconciliation, ApiReconciliationOptions } from './api-reconciliation';
 import { DeletionSweep, DeletionSweepOptions } from './deletion-sweep';
@@ -101,8 +102,10 @@ export interface ElevenLabsWebhookReceiverProps {
   readonly alarmEmail?: string;
   /**
    * Only these source addresses may call the webhook (403 otherwise, checked before anything
-   * else and counted as `ForbiddenSources`). ElevenLabs publishes its own: see
-   * `ELEVENLABS_EGRESS_IPS` in `lambda/elevenlabs-egress.ts`.
+   * else and counted as `ForbiddenSources`): IPv4 or IPv6 addresses and CIDR ranges
+   * (`203.0.113.7`, `203.0.113.0/24`, `2001:db8::/32`). ElevenLabs publishes its own: see
+   * `ELEVENLABS_EGRESS_IPS` in `lambda/elevenlabs-egress.ts`. Throws at synth on an entry that is
+   * not an address or range, and on a list with no entries.
    * @default - any address (every request must still be signed)
    */
   readonly allowedSourceIps?: readonly string[];
@@ -164,7 +167,9 @@ export class ElevenLabsWebhookReceiver extends Construct {
     if (!Number.isInteger(recoveryDays) || recoveryDays < 1 || recoveryDays > 35) {
       throw new Error('pointInTimeRecoveryPeriod must be whole days from 1 to 35');
     }
-    if (props.allowedSourceIps && props.allowedSourceIps.length === 0) {
+    // The same parser as the function's: a bad entry fails the synth, not every request.
+    const allowList = props.allowedSourceIps && parseSourceAllowList(props.allowedSourceIps, 'allowedSourceIps');
+    if (allowList && allowList.entries.length === 0) {
       throw new Error('allowedSourceIps is empty: leave it out to allow any address, or list the addresses');
     }
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
@@ -242,7 +247,7 @@ export class ElevenLabsWebhookReceiver extends Construct {
       SIGNATURE_TOLERANCE_SECONDS: String(props.signatureTolerance?.toSeconds() ?? DEFAULT_TOLERANCE_SECONDS),
       SIGNATURE_FUTURE_TOLERANCE_SECONDS: String(props.signatureFutureTolerance?.toSeconds() ?? DEFAULT_FUTURE_TOLERANCE_SECONDS),
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      ...(props.allowedSourceIps ? { ALLOWED_SOURCE_IPS: props.allowedSourceIps.join(',') } : {}),
+      ...(allowList ? { ALLOWED_SOURCE_IPS: allowList.entries.join(',') } : {}),
     };
     if (retentionDays !== undefined) environment.RETENTION_DAYS = String(retentionDays);
 

@@ -1,3 +1,4 @@
+import { ELEVENLABS_DEFAULT_REGION_IPS, expandElevenLabsKeyword } from '../lambda/elevenlabs-egress';
 import { ConfigurationError } from '../lambda/errors';
 import { parseSourceAllowList } from '../lambda/source-ips';
 
@@ -83,5 +84,17 @@ describe('parseSourceAllowList', () => {
 
   it('names the setting it was given', () => {
     expect(() => parseSourceAllowList(['notanip'], 'allowedSourceIps')).toThrow('allowedSourceIps: "notanip" is not an IP address or CIDR range');
+  });
+});
+
+describe('expandElevenLabsKeyword', () => {
+  it('replaces the word with the default-region addresses and keeps the other entries', () => {
+    expect(expandElevenLabsKeyword(['elevenlabs'])).toEqual(ELEVENLABS_DEFAULT_REGION_IPS);
+    expect(expandElevenLabsKeyword([' ElevenLabs ', '203.0.113.0/24'])).toEqual([...ELEVENLABS_DEFAULT_REGION_IPS, '203.0.113.0/24']);
+    expect(expandElevenLabsKeyword(['203.0.113.7'])).toEqual(['203.0.113.7']);
+  });
+
+  it('gives addresses the parser accepts', () => {
+    expect(parseSourceAllowList(expandElevenLabsKeyword(['elevenlabs']), 'allowedSourceIps').has(ELEVENLABS_DEFAULT_REGION_IPS[0])).toBe(true);
   });
 });

@@ -412,6 +412,18 @@ describe('operations', () => {
     expect(open.ALLOWED_SOURCE_IPS).toBeUndefined();
   });
 
+  it('passes CIDR ranges and IPv6 entries to the function, trimmed', () => {
+    const template = synth({ allowedSourceIps: [' 203.0.113.0/24 ', '2001:db8::/32'] });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALLOWED_SOURCE_IPS: '203.0.113.0/24,2001:db8::/32' }) } });
+  });
+
+  it('refuses to synthesize an allow-list entry that is not an address or range, naming it', () => {
+    expect(() => synth({ allowedSourceIps: ['34.67.146.145', 'notanip'] })).toThrow(
+      'allowedSourceIps: "notanip" is not an IP address or CIDR range (like 203.0.113.7 or 203.0.113.0/24)',
+    );
+    expect(() => synth({ allowedSourceIps: ['203.0.113.0/33'] })).toThrow('allowedSourceIps: "203.0.113.0/33" has a prefix length out of range');
+  });
+
   it('tells the function its metrics namespace', () => {
     const template = synth();
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: 'ElevenLabsWebhookReceiver' }) } });
