@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, localPaths, localPorts, localSecret } from '../lib/local/local-settings';
+import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, localPaths, localPorts, localSecret, preparePrivateDir } from '../lib/local/local-settings';
 import { startLocalReceiver } from '../lib/local/local-receiver';
 
 // `npm start [-- --reset]`: the receiver on this machine, with DynamoDB and S3 emulators.
@@ -18,6 +18,7 @@ async function main() {
     rmSync(paths.dir, { recursive: true, force: true });
     console.log(`Removed ${paths.dir}: starting with no calls and a new secret.`);
   }
+  preparePrivateDir(paths.dir);
   const { port, dynamodbPort, s3Port } = localPorts(process.env);
   const { secret, source } = localSecret(process.env);
   const honourDeletionSettings = process.env.HONOUR_DELETION_SETTINGS === 'true';

@@ -1,11 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where `npm start` keeps its emulator data and generated secret: `.local/` (git-ignored), or `RECEIVER_LOCAL_DIR`. */
 export function localPaths(env: NodeJS.ProcessEnv) {
   const dir = env.RECEIVER_LOCAL_DIR || join(__dirname, '..', '..', '.local');
   return { dir, secretFile: join(dir, 'webhook-secret'), dataDir: join(dir, 'data') };
+}
+
+/**
+ * Creates the folder readable by its owner only (0700), or makes it so: it holds the secret and
+ * the calls, personal data. A folder made by an older version, or by hand, is narrowed too.
+ */
+export function preparePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }
 
 /** The names `npm start` gives the local table and bucket. */
@@ -41,7 +50,7 @@ export function localSecret(env: NodeJS.ProcessEnv): { secret: string; source: s
   const existing = readLocalSecret(env);
   if (existing) return existing;
   const { dir, secretFile } = localPaths(env);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const secret = generateWebhookSecret();
   writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
   return { secret, source: `${secretFile} (generated)` };

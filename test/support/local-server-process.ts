@@ -25,18 +25,46 @@ export async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** Starts bin/local-server.ts and resolves once its banner is printed. */
-export async function startLocalServerProcess(extraEnv: Record<string, string> = {}) {
-  const localDir = mkdtempSync(join(tmpdir(), 'receiver-commands-'));
+/** The environment `npm start` gets: free ports, quiet logs, no secret from the caller's shell. */
+async function serverEnv(localDir: string, extraEnv: Record<string, string>): Promise<NodeJS.ProcessEnv> {
   const ports = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = { ...process.env, RECEIVER_LOCAL_DIR: localDir, PORT: String(ports[0]), DYNAMODB_PORT: String(ports[1]), S3_PORT: String(ports[2]), POWERTOOLS_LOG_LEVEL: 'SILENT', ...extraEnv };
   delete env.ELEVENLABS_WEBHOOK_SECRET;
-  const server = spawn(TSX, ['bin/local-server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return env;
+}
+
+/** Runs bin/local-server.ts expecting it to stop by itself (a refused start): its exit code and output. */
+export async function runLocalServerToExit(extraEnv: Record<string, string>, args: string[] = [], timeoutMs = 30_000) {
+  const env = await serverEnv(extraEnv.RECEIVER_LOCAL_DIR, extraEnv);
+  const child = spawn(TSX, ['bin/local-server.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
+  clearTimeout(timer);
+  return { code, output };
+}
+
+/**
+ * Starts bin/local-server.ts and resolves once its banner is printed. With RECEIVER_LOCAL_DIR in
+ * `extraEnv` it uses that folder (and leaves it); otherwise a throw-away one.
+ */
+export async function startLocalServerProcess(extraEnv: Record<string, string> = {}, args: string[] = []) {
+  const ownDir = extraEnv.RECEIVER_LOCAL_DIR === undefined;
+  const localDir = extraEnv.RECEIVER_LOCAL_DIR ?? mkdtempSync(join(tmpdir(), 'receiver-commands-'));
+  const env = await serverEnv(localDir, extraEnv);
+  const ports = [env.PORT, env.DYNAMODB_PORT, env.S3_PORT].map(Number);
+  const server = spawn(TSX, ['bin/local-server.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   server.stdout!.on('data', (c) => (output += c));
   server.stderr!.on('data', (c) => (output += c));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 30_000);
+    server.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited (${code}) before coming up:\n${output}`));
+    });
     server.stdout!.on('data', () => {
       if (output.includes('Stop:')) {
         clearTimeout(timer);
@@ -73,7 +101,7 @@ export async function startLocalServerProcess(extraEnv: Record<string, string> =
         await exited;
         clearTimeout(timer);
       }
-      rmSync(localDir, { recursive: true, force: true });
+      if (ownDir) rmSync(localDir, { recursive: true, force: true });
     },
   };
 }
