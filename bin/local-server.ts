@@ -1,8 +1,10 @@
-import { rmSync } from 'node:fs';
-import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, localPaths, localPorts, localSecret, preparePrivateDir } from '../lib/local/local-settings';
+import { DataDirInUseError, LOCK_FILE_NAME, lockDataDir } from '../lib/local/data-dir-lock';
+import { emptyDir, LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, localPaths, localPorts, localSecret, preparePrivateDir } from '../lib/local/local-settings';
 import { startLocalReceiver } from '../lib/local/local-receiver';
 
 // `npm start [-- --reset]`: the receiver on this machine, with DynamoDB and S3 emulators.
+
+const RESET = process.argv.includes('--reset');
 
 function audioCheckDelaySeconds(env: NodeJS.ProcessEnv): number | undefined {
   if (!env.AUDIO_CHECK_DELAY_SECONDS) return undefined;
@@ -14,11 +16,15 @@ async function main() {
   // The SDK warns on Node 20 about its releases after January 2027; the lock file pins today's.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const paths = localPaths(process.env);
-  if (process.argv.includes('--reset')) {
-    rmSync(paths.dir, { recursive: true, force: true });
-    console.log(`Removed ${paths.dir}: starting with no calls and a new secret.`);
-  }
   preparePrivateDir(paths.dir);
+  // Before anything is read or removed: a folder in use stays as the running receiver needs it.
+  const lock = lockDataDir(paths.dir);
+  // However this process ends, short of being killed (a lock left then is taken over next time).
+  process.on('exit', () => lock.release());
+  if (RESET) {
+    emptyDir(paths.dir, [LOCK_FILE_NAME]);
+    console.log(`Emptied ${paths.dir}: starting with no calls and a new secret.`);
+  }
   const { port, dynamodbPort, s3Port } = localPorts(process.env);
   const { secret, source } = localSecret(process.env);
   const honourDeletionSettings = process.env.HONOUR_DELETION_SETTINGS === 'true';
@@ -76,7 +82,8 @@ Stop:                   Ctrl-C
 }
 
 main().catch((error: Error) => {
-  console.error(`Could not start: ${error.message}`);
+  console.error(`Could not ${RESET ? 'reset and start' : 'start'}: ${error.message}`);
+  if (error instanceof DataDirInUseError) console.error('Nothing was changed.');
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error('A port is taken: set PORT, DYNAMODB_PORT or S3_PORT, or stop the other process.');
   }

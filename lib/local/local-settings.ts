@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where `npm start` keeps its emulator data and generated secret: `.local/` (git-ignored), or `RECEIVER_LOCAL_DIR`. */
@@ -15,6 +15,13 @@ export function localPaths(env: NodeJS.ProcessEnv) {
 export function preparePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
+}
+
+/** Empties the folder (the secret and the emulators' data) but keeps the named entries, such as the lock. */
+export function emptyDir(dir: string, keep: readonly string[]): void {
+  for (const name of readdirSync(dir)) {
+    if (!keep.includes(name)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
 }
 
 /** The names `npm start` gives the local table and bucket. */
