@@ -22,16 +22,62 @@ export class RequestTooLargeError extends Error {
   }
 }
 
-/** Reads a (possibly chunked) body, refusing it as soon as it passes API Gateway's limit. */
-export async function readBody(request: IncomingMessage): Promise<Buffer> {
+/** A body with no byte for this long is given up: a pause between chunks, not the whole upload. */
+export const DEFAULT_BODY_IDLE_MS = 30_000;
+
+/** The sender stopped sending in the middle of the body. */
+export class RequestIdleError extends Error {
+  override readonly name = 'RequestIdleError';
+  constructor(readonly idleMs: number, readonly bytes: number) {
+    super(`no byte of the request body for ${idleMs} ms (after ${bytes} bytes)`);
+  }
+}
+
+/** The sender closed the connection before the end of the body: there is no one left to answer. */
+export class RequestClosedError extends Error {
+  override readonly name = 'RequestClosedError';
+  constructor(readonly bytes: number) {
+    super(`the sender closed the connection after ${bytes} bytes of the body`);
+  }
+}
+
+export interface ReadBodyOptions {
+  /** Gives up after this long without a byte. @default DEFAULT_BODY_IDLE_MS */
+  readonly idleMs?: number;
+  /** Counts the bytes and drops them: for a request already answered. @default false */
+  readonly discard?: boolean;
+}
+
+/**
+ * Reads a (possibly chunked) body, refusing it as soon as it passes API Gateway's limit and giving
+ * up when it stalls. The limit is on bytes read, so a discarded body is bounded too. On a refusal
+ * reading stops (the request is paused, not destroyed), so an answer can still reach the sender.
+ * @throws RequestTooLargeError, RequestIdleError, RequestClosedError
+ */
+export function readBody(request: IncomingMessage, options: ReadBodyOptions = {}): Promise<Buffer> {
+  const idleMs = options.idleMs ?? DEFAULT_BODY_IDLE_MS;
   const chunks: Buffer[] = [];
   let bytes = 0;
-  for await (const chunk of request) {
-    bytes += (chunk as Buffer).length;
-    if (bytes > API_GATEWAY_MAX_BODY_BYTES) throw new RequestTooLargeError('api_gateway_body', bytes);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const finish = (error?: Error) => {
+      request.off('data', onData).off('end', onEnd).off('close', onClose).off('timeout', onIdle);
+      // The socket's inactivity timer, which the idle limit borrows, must not outlive the body.
+      request.setTimeout(0);
+      if (!error) return resolve(Buffer.concat(chunks));
+      request.pause();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > API_GATEWAY_MAX_BODY_BYTES) return finish(new RequestTooLargeError('api_gateway_body', bytes));
+      if (!options.discard) chunks.push(chunk);
+    };
+    const onEnd = () => finish();
+    const onClose = () => finish(new RequestClosedError(bytes));
+    const onIdle = () => finish(new RequestIdleError(idleMs, bytes));
+    request.on('data', onData).once('end', onEnd).once('close', onClose).once('timeout', onIdle);
+    request.setTimeout(idleMs);
+  });
 }
 
 /** HTTP APIs pass text and JSON bodies as text, anything else base64-encoded. */
@@ -40,17 +86,27 @@ function isTextContent(contentType: string | undefined): boolean {
   return type.startsWith('text/') || type === 'application/json';
 }
 
-/** The payload 2.0 event API Gateway would build: lower-case headers, repeated ones comma-joined. */
-export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, now = new Date()): APIGatewayProxyEventV2 {
+/** Headers as payload 2.0 passes them: names lower-cased, repeated ones comma-joined, cookies apart. */
+export function eventHeaders(request: IncomingMessage): { headers: Record<string, string>; cookies: string[] } {
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i].toLowerCase();
     const value = request.rawHeaders[i + 1];
-    // Payload 2.0 moves cookies out of the headers into their own list.
     if (name === 'cookie') cookies.push(...value.split(/;\s*/).filter(Boolean));
     else headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
+  return { headers, cookies };
+}
+
+/** A request id shaped like API Gateway's, marked local. */
+export function localRequestId(now = new Date()): string {
+  return `local-${now.getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** The payload 2.0 event API Gateway would build. */
+export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, now = new Date()): APIGatewayProxyEventV2 {
+  const { headers, cookies } = eventHeaders(request);
   const url = new URL(request.url ?? '/', 'http://localhost');
   const text = isTextContent(headers['content-type']);
   const event: APIGatewayProxyEventV2 = {
@@ -67,7 +123,7 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer, now = 
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'localhost',
       http: { method: request.method ?? 'POST', path: url.pathname, protocol: `HTTP/${request.httpVersion}`, sourceIp: request.socket.remoteAddress ?? '', userAgent: headers['user-agent'] ?? '' },
-      requestId: `local-${now.getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+      requestId: localRequestId(now),
       routeKey: `${request.method} ${url.pathname}`,
       stage: '$default',
       time: now.toUTCString(),

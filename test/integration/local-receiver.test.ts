@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { LAMBDA_MAX_EVENT_BYTES } from '../../lib/local/api-gateway';
 import { startLocalReceiver, type LocalReceiver } from '../../lib/local/local-receiver';
 import { resolvePayload, sendWebhook } from '../../lib/send-webhook';
+import { signPayload } from '../../lambda/signature';
 import { storageReader } from '../support/storage';
-import { exampleNames, loadExample, signedRequest, TEST_SECRET } from '../support/webhooks';
+import { exampleNames, loadExample, nowSecs, signedRequest, TEST_SECRET } from '../support/webhooks';
 
 /* `npm start`'s receiver in this process: HTTP in, API Gateway's behaviour, the handler, the emulators. */
 let dataDir: string;
@@ -68,8 +69,10 @@ describe('local receiver', () => {
   });
 
   it('refuses an event over Lambda\'s 6 MB with 413, though API Gateway would take the body', async () => {
-    // 4.8 MB of audio is under 10 MB, but base64 in the event pushes it past 6 MB.
-    const answer = await post(Buffer.alloc(4_800_000, 1), { 'content-type': 'audio/mpeg' });
+    // 4.8 MB of audio is under 10 MB, but base64 in the event pushes it past 6 MB. Signed: an
+    // unsigned body is answered 401 before it is read.
+    const audio = Buffer.alloc(4_800_000, 1);
+    const answer = await post(audio, { 'content-type': 'audio/mpeg', 'ElevenLabs-Signature': signPayload(TEST_SECRET, audio, nowSecs()) });
     expect(answer.status).toBe(413);
     expect(refusals.at(-1)).toMatch(/Lambda limit/);
     expect(LAMBDA_MAX_EVENT_BYTES).toBe(6_291_456);
