@@ -14,6 +14,9 @@ import { startLocalReconciliation, type LocalReconciliationOptions } from './loc
 /** The deployed route, served at the same path locally. */
 const WEBHOOK_PATH = DEFAULT_WEBHOOK_PATH;
 
+/** Enough for a load run (50 at once) with room to spare; each stalled sender can hold up to 10 MB. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
 export interface LocalReceiverOptions extends EmulatorOptions {
   /** The webhook secret the handler verifies with. */
   readonly secret: string;
@@ -29,6 +32,8 @@ export interface LocalReceiverOptions extends EmulatorOptions {
   readonly deletionSweepIntervalMs?: number;
   /** A request body with no byte for this long is given up (408). @default DEFAULT_BODY_IDLE_MS (30 s) */
   readonly bodyIdleTimeoutMs?: number;
+  /** Connections beyond this many are closed as they arrive. @default DEFAULT_MAX_CONNECTIONS */
+  readonly maxConnections?: number;
 }
 
 export interface LocalReceiver {
@@ -176,6 +181,14 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
       log(`500 ${error.name}`);
       if (!response.headersSent) send(response, 500, '{"message":"Internal Server Error"}');
     });
+  });
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  let droppedLoggedAt = 0;
+  server.on('drop', () => {
+    // One line per 10 s at most: a flood should not flood the terminal too.
+    if (Date.now() - droppedLoggedAt < 10_000) return;
+    droppedLoggedAt = Date.now();
+    log(`connection refused: ${server.maxConnections} connections already open (the limit)`);
   });
   try {
     await new Promise<void>((resolve, reject) => {

@@ -11,8 +11,8 @@ import { loadExample, nowSecs, TEST_SECRET } from '../support/webhooks';
 
 /*
  * What the local receiver does with bodies it should not hold: refused before they are read, cut
- * off at API Gateway's 10 MB, given up when they stall. Raw HTTP requests, so the test decides
- * when each byte is sent and sees resets as resets.
+ * off at API Gateway's 10 MB, given up when they stall; and connections beyond a cap. Raw HTTP
+ * requests, so the test decides when each byte is sent and sees resets as resets.
  */
 const IDLE_MS = 1000;
 const MB = 1024 * 1024;
@@ -207,6 +207,47 @@ describe('the local receiver before and while reading a body', () => {
     post.request.end();
     expect(await post.answer).toMatchObject({ status: 200, body: expect.stringContaining('"status":"stored"') });
     expect(Date.now() - started).toBeGreaterThan(IDLE_MS);
+  });
+});
+
+describe('the local receiver with its connections at the limit', () => {
+  const open: Socket[] = [];
+
+  beforeAll(async () => {
+    await receiver.close();
+    // A long idle time: the connections held open below must stay open for as long as the test needs.
+    receiver = await startLocalReceiver({ secret: TEST_SECRET, dataDir, log: (line) => lines.push(line), maxConnections: 2, bodyIdleTimeoutMs: 60_000 });
+  });
+
+  afterAll(() => open.forEach((socket) => socket.destroy()));
+
+  /** A connection carrying an unsigned POST whose body never comes: answered 401, then held open. */
+  async function holdConnection(): Promise<Socket> {
+    const socket = connect(port(), '127.0.0.1');
+    open.push(socket);
+    socket.write('POST /elevenlabs/webhook HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n');
+    await within(new Promise((resolve) => socket.once('data', resolve)), 5_000, 'the 401 on a held connection');
+    return socket;
+  }
+
+  /** What a GET on a new connection gets: the status line, or nothing when the receiver closes it unanswered. */
+  async function statusOfNewConnection(): Promise<string> {
+    const socket = connect(port(), '127.0.0.1');
+    const exchange = rawExchange(socket);
+    socket.write('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    return (await exchange).received.split('\r\n')[0];
+  }
+
+  it('closes connections beyond the limit as they arrive, and takes new ones once one closes', async () => {
+    await holdConnection();
+    const second = await holdConnection();
+    expect(await within(statusOfNewConnection(), 5_000, 'a connection over the limit')).toBe('');
+    expect(lines.at(-1)).toBe('connection refused: 2 connections already open (the limit)');
+    second.destroy();
+    const deadline = Date.now() + 5_000;
+    let status = '';
+    while (status === '' && Date.now() < deadline) status = await statusOfNewConnection();
+    expect(status).toBe('HTTP/1.1 404 Not Found');
   });
 });
 
