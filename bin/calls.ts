@@ -6,6 +6,7 @@ import { findCalls, getCall, readTranscriptEvent, type CallFilter } from '../lib
 import { computeStats, statsByAgent } from '../lib/calls/calls-stats';
 import { resolveTarget } from '../lib/calls/calls-target';
 import { parseTimeBound } from '../lib/calls/time-bounds';
+import { terminalText } from '../lib/terminal-text';
 
 const USAGE = `Usage: npm run calls -- <list | show <conversation_id> | stats> [options]
 
@@ -21,6 +22,11 @@ const USAGE = `Usage: npm run calls -- <list | show <conversation_id> | stats> [
 
 function progress(pages: number, items: number) {
   if (pages > 1) terminalProgress.update(`reading page ${pages}, ${items} calls…`);
+}
+
+/** Text for a person: stored values are already made printable; this is the last guard. */
+function print(text: string): void {
+  process.stdout.write(terminalText(text, 'keep'));
 }
 
 async function main(): Promise<number> {
@@ -60,11 +66,11 @@ async function main(): Promise<number> {
     if (command === 'show') {
       const item = await getCall(target, conversationId);
       if (!item) {
-        console.error(`No call ${conversationId} in ${target.description}`);
+        console.error(`No call ${terminalText(conversationId)} in ${target.description}`);
         return 1;
       }
       const transcript = item.transcript_format === 'json' && item.transcript_s3_key ? await readTranscriptEvent(target, item.transcript_s3_key) : undefined;
-      process.stdout.write(formatCallDetail(item, target.bucketName, transcript));
+      print(formatCallDetail(item, target.bucketName, transcript));
       return 0;
     }
     const limit = command === 'list' && values.limit !== undefined ? Number(values.limit) : undefined;
@@ -76,7 +82,7 @@ async function main(): Promise<number> {
     terminalProgress.end();
     if (command === 'list') {
       const shown = items;
-      process.stdout.write(values.json ? toJson(shown) : values.csv ? toCsv(LIST_COLUMNS, shown.map(toListRow)) : formatList(shown));
+      process.stdout.write(values.json ? toJson(shown) : values.csv ? toCsv(LIST_COLUMNS, shown.map(toListRow)) : terminalText(formatList(shown), 'keep'));
       return 0;
     }
     const groups = values['by-agent']
@@ -84,12 +90,12 @@ async function main(): Promise<number> {
       : [{ group: 'all agents', stats: computeStats(items) }];
     if (values.json) process.stdout.write(toJson(groups));
     else if (values.csv) process.stdout.write(toCsv(STATS_COLUMNS, groups.map((g) => toStatsRow(g.group, g.stats))));
-    else process.stdout.write(groups.length > 0 ? groups.map((g) => formatStats(g.group, g.stats)).join('\n') : 'No calls match.\n');
+    else print(groups.length > 0 ? groups.map((g) => formatStats(g.group, g.stats)).join('\n') : 'No calls match.\n');
     return 0;
   } catch (error) {
     terminalProgress.end();
     const e = error as Error;
-    console.error(`Could not read calls from ${target.description}: ${e.name}: ${e.message}`);
+    console.error(terminalText(`Could not read calls from ${target.description}: ${e.name}: ${e.message}`));
     return 1;
   } finally {
     target.dynamodb.destroy();

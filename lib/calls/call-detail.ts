@@ -1,13 +1,17 @@
+import { columnWidth, padColumns, terminalText } from '../terminal-text';
 import { formatDuration } from './calls-format';
 import type { CallItem } from './calls-query';
 
-/* `calls show`: one call, the way a person reads it. */
+/*
+ * `calls show`: one call, the way a person reads it. Every stored name and value goes through
+ * terminalText, one line each: stored text must not drive the terminal or break the layout.
+ */
 
 function section(title: string, entries: [string, unknown][]): string[] {
-  const present = entries.filter(([, v]) => v !== undefined && v !== null && v !== '');
+  const present = entries.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => [terminalText(k), terminalText(v)]);
   if (present.length === 0) return [];
-  const width = Math.max(...present.map(([k]) => k.length));
-  return [title, ...present.map(([k, v]) => `  ${k.padEnd(width)}  ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`), ''];
+  const width = Math.max(...present.map(([k]) => columnWidth(k)));
+  return [title, ...present.map(([k, v]) => `  ${padColumns(k, width)}  ${v}`), ''];
 }
 
 function clock(seconds: unknown): string {
@@ -21,12 +25,13 @@ export function formatTranscript(event: any): string[] {
   const lines: string[] = [];
   for (const turn of turns) {
     const at = `[${clock(turn?.time_in_call_secs)}]`;
-    if (turn?.message) lines.push(`  ${at} ${turn.role ?? '?'}: ${turn.message}`);
+    const role = terminalText(turn?.role ?? '?');
+    if (turn?.message) lines.push(`  ${at} ${role}: ${terminalText(turn.message)}`);
     for (const call of Array.isArray(turn?.tool_calls) ? turn.tool_calls : []) {
-      lines.push(`  ${at} ${turn.role ?? '?'} → ${call?.tool_name ?? 'tool'}(${call?.params_as_json ?? ''})`);
+      lines.push(`  ${at} ${role} → ${terminalText(call?.tool_name ?? 'tool')}(${terminalText(call?.params_as_json)})`);
     }
     for (const result of Array.isArray(turn?.tool_results) ? turn.tool_results : []) {
-      lines.push(`  ${at} ${result?.tool_name ?? 'tool'} ← ${result?.is_error ? 'error: ' : ''}${result?.result_value ?? ''}`);
+      lines.push(`  ${at} ${terminalText(result?.tool_name ?? 'tool')} ← ${result?.is_error ? 'error: ' : ''}${terminalText(result?.result_value)}`);
     }
   }
   return lines;
@@ -36,7 +41,7 @@ export function formatTranscript(event: any): string[] {
 export function formatCallDetail(item: CallItem, bucketName: string | undefined, transcriptEvent?: unknown): string {
   const where = (key: string | undefined) => (key ? `s3://${bucketName ?? '<bucket>'}/${key}` : undefined);
   const lines = [
-    `Call ${item.conversation_id}`,
+    `Call ${terminalText(item.conversation_id)}`,
     '',
     ...section('Call', [
       ['agent', [item.agent_name, item.agent_id && `(${item.agent_id})`].filter(Boolean).join(' ')],
@@ -65,7 +70,7 @@ export function formatCallDetail(item: CallItem, bucketName: string | undefined,
       ['summary', item.transcript_summary],
     ]),
     ...section('Data collected', Object.entries(item.data_collection ?? {})),
-    ...section('Evaluation', Object.entries(item.evaluation ?? {}).map(([k, v]) => [k, item.evaluation_scores?.[k] === undefined ? v : `${v} (score ${item.evaluation_scores[k]})`])),
+    ...section('Evaluation', Object.entries(item.evaluation ?? {}).map(([k, v]) => [k, item.evaluation_scores?.[k] === undefined ? v : `${terminalText(v)} (score ${terminalText(item.evaluation_scores[k])})`])),
     ...section('Dynamic variables', Object.entries(item.dynamic_variables ?? {})),
     ...section('Stored', [
       ['audio', where(item.audio_s3_key) && `${where(item.audio_s3_key)} (${item.audio_bytes} bytes, audio/mpeg, from the ${item.audio_source ?? 'webhook'})`],

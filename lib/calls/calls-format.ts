@@ -1,3 +1,4 @@
+import { columnWidth, escapeUnprintableJson, fitColumns, padColumns, terminalText } from '../terminal-text';
 import type { CallItem } from './calls-query';
 import type { CallStats } from './calls-stats';
 
@@ -32,26 +33,36 @@ export function toListRow(item: CallItem): ListRow {
   };
 }
 
+/** C0 and C1 controls but tab and line breaks: no spreadsheet shows them, and a terminal would run them. */
+const CSV_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
 function csvCell(value: unknown): string {
-  let text = value === undefined || value === null ? '' : String(value);
+  let text = value === undefined || value === null ? '' : String(value).replace(CSV_CONTROLS, '');
   // Spreadsheets run cells starting with = + - @ as formulas (and drop a number's +): a quote keeps them text.
   if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** RFC 4180 CSV with a header row. */
+/**
+ * RFC 4180 CSV with a header row. Values are kept, line breaks and all (quoted), except control
+ * characters other than tab and line breaks, which are dropped so that a CSV printed on a
+ * terminal cannot drive it; --json keeps every character.
+ */
 export function toCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
   return [columns.join(','), ...rows.map((row) => columns.map((c) => csvCell(row[c])).join(','))].join('\n') + '\n';
 }
 
-/** JSON with sets as arrays (DynamoDB string sets come back as Set). */
+/**
+ * JSON with sets as arrays (DynamoDB string sets come back as Set), and control, bidirectional and
+ * zero-width characters escaped, so it is safe to print and parses back to the stored values.
+ */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (v instanceof Set ? [...v] : v), 2) + '\n';
+  return escapeUnprintableJson(JSON.stringify(value, (_key, v) => (v instanceof Set ? [...v] : v), 2)) + '\n';
 }
 
-function clip(text: string, width: number): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > width ? `${oneLine.slice(0, width - 1)}…` : oneLine;
+/** A stored value on one line of at most `width` columns, printable characters only. */
+export function clip(value: unknown, width: number): string {
+  return fitColumns(terminalText(value).replace(/ {2,}/g, ' ').trim(), width);
 }
 
 /** A fixed-width table for the terminal. */
@@ -60,18 +71,18 @@ export function formatList(items: readonly CallItem[]): string {
   const rows = items.map((item) => {
     const row = toListRow(item);
     return [
-      String(row.start_time).replace('T', ' ').replace(/:\d\dZ$/, 'Z') || '(no start time)',
-      clip(String(row.agent), 20),
-      [row.direction, row.number].filter(Boolean).join(' ') || '-',
+      clip(String(row.start_time).replace('T', ' ').replace(/:\d\dZ$/, 'Z') || '(no start time)', 20),
+      clip(row.agent, 20),
+      clip([row.direction, row.number].filter(Boolean).join(' ') || '-', 40),
       formatDuration(item.call_duration_secs),
       row.cost === '' ? '-' : String(row.cost),
-      clip(String(row.call_successful) || '-', 22),
-      clip(String(row.title), 60),
+      clip(row.call_successful || '-', 22),
+      clip(row.title, 60),
     ];
   });
   const header = ['time (UTC)', 'agent', 'call', 'duration', 'cost', 'success', 'title or summary'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  const widths = header.map((h, i) => Math.max(columnWidth(h), ...rows.map((r) => columnWidth(r[i]))));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : padColumns(c, widths[i]))).join('  ');
   return [line(header), ...rows.map(line)].join('\n') + `\n${items.length} call${items.length === 1 ? '' : 's'}\n`;
 }
 
@@ -87,7 +98,7 @@ export function formatStats(title: string, stats: CallStats): string {
   const { duration_secs: d, call_successful: s } = stats;
   const rate = s.success_rate === null ? '-' : `${Math.round(s.success_rate * 100)}% (${s.success} of ${s.success + s.failure} evaluated, ${s.unknown} unknown)`;
   const lines = [
-    title,
+    terminalText(title),
     `  calls          ${stats.calls}   answered ${stats.answered}   not connected ${stats.failed}${stats.other ? `   awaiting transcription ${stats.other}` : ''}`,
     `  duration       total ${formatDuration(d.total)}   average ${formatDuration(d.average)}   p50 ${formatDuration(d.p50)}   p90 ${formatDuration(d.p90)}`,
     `  cost           ${stats.total_cost.toLocaleString('en-US')} credits`,
@@ -98,8 +109,9 @@ export function formatStats(title: string, stats: CallStats): string {
   const fields = Object.entries(stats.data_collection);
   if (fields.length > 0) {
     lines.push('  data collected');
-    const width = Math.max(...fields.map(([f]) => f.length));
-    for (const [field, values] of fields) lines.push(`    ${field.padEnd(width)}  ${tally(values)}`);
+    const names = fields.map(([field]) => clip(field, 40));
+    const width = Math.max(...names.map(columnWidth));
+    fields.forEach(([, values], i) => lines.push(`    ${padColumns(names[i], width)}  ${tally(values)}`));
   }
   return lines.join('\n') + '\n';
 }
