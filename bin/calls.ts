@@ -1,17 +1,19 @@
 import { parseArgs } from 'node:util';
 import { runCli, terminalProgress } from '../lib/cli';
 import { formatCallDetail } from '../lib/calls/call-detail';
-import { formatList, formatStats, LIST_COLUMNS, STATS_COLUMNS, toCsv, toJson, toListRow, toStatsRow } from '../lib/calls/calls-format';
-import { findCalls, getCall, readTranscriptEvent, type CallFilter } from '../lib/calls/calls-query';
+import { formatList, LIST_WIDTH_COLUMNS } from '../lib/calls/call-list';
+import { formatStats, LIST_COLUMNS, STATS_COLUMNS, toCsv, toJson, toListRow, toStatsRow } from '../lib/calls/calls-format';
+import { findCall, findCalls, readTranscriptEvent, type CallFilter } from '../lib/calls/calls-query';
 import { computeStats, statsByAgent } from '../lib/calls/calls-stats';
-import { resolveTarget } from '../lib/calls/calls-target';
+import { resolveTarget, type CallsTarget } from '../lib/calls/calls-target';
 import { parseTimeBound } from '../lib/calls/time-bounds';
 import { terminalText } from '../lib/terminal-text';
 
-const USAGE = `Usage: npm run calls -- <list | show <conversation_id> | stats> [options]
+const USAGE = `Usage: npm run calls -- <list | show <id> | stats> [options]
 
   list     calls, newest first      --agent ID  --number +1555...  --since WHEN  --until WHEN  --failed  --limit N
-  show     one call: metadata, analysis, data collection, evaluation, transcript, where the audio is
+  show     one call: metadata, analysis, data collection, evaluation, transcript, where the audio is;
+           <id> is a conversation id, or the short id list prints (the id's last characters)
   stats    calls, answered, not connected, duration (total, average, p50, p90), cost, success rate,
            how calls ended, top numbers, data collected       (same filters; --by-agent for one block per agent)
 
@@ -27,6 +29,20 @@ function progress(pages: number, items: number) {
 /** Text for a person: stored values are already made printable; this is the last guard. */
 function print(text: string): void {
   process.stdout.write(terminalText(text, 'keep'));
+}
+
+async function show(target: CallsTarget, idOrEnding: string): Promise<number> {
+  const found = await findCall(target, idOrEnding);
+  if (!('item' in found)) {
+    const asked = terminalText(idOrEnding);
+    if (found.candidates.length === 0) console.error(`No call ${asked} in ${target.description}: no conversation id is or ends with it.`);
+    else console.error(`${found.candidates.length} calls end with ${asked}: give more of the id.\n${found.candidates.slice(0, 10).map((id) => `  ${terminalText(id)}`).join('\n')}`);
+    return 1;
+  }
+  const { item } = found;
+  const transcript = item.transcript_format === 'json' && item.transcript_s3_key ? await readTranscriptEvent(target, item.transcript_s3_key) : undefined;
+  print(formatCallDetail(item, target.bucketName, transcript));
+  return 0;
 }
 
 async function main(): Promise<number> {
@@ -63,16 +79,7 @@ async function main(): Promise<number> {
   };
   const target = await resolveTarget(values);
   try {
-    if (command === 'show') {
-      const item = await getCall(target, conversationId);
-      if (!item) {
-        console.error(`No call ${terminalText(conversationId)} in ${target.description}`);
-        return 1;
-      }
-      const transcript = item.transcript_format === 'json' && item.transcript_s3_key ? await readTranscriptEvent(target, item.transcript_s3_key) : undefined;
-      print(formatCallDetail(item, target.bucketName, transcript));
-      return 0;
-    }
+    if (command === 'show') return await show(target, conversationId);
     const limit = command === 'list' && values.limit !== undefined ? Number(values.limit) : undefined;
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
       console.error('--limit takes a whole number above 0.');
@@ -82,7 +89,7 @@ async function main(): Promise<number> {
     terminalProgress.end();
     if (command === 'list') {
       const shown = items;
-      process.stdout.write(values.json ? toJson(shown) : values.csv ? toCsv(LIST_COLUMNS, shown.map(toListRow)) : terminalText(formatList(shown), 'keep'));
+      process.stdout.write(values.json ? toJson(shown) : values.csv ? toCsv(LIST_COLUMNS, shown.map(toListRow)) : terminalText(formatList(shown, Math.max(LIST_WIDTH_COLUMNS, (process.stdout.isTTY && process.stdout.columns) || 0)), 'keep'));
       return 0;
     }
     const groups = values['by-agent']

@@ -1,9 +1,10 @@
 import { formatCallDetail } from '../lib/calls/call-detail';
-import { formatList, formatStats, toCsv, toJson } from '../lib/calls/calls-format';
+import { formatList, isShortIdOf, shortIds } from '../lib/calls/call-list';
+import { formatStats, toCsv, toJson } from '../lib/calls/calls-format';
 import { computeStats } from '../lib/calls/calls-stats';
-import { HOSTILE, UNPRINTABLE } from './support/hostile-text';
+import { columnsOf, HOSTILE, UNPRINTABLE } from './support/hostile-text';
 
-/* What `calls` prints: no stored text that drives the terminal. */
+/* What `calls` prints: within a terminal's width, with ids `show` takes, and no stored text that drives the terminal. */
 
 const call = (id: string, extra: Record<string, unknown> = {}) => ({
   conversation_id: id,
@@ -16,7 +17,51 @@ const call = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+const LONG = {
+  agent_name: 'Agent with a very long name indeed '.repeat(5),
+  direction: 'outbound',
+  external_number: '+1555010012345678901234567890',
+  call_duration_secs: 3_600_000,
+  cost: 12_345_678_901,
+  call_successful: 'unknown outcome of a long kind',
+  call_summary_title: 'A title that goes on and on '.repeat(20),
+};
+
 describe('calls list as text', () => {
+  it('fits every line in 120 columns, however long the values', () => {
+    const items = [
+      call(`conv_${'x'.repeat(60)}1`, LONG),
+      call(`conv_${'x'.repeat(60)}2`, { ...LONG, call_summary_title: '長いタイトルと絵文字😀'.repeat(20), agent_name: '営業'.repeat(20) }),
+      call('conv_short', { failure_reason: 'a very long reason for not connecting '.repeat(5), failure_provider: 'sip' }),
+      call('abc'),
+    ];
+    const lines = formatList(items).trimEnd().split('\n');
+    expect(lines).toHaveLength(items.length + 2);
+    for (const line of lines) expect(columnsOf(line)).toBeLessThanOrEqual(120);
+  });
+
+  it('starts each line with a short id, the end of the conversation id', () => {
+    const text = formatList([call('conv_7901kphone0inbound0000001', { direction: 'inbound', external_number: '+15550100123', call_summary_title: 'Order status' })]);
+    expect(text.split('\n')[1]).toMatch(/^d0000001\s+2025-11-24 16:00Z\s+agent_1\s+in \+15550100123\s+2m 05s\s+438\s+success\s+Order status$/);
+  });
+
+  it('gives ids that differ only near the start as many characters as keep them apart', () => {
+    const ids = ['conv_7901kfail0sip000000000001', 'conv_7901kfail0twilio0000000001', 'conv_7901kphone0inbound0000001', 'abc'];
+    const short = shortIds(ids);
+    expect(short).toEqual(['00000000001', 'o0000000001', 'ound0000001', 'abc']);
+    ids.forEach((id, i) => expect(ids.filter((other) => isShortIdOf(short[i], other))).toEqual([id]));
+  });
+
+  it('shows at least 8 characters, and no more than 16 however alike the ids', () => {
+    expect(shortIds(['conv_01jx8abcdefgh', 'conv_01jx8zyxwvuts'])).toEqual(['abcdefgh', 'zyxwvuts']);
+    expect(shortIds([`a${'0'.repeat(20)}`, `b${'0'.repeat(20)}`]).map((s) => s.length)).toEqual([16, 16]);
+  });
+
+  it('says why a call did not connect where a title would be', () => {
+    const line = formatList([call('conv_failed0001', { failure_reason: 'busy', failure_provider: 'sip', call_successful: undefined })]).split('\n')[1];
+    expect(line).toMatch(/not connected\s+busy \(sip\)$/);
+  });
+
   it('prints no control, bidirectional or zero-width character from stored text', () => {
     const text = formatList([call(`conv_${HOSTILE}`, { agent_name: HOSTILE, external_number: HOSTILE, call_successful: HOSTILE, call_summary_title: HOSTILE })]);
     expect(text).not.toMatch(UNPRINTABLE);

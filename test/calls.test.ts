@@ -1,4 +1,5 @@
-import { formatDuration, formatList, toCsv } from '../lib/calls/calls-format';
+import { formatList } from '../lib/calls/call-list';
+import { formatDuration, toCsv } from '../lib/calls/calls-format';
 import { buildCallsRequest, byNewestFirst } from '../lib/calls/calls-query';
 import { computeStats, percentile, statsByAgent } from '../lib/calls/calls-stats';
 import { parseTimeBound } from '../lib/calls/time-bounds';
@@ -102,7 +103,7 @@ describe('formatting', () => {
 
   it('lists calls one line each, summaries on one line', () => {
     const text = formatList([answered('c1', 'a', 60, 100, 'success', { transcript_summary: 'line one\nline two', start_time: '2025-11-24T16:00:00Z' })]);
-    expect(text.split('\n')[1]).toMatch(/^2025-11-24 16:00Z\s+a\s+web\s+1m 00s\s+100\s+success\s+line one line two$/);
+    expect(text.split('\n')[1]).toMatch(/^c1\s+2025-11-24 16:00Z\s+a\s+web\s+1m 00s\s+100\s+success\s+line one line two$/);
   });
 });
 

@@ -65,27 +65,6 @@ export function clip(value: unknown, width: number): string {
   return fitColumns(terminalText(value).replace(/ {2,}/g, ' ').trim(), width);
 }
 
-/** A fixed-width table for the terminal. */
-export function formatList(items: readonly CallItem[]): string {
-  if (items.length === 0) return 'No calls match.\n';
-  const rows = items.map((item) => {
-    const row = toListRow(item);
-    return [
-      clip(String(row.start_time).replace('T', ' ').replace(/:\d\dZ$/, 'Z') || '(no start time)', 20),
-      clip(row.agent, 20),
-      clip([row.direction, row.number].filter(Boolean).join(' ') || '-', 40),
-      formatDuration(item.call_duration_secs),
-      row.cost === '' ? '-' : String(row.cost),
-      clip(row.call_successful || '-', 22),
-      clip(row.title, 60),
-    ];
-  });
-  const header = ['time (UTC)', 'agent', 'call', 'duration', 'cost', 'success', 'title or summary'];
-  const widths = header.map((h, i) => Math.max(columnWidth(h), ...rows.map((r) => columnWidth(r[i]))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : padColumns(c, widths[i]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n') + `\n${items.length} call${items.length === 1 ? '' : 's'}\n`;
-}
-
 function tally(counts: Record<string, number>, limit = 10): string {
   const entries = Object.entries(counts);
   if (entries.length === 0) return '-';

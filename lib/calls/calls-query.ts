@@ -1,7 +1,9 @@
+import { ScanCommand as ScanIdsCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LAST_UNIX_SECOND } from '../../lambda/events';
 import { BY_AGENT_INDEX, BY_NUMBER_INDEX } from '../calls-table-schema';
+import { isShortIdOf } from './call-list';
 import type { CallsTarget } from './calls-target';
 
 /** A call item as stored (see the README's record table). */
@@ -109,4 +111,31 @@ export async function readTranscriptEvent(target: CallsTarget, key: string): Pro
   if (!target.bucketName) throw new Error('No bucket known: pass --bucket or --stack to read transcripts.');
   const object = await target.s3.send(new GetObjectCommand({ Bucket: target.bucketName, Key: key }));
   return JSON.parse(await object.Body!.transformToString());
+}
+
+/**
+ * The conversation ids `matches` accepts, reading the ids alone. A Scan reads (and bills) every
+ * item however little it returns, so this is the fallback when an exact read misses.
+ */
+export async function findConversationIds(target: CallsTarget, matches: (id: string) => boolean): Promise<string[]> {
+  const ids: string[] = [];
+  let ExclusiveStartKey: Record<string, any> | undefined;
+  do {
+    const page = await target.dynamodb.send(new ScanIdsCommand({ TableName: target.tableName, ProjectionExpression: '#id', ExpressionAttributeNames: { '#id': 'conversation_id' }, ExclusiveStartKey }));
+    for (const item of page.Items ?? []) if (item.conversation_id?.S !== undefined && matches(item.conversation_id.S)) ids.push(item.conversation_id.S);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return ids.sort();
+}
+
+/**
+ * The call with this conversation id or, failing that, the one call whose id ends with it (the
+ * short id `calls list` prints). No call, or several (their ids, to choose from), otherwise.
+ */
+export async function findCall(target: CallsTarget, idOrEnding: string): Promise<{ item: CallItem } | { candidates: string[] }> {
+  const item = await getCall(target, idOrEnding);
+  if (item) return { item };
+  const candidates = idOrEnding ? await findConversationIds(target, (id) => isShortIdOf(idOrEnding, id)) : [];
+  const only = candidates.length === 1 ? await getCall(target, candidates[0]) : undefined;
+  return only ? { item: only } : { candidates };
 }

@@ -79,6 +79,26 @@ describe('npm start and npm run send', () => {
     expect(shown).toMatch(/audio\s+s3:\/\/elevenlabs-calls\/audio\/xyz\/abc\.mp3 \(\d+ bytes, audio\/mpeg, from the webhook\)/);
   });
 
+  it('lists calls within 120 columns, each with a short id that show takes', async () => {
+    const { stdout } = await calls('list');
+    const lines = stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(120);
+    const shortIds = lines.slice(1, -1).map((line) => line.split(' ')[0]);
+    expect(shortIds.sort()).toEqual(['00000000001', 'abc', 'o0000000001', 'ound0000001']);
+    const shown = await calls('show', '00000000001');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('Call conv_7901kfail0sip000000000001');
+  });
+
+  it('says when a short id ends several ids, or none', async () => {
+    const several = await calls('show', '0000001');
+    expect(several.code).toBe(1);
+    expect(several.stdout).toBe('3 calls end with 0000001: give more of the id.\n  conv_7901kfail0sip000000000001\n  conv_7901kfail0twilio0000000001\n  conv_7901kphone0inbound0000001\n');
+    const none = await calls('show', 'zzz9');
+    expect(none.code).toBe(1);
+    expect(none.stdout).toMatch(/^No call zzz9 in local emulators \(DynamoDB 127\.0\.0\.1:\d+, S3 127\.0\.0\.1:\d+\).*: no conversation id is or ends with it\.\n$/);
+  });
+
   it('stops on Ctrl-C and frees every port', async () => {
     const exited = new Promise<number | null>((resolve) => local.server.once('exit', resolve));
     local.server.kill('SIGINT');

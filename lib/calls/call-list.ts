@@ -1,0 +1,72 @@
+import { columnWidth, fitColumns, padColumns, terminalText } from '../terminal-text';
+import { clip, formatDuration, toListRow, type ListRow } from './calls-format';
+import type { CallItem } from './calls-query';
+
+/*
+ * `calls list` for a person: one line per call within a terminal's width, each call named by a
+ * short id that `calls show` accepts. The whole id and the columns left out are in --json and --csv.
+ */
+
+/** How wide `calls list` is: this many columns, or a wider terminal's (more of each title); --json, --csv and show give the rest. */
+export const LIST_WIDTH_COLUMNS = 120;
+/** A short id is the end of the conversation id: ElevenLabs ids end in random characters. */
+export const SHORT_ID_MIN_CHARS = 8;
+export const SHORT_ID_MAX_CHARS = 16;
+
+/** An id's last `count` characters, fewer if they would take over SHORT_ID_MAX_CHARS columns. */
+function tail(id: string, count: number): string {
+  const chars = [...id];
+  let start = chars.length;
+  while (start > 0 && chars.length - start < count && columnWidth(chars.slice(start - 1).join('')) <= SHORT_ID_MAX_CHARS) start -= 1;
+  return chars.slice(start).join('');
+}
+
+/**
+ * Each conversation id's last characters, as few as keep the listed ids apart (at least
+ * SHORT_ID_MIN_CHARS, the whole id when shorter, at most SHORT_ID_MAX_CHARS); `calls show`
+ * finds a call by them, and says so when another call's id ends the same way.
+ */
+export function shortIds(ids: readonly string[]): string[] {
+  const tails = (n: number) => ids.map((id) => tail(id, n));
+  for (let n = SHORT_ID_MIN_CHARS; n < SHORT_ID_MAX_CHARS; n++) {
+    if (new Set(tails(n)).size === new Set(ids).size) return tails(n);
+  }
+  return tails(SHORT_ID_MAX_CHARS);
+}
+
+/** Whether `text` is `id`'s short id: its last characters as printed (control characters removed). */
+export function isShortIdOf(text: string, id: string): boolean {
+  return terminalText(id).endsWith(text);
+}
+
+const DIRECTIONS = new Map<unknown, string>([['inbound', 'in'], ['outbound', 'out']]);
+
+/** The text list's columns: a heading, the most columns a cell takes, and the cell. */
+const LIST_LAYOUT: [string, number, (item: CallItem, row: ListRow) => string][] = [
+  ['time (UTC)', 17, (_item, row) => String(row.start_time).replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, 'Z') || '-'],
+  ['agent', 14, (_item, row) => String(row.agent) || '-'],
+  ['call', 18, (item, row) => [DIRECTIONS.get(item.direction) ?? row.direction, row.number].filter(Boolean).join(' ') || '-'],
+  ['duration', 8, (item) => formatDuration(item.call_duration_secs)],
+  ['cost', 10, (_item, row) => (row.cost === '' ? '-' : String(row.cost))],
+  ['outcome', 13, (item) => (item.failure_reason ? 'not connected' : item.call_successful || '-')],
+];
+
+/**
+ * The calls as a table that fits LIST_WIDTH_COLUMNS: short id, time, agent, direction and number,
+ * duration, cost, outcome, and as much of the title (or summary, or why it did not connect) as fits.
+ */
+export function formatList(items: readonly CallItem[], widthColumns = LIST_WIDTH_COLUMNS): string {
+  if (items.length === 0) return 'No calls match.\n';
+  const ids = shortIds(items.map((item) => terminalText(item.conversation_id)));
+  const rows = items.map((item, i) => {
+    const row = toListRow(item);
+    const title = item.failure_reason ? `${item.failure_reason}${item.failure_provider ? ` (${item.failure_provider})` : ''}` : row.title;
+    return [ids[i], ...LIST_LAYOUT.map(([, max, cell]) => clip(cell(item, row), max)), clip(title, widthColumns)];
+  });
+  const header = ['id', ...LIST_LAYOUT.map(([heading]) => heading), 'title or summary'];
+  const widths = header.slice(0, -1).map((h, i) => Math.max(columnWidth(h), ...rows.map((r) => columnWidth(r[i]))));
+  const titleWidth = widthColumns - widths.reduce((sum, w) => sum + w + 2, 0);
+  const line = (cells: string[]) => [...cells.slice(0, -1).map((c, i) => padColumns(c, widths[i])), fitColumns(cells.at(-1)!, titleWidth)].join('  ').trimEnd();
+  const count = `${items.length} call${items.length === 1 ? '' : 's'}; npm run calls -- show <id> shows one`;
+  return [line(header), ...rows.map(line), count].join('\n') + '\n';
+}
