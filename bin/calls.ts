@@ -17,7 +17,7 @@ const USAGE = `Usage: npm run calls -- <list | show <id> | stats> [options]
   stats    calls, answered, not connected, duration (total, average, p50, p90), cost, success rate,
            how calls ended, top numbers, data collected       (same filters; --by-agent for one block per agent)
 
-  --json | --csv      machine-readable output (list and stats)
+  --json              machine-readable output (list, show and stats); --csv for list and stats
   WHEN                2025-11-24, 2025-11-24T16:00Z, or relative: 7d, 24h, 30m
   Where:              the local emulators of npm start (default), or --stack NAME / --table NAME [--bucket NAME]
                       for a deployed stack, with your usual AWS credentials and region.`;
@@ -31,7 +31,7 @@ function print(text: string): void {
   process.stdout.write(terminalText(text, 'keep'));
 }
 
-async function show(target: CallsTarget, idOrEnding: string): Promise<number> {
+async function show(target: CallsTarget, idOrEnding: string, json: boolean): Promise<number> {
   const found = await findCall(target, idOrEnding);
   if (!('item' in found)) {
     const asked = terminalText(idOrEnding);
@@ -41,7 +41,8 @@ async function show(target: CallsTarget, idOrEnding: string): Promise<number> {
   }
   const { item } = found;
   const transcript = item.transcript_format === 'json' && item.transcript_s3_key ? await readTranscriptEvent(target, item.transcript_s3_key) : undefined;
-  print(formatCallDetail(item, target.bucketName, transcript));
+  if (json) process.stdout.write(toJson({ call: item, transcript_event: transcript ?? null }));
+  else print(formatCallDetail(item, target.bucketName, transcript));
   return 0;
 }
 
@@ -79,7 +80,7 @@ async function main(): Promise<number> {
   };
   const target = await resolveTarget(values);
   try {
-    if (command === 'show') return await show(target, conversationId);
+    if (command === 'show') return await show(target, conversationId, values.json ?? false);
     const limit = command === 'list' && values.limit !== undefined ? Number(values.limit) : undefined;
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
       console.error('--limit takes a whole number above 0.');

@@ -99,6 +99,14 @@ describe('npm start and npm run send', () => {
     expect(none.stdout).toMatch(/^No call zzz9 in local emulators \(DynamoDB 127\.0\.0\.1:\d+, S3 127\.0\.0\.1:\d+\).*: no conversation id is or ends with it\.\n$/);
   });
 
+  it('shows one call as JSON: the item and the transcription event', async () => {
+    const shown = await calls('show', 'abc', '--json');
+    expect(shown.code).toBe(0);
+    const { call, transcript_event } = JSON.parse(shown.stdout);
+    expect(call).toMatchObject({ conversation_id: 'abc', agent_id: 'xyz', transcript_format: 'json' });
+    expect(transcript_event).toMatchObject({ type: 'post_call_transcription', data: { conversation_id: 'abc' } });
+  });
+
   it('stops on Ctrl-C and frees every port', async () => {
     const exited = new Promise<number | null>((resolve) => local.server.once('exit', resolve));
     local.server.kill('SIGINT');
