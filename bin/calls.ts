@@ -1,12 +1,11 @@
-import { parseArgs } from 'node:util';
-import { runCli, terminalProgress } from '../lib/cli';
+import { parseCommandLine, runCli, terminalProgress, UsageError } from '../lib/cli';
 import { formatCallDetail } from '../lib/calls/call-detail';
 import { formatList, LIST_WIDTH_COLUMNS } from '../lib/calls/call-list';
 import { formatStats, LIST_COLUMNS, STATS_COLUMNS, toCsv, toJson, toListRow, toStatsRow } from '../lib/calls/calls-format';
 import { findCall, findCalls, readTranscriptEvent, type CallFilter } from '../lib/calls/calls-query';
 import { computeStats, statsByAgent } from '../lib/calls/calls-stats';
-import { resolveTarget, type CallsTarget } from '../lib/calls/calls-target';
-import { parseTimeBound } from '../lib/calls/time-bounds';
+import { describeTargetOptions, explainReadError, resolveTarget, type CallsTarget } from '../lib/calls/calls-target';
+import { parseTimeRange } from '../lib/calls/time-bounds';
 import { terminalText } from '../lib/terminal-text';
 
 const USAGE = `Usage: npm run calls -- <list | show <id> | stats> [options]
@@ -47,7 +46,7 @@ async function show(target: CallsTarget, idOrEnding: string, json: boolean): Pro
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     allowPositionals: true,
     options: {
       agent: { type: 'string' },
@@ -70,27 +69,21 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const now = new Date();
-  const filter: CallFilter = {
-    agentId: values.agent,
-    number: values.number,
-    since: values.since === undefined ? undefined : parseTimeBound(values.since, now),
-    until: values.until === undefined ? undefined : parseTimeBound(values.until, now, 'until'),
-    failedOnly: values.failed,
-  };
-  const target = await resolveTarget(values);
+  if (command === 'show' && values.csv) throw new UsageError('show prints --json, not --csv.');
+  // Everything typed is checked before anything is read.
+  const filter: CallFilter = { agentId: values.agent, number: values.number, failedOnly: values.failed, ...parseTimeRange(values.since, values.until, new Date()) };
+  const limit = command === 'list' && values.limit !== undefined ? Number(values.limit) : undefined;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit takes a whole number above 0.');
+  let target: CallsTarget | undefined;
   try {
+    target = await resolveTarget(values);
     if (command === 'show') return await show(target, conversationId, values.json ?? false);
-    const limit = command === 'list' && values.limit !== undefined ? Number(values.limit) : undefined;
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
-      console.error('--limit takes a whole number above 0.');
-      return 2;
-    }
     const items = await findCalls(target, filter, progress, limit);
     terminalProgress.end();
     if (command === 'list') {
-      const shown = items;
-      process.stdout.write(values.json ? toJson(shown) : values.csv ? toCsv(LIST_COLUMNS, shown.map(toListRow)) : terminalText(formatList(shown, Math.max(LIST_WIDTH_COLUMNS, (process.stdout.isTTY && process.stdout.columns) || 0)), 'keep'));
+      if (values.json) process.stdout.write(toJson(items));
+      else if (values.csv) process.stdout.write(toCsv(LIST_COLUMNS, items.map(toListRow)));
+      else print(formatList(items, Math.max(LIST_WIDTH_COLUMNS, (process.stdout.isTTY && process.stdout.columns) || 0)));
       return 0;
     }
     const groups = values['by-agent']
@@ -102,13 +95,12 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     terminalProgress.end();
-    const e = error as Error;
-    console.error(terminalText(`Could not read calls from ${target.description}: ${e.name}: ${e.message}`));
+    console.error(terminalText(explainReadError(error, target?.description ?? describeTargetOptions(values), target?.local ?? !(values.stack || values.table)), 'keep'));
     return 1;
   } finally {
-    target.dynamodb.destroy();
-    target.s3.destroy();
+    target?.dynamodb.destroy();
+    target?.s3.destroy();
   }
 }
 
-runCli(main);
+runCli(main, USAGE);

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
-import { runCli } from '../lib/cli';
+import { parseCommandLine, runCli } from '../lib/cli';
 import { localPorts, readLocalSecret } from '../lib/local/local-settings';
 import { resolvePayload, sendWebhook } from '../lib/send-webhook';
 import { DEFAULT_WEBHOOK_PATH } from '../lambda/service';
+import { terminalText } from '../lib/terminal-text';
 
 const USAGE = `Usage: npm run send -- <example name | payload.json> [--url URL] [--secret wsec_...] [--timestamp-offset SECONDS]
 
@@ -19,7 +19,7 @@ function joinNegativeOffset(args: string[]): string[] {
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args: joinNegativeOffset(process.argv.slice(2)),
     allowPositionals: true,
     options: {
@@ -47,8 +47,9 @@ async function main(): Promise<number> {
   const url = values.url ?? `http://localhost:${localPorts(process.env).port}${DEFAULT_WEBHOOK_PATH}`;
   console.log(`POST ${url}  (${source}, ${body.length} bytes, timestamp offset ${offset} s)`);
   const answer = await sendWebhook({ url, secret, body, timestampOffsetSeconds: offset });
-  console.log(`${answer.status} ${answer.body}`);
+  // --url may point at any server: its answer is shown as printable text.
+  console.log(`${answer.status} ${terminalText(answer.body, 'keep')}`);
   return answer.status === 200 ? 0 : 1;
 }
 
-runCli(main);
+runCli(main, USAGE);

@@ -6,7 +6,10 @@ import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, localPorts } from '../local/local-
 
 /** Where the calls are: the local emulators of `npm start`, or a deployed stack. */
 export interface CallsTarget {
+  /** Where, for messages: `local emulators (…)`, `stack NAME (table NAME)`, `table NAME`. */
   readonly description: string;
+  /** The emulators of `npm start`, rather than AWS. */
+  readonly local: boolean;
   readonly tableName: string;
   readonly bucketName?: string;
   readonly dynamodb: DynamoDBClient;
@@ -26,7 +29,8 @@ function localTarget(env: NodeJS.ProcessEnv): CallsTarget {
   const { dynamodbPort, s3Port } = localPorts(env);
   const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   return {
-    description: `local emulators (DynamoDB 127.0.0.1:${dynamodbPort}, S3 127.0.0.1:${s3Port}); is npm start running?`,
+    description: describeTargetOptions({}, env),
+    local: true,
     tableName: LOCAL_TABLE_NAME,
     bucketName: LOCAL_BUCKET_NAME,
     dynamodb: new DynamoDBClient({ ...common, endpoint: `http://127.0.0.1:${dynamodbPort}`, maxAttempts: 1 }),
@@ -47,12 +51,40 @@ async function stackOutputs(stackName: string): Promise<{ table: string; bucket?
   }
 }
 
+/** Where the options point, before anything is read: for messages about failing to get there. */
+export function describeTargetOptions(options: TargetOptions, env: NodeJS.ProcessEnv = process.env): string {
+  if (options.stack) return `stack ${options.stack}`;
+  if (options.table) return `table ${options.table}`;
+  const { dynamodbPort, s3Port } = localPorts(env);
+  return `local emulators (DynamoDB 127.0.0.1:${dynamodbPort}, S3 127.0.0.1:${s3Port})`;
+}
+
+/**
+ * What a person needs to know when reading from `where` failed: that npm start is not running
+ * (a refused connection to the emulators), which AWS credentials or region are missing, or else
+ * the error's name and message.
+ */
+export function explainReadError(error: unknown, where: string, local: boolean, env: NodeJS.ProcessEnv = process.env): string {
+  const { name, message, code } = error as { name?: string; message?: string; code?: unknown };
+  const text = String(message ?? error).replace(/\.$/, '');
+  const profile = env.AWS_PROFILE ? ` (AWS_PROFILE=${env.AWS_PROFILE})` : '';
+  if (local && code === 'ECONNREFUSED') return `Nothing answers at the ${where}: is npm start running? (--stack NAME reads a deployed stack.)`;
+  if (!local && /region is missing|missing region/i.test(text)) {
+    return `Cannot read ${where}: no AWS region${profile}.\nSet AWS_REGION (e.g. AWS_REGION=eu-west-1), or a region in your profile (aws configure; AWS_PROFILE picks the profile).`;
+  }
+  if (!local && (name === 'CredentialsProviderError' || /credentials/i.test(text))) {
+    return `Cannot read ${where}: no AWS credentials${profile}: ${text}.\nSet AWS_PROFILE to a profile made by aws configure (or aws sso login), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`;
+  }
+  return `Could not read calls from ${where}: ${name && name !== 'Error' ? `${name}: ` : ''}${String(message ?? error)}`;
+}
+
 /** Resolves where to read: a stack or table when named (with the user's AWS credentials), else local. */
 export async function resolveTarget(options: TargetOptions, env: NodeJS.ProcessEnv = process.env): Promise<CallsTarget> {
   if (!options.stack && !options.table) return localTarget(env);
   const { table, bucket } = options.stack ? await stackOutputs(options.stack) : { table: options.table as string, bucket: options.bucket };
   return {
     description: options.stack ? `stack ${options.stack} (table ${table})` : `table ${table}`,
+    local: false,
     tableName: table,
     bucketName: options.bucket ?? bucket,
     dynamodb: new DynamoDBClient({}),

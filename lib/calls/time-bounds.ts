@@ -1,3 +1,5 @@
+import { UsageError } from '../cli';
+
 const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400, w: 604_800 };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -7,13 +9,29 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?
  * Unix seconds from a date (`2025-11-24`, UTC), a date and time (`2025-11-24T16:00Z`), or a span
  * back from now (`30m`, `24h`, `7d`, `2w`). A date alone is the start of its day, or its end for
  * `until`, so `--since 2025-11-24 --until 2025-11-24` is that whole day.
- * @throws Error naming the accepted forms
+ * @throws UsageError naming the accepted forms
  */
 export function parseTimeBound(text: string, now: Date, edge: 'since' | 'until' = 'since'): number {
   const value = text.trim();
   const relative = /^(\d+)([mhdw])$/.exec(value);
   if (relative) return Math.floor(now.getTime() / 1000) - Number(relative[1]) * UNIT_SECONDS[relative[2]];
   const millis = DATE.test(value) ? Date.parse(`${value}T00:00:00Z`) : DATE_TIME.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(millis)) throw new Error(`Cannot read "${text}" as a time: use 2025-11-24, 2025-11-24T16:00Z, or 7d, 24h, 30m.`);
+  if (Number.isNaN(millis)) throw new UsageError(`Cannot read "${text}" as a time: use 2025-11-24, 2025-11-24T16:00Z, or 7d, 24h, 30m.`);
   return Math.floor(millis / 1000) + (DATE.test(value) && edge === 'until' ? 86_399 : 0);
+}
+
+/**
+ * `--since` and `--until` as unix seconds (either may be absent).
+ * @throws UsageError when either cannot be read, or when since is after until (nothing could match)
+ */
+export function parseTimeRange(since: string | undefined, until: string | undefined, now: Date): { since?: number; until?: number } {
+  const range = {
+    since: since === undefined ? undefined : parseTimeBound(since, now),
+    until: until === undefined ? undefined : parseTimeBound(until, now, 'until'),
+  };
+  if (range.since !== undefined && range.until !== undefined && range.since > range.until) {
+    const at = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/:\d\d\.\d+Z$/, 'Z');
+    throw new UsageError(`--since ${since} (${at(range.since)}) is after --until ${until} (${at(range.until)}): no call can match. For the last week to a day ago: --since 7d --until 1d.`);
+  }
+  return range;
 }

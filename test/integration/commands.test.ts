@@ -96,7 +96,7 @@ describe('npm start and npm run send', () => {
     expect(several.stdout).toBe('3 calls end with 0000001: give more of the id.\n  conv_7901kfail0sip000000000001\n  conv_7901kfail0twilio0000000001\n  conv_7901kphone0inbound0000001\n');
     const none = await calls('show', 'zzz9');
     expect(none.code).toBe(1);
-    expect(none.stdout).toMatch(/^No call zzz9 in local emulators \(DynamoDB 127\.0\.0\.1:\d+, S3 127\.0\.0\.1:\d+\).*: no conversation id is or ends with it\.\n$/);
+    expect(none.stdout).toMatch(/^No call zzz9 in local emulators \(DynamoDB 127\.0\.0\.1:\d+, S3 127\.0\.0\.1:\d+\): no conversation id is or ends with it\.\n$/);
   });
 
   it('shows one call as JSON: the item and the transcription event', async () => {

@@ -1,0 +1,92 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../support/local-server-process';
+
+/*
+ * `npm run calls` and `npm run send` as a user runs them when something is wrong: a mistyped
+ * option, times the wrong way round, npm start not running, no AWS credentials. Nothing here
+ * reaches AWS: credentials and region are taken away, instance metadata is off, and every AWS
+ * endpoint points at a closed local port.
+ */
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+let awsDir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  awsDir = mkdtempSync(join(tmpdir(), 'no-aws-'));
+  writeFileSync(join(awsDir, 'config'), '');
+  writeFileSync(join(awsDir, 'credentials'), '');
+  const closed = await freePort();
+  env = { ...process.env, DYNAMODB_PORT: String(closed), S3_PORT: String(closed), PORT: String(closed) };
+  for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];
+  Object.assign(env, {
+    AWS_PROFILE: 'no-such-profile-for-tests',
+    AWS_CONFIG_FILE: join(awsDir, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(awsDir, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL: `http://127.0.0.1:${closed}`,
+  });
+});
+
+afterAll(() => rmSync(awsDir, { recursive: true, force: true }));
+
+function run(script: string, args: string[], extraEnv: Record<string, string> = {}) {
+  return promisify(execFile)(TSX, [script, ...args], { cwd: ROOT, env: { ...env, ...extraEnv } }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+}
+
+describe('a command line that cannot run', () => {
+  it('names an unknown option of calls in one line, then the usage, and exits 2', async () => {
+    const result = await run('bin/calls.ts', ['list', '--bogus']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^Unknown option '--bogus'\.\n\nUsage: npm run calls/);
+    expect(result.stderr).not.toContain('TypeError');
+  });
+
+  it('does the same for send', async () => {
+    const result = await run('bin/send.ts', ['post_call_audio', '--bogus']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^Unknown option '--bogus'\.\n\nUsage: npm run send/);
+  });
+
+  it('says --since is after --until, before reading anything', async () => {
+    const result = await run('bin/calls.ts', ['list', '--since', '1d', '--until', '7d']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^--since 1d \(.*\) is after --until 7d \(.*\): no call can match/);
+    expect(result.stderr.split('\n')[0]).not.toMatch(/npm start|ValidationException/);
+  });
+});
+
+describe('nowhere to read from', () => {
+  it('asks whether npm start is running when nothing answers at the emulators', async () => {
+    const result = await run('bin/calls.ts', ['stats']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`Nothing answers at the local emulators (DynamoDB 127.0.0.1:${env.DYNAMODB_PORT}, S3 127.0.0.1:${env.S3_PORT}): is npm start running? (--stack NAME reads a deployed stack.)\n`);
+  });
+
+  it.each([['--stack', 'calls-stack'], ['--table', 'calls-table']])('says to set a region and credentials for %s when there are none', async (option, name) => {
+    const result = await run('bin/calls.ts', ['list', option, name]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^Cannot read (stack|table) ${name}: no AWS region \\(AWS_PROFILE=no-such-profile-for-tests\\)\\.\\nSet AWS_REGION .*\\n$`));
+    expect(result.stderr).not.toMatch(/ProviderError|\s+at /);
+  });
+
+  it('says which credentials are needed when a region is set but no credentials are found', async () => {
+    const result = await run('bin/calls.ts', ['show', 'abc', '--table', 'calls-table'], { AWS_REGION: 'eu-west-1' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Cannot read table calls-table: no AWS credentials \(AWS_PROFILE=no-such-profile-for-tests\): .*\.\nSet AWS_PROFILE to a profile made by aws configure \(or aws sso login\), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\.\n$/);
+  });
+
+  it('says nothing is listening when send finds no receiver', async () => {
+    const result = await run('bin/send.ts', ['post_call_audio', '--secret', 'wsec_test']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`Nothing is listening at http://localhost:${env.PORT}/elevenlabs/webhook: is npm start running (or is --url right)?\n`);
+  });
+});
