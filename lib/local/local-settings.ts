@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where `npm start` keeps its emulator data and generated secret: `.local/` (git-ignored), or `RECEIVER_LOCAL_DIR`. */
@@ -11,9 +11,11 @@ export function localPaths(env: NodeJS.ProcessEnv) {
 /**
  * Creates the folder readable by its owner only (0700), or makes it so: it holds the secret and
  * the calls, personal data. A folder made by an older version, or by hand, is narrowed too.
+ * @throws Error for a shared folder (sticky bit, such as /tmp), which must not be narrowed
  */
 export function preparePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (statSync(dir).mode & 0o1000) throw new Error(`${dir} is a shared folder (like /tmp): set RECEIVER_LOCAL_DIR to a folder of its own.`);
   chmodSync(dir, 0o700);
 }
 
