@@ -1,4 +1,5 @@
 import { pipeline, Readable, Transform } from 'node:stream';
+import { ConfigurationError } from './errors';
 
 /** Where the ElevenLabs API lives; data-residency workspaces and tests pass their own. */
 export const DEFAULT_API_BASE_URL = 'https://api.elevenlabs.io';
@@ -9,10 +10,13 @@ export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_CAP_MS = 20_000;
 /** The largest page the list endpoint serves: fewest requests against the rate limit. */
 export const DEFAULT_PAGE_SIZE = 100;
+/** Plain http is allowed only here (tests and local fakes); the URL parser has already turned `127.1` into `127.0.0.1`. */
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 
 export interface ElevenLabsApiOptions {
   readonly apiKey: string;
-  /** @default DEFAULT_API_BASE_URL */ readonly baseUrl?: string;
+  /** https, or http to a loopback address; no user name, password, query or fragment. @default DEFAULT_API_BASE_URL */
+  readonly baseUrl?: string;
   /** Attempts per request, first included. @default 5 */ readonly maxAttempts?: number;
   /** Per attempt, in ms, until the response headers arrive (and, for JSON answers, the whole body). @default 20_000 */
   readonly timeoutMs?: number;
@@ -105,15 +109,54 @@ async function errorCode(response: Response): Promise<string> {
   return typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? `, ${code}` : '';
 }
 
+/** ` to https://elsewhere.example`: where a redirect points, as an origin only (its path or query could carry a token). */
+function redirectTarget(response: Response, from: string): string {
+  const location = response.headers.get('location');
+  if (!location) return '';
+  try {
+    const { origin } = new URL(location, from);
+    return origin === 'null' ? '' : ` to ${origin}`;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The base URL without its trailing slashes, once it is safe to send the key to: https, or http to
+ * a loopback address. Never quotes the value: a slip of the hand could have put the key there.
+ * Exported so a deployment can check it before the first request does.
+ * @throws ConfigurationError `environment` saying what is wrong
+ */
+export function checkedBaseUrl(value: string): string {
+  const fix = 'set ELEVENLABS_API_BASE_URL to https://api.elevenlabs.io or your data-residency address';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError('environment', `The ElevenLabs API base URL is not a URL: ${fix}.`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname))) {
+    throw new ConfigurationError('environment', `The ElevenLabs API base URL must use https, so the API key never travels in the clear (plain http only to localhost, 127.0.0.0/8 or ::1, for tests): ${fix}.`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new ConfigurationError('environment', `The ElevenLabs API base URL must not carry a user name, password, query or fragment (the key goes in ELEVENLABS_API_KEY): ${fix}.`);
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
 /** An id as one path segment: encoded, and never empty or a dot segment, which would address another resource. */
 function segment(conversationId: string): string {
   if (['', '.', '..'].includes(conversationId)) throw new ElevenLabsApiError('client', undefined, 'The conversation id is empty or a dot segment: pass the conversation_id as ElevenLabs shows it.');
   return encodeURIComponent(conversationId);
 }
 
-/** A client for the ElevenLabs Conversational AI API: bounded retries, per-attempt timeout, no logging. */
+/**
+ * A client for the ElevenLabs Conversational AI API: bounded retries, per-attempt timeout, the key
+ * sent to the base URL only, no logging.
+ * @throws ConfigurationError `environment` when the base URL is not https (or http to a loopback address)
+ */
 export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsApi {
-  const baseUrl = (options.baseUrl ?? DEFAULT_API_BASE_URL).replace(/\/+$/, '');
+  const baseUrl = checkedBaseUrl(options.baseUrl ?? DEFAULT_API_BASE_URL);
   const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   const timeoutMs = options.timeoutMs ?? 20_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -122,9 +165,15 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      const response = await fetch(url, { headers: { 'xi-api-key': options.apiKey }, signal: controller.signal });
+      // Redirects are not followed: fetch would take the key along to wherever they point, and
+      // ElevenLabs' API answers these endpoints itself, so a redirect means a wrong base URL.
+      const response = await fetch(url, { headers: { 'xi-api-key': options.apiKey }, signal: controller.signal, redirect: 'manual' });
       if (response.ok) return { value: await read(response) };
       const { status } = response;
+      if (status >= 300 && status < 400) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new ElevenLabsApiError('client', status, `ElevenLabs answered the request for ${what} with a redirect (HTTP ${status}${redirectTarget(response, url)}), not followed so that the API key stays with ${new URL(url).origin}: set ELEVENLABS_API_BASE_URL to the API's own address.`);
+      }
       if (status === 429 || status >= 500) {
         await response.body?.cancel().catch(() => undefined); // frees the connection for the retry
         return { retry: status === 429 ? 'rate_limited' : 'server', status, waitMs: status === 429 ? retryAfterMs(response.headers.get('retry-after')) : undefined };

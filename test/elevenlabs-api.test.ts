@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createElevenLabsApi, ElevenLabsApiError, type ElevenLabsApiOptions } from '../lambda/elevenlabs-api';
+import { ConfigurationError } from '../lambda/errors';
 import { fakeAudioChunk, startFakeElevenLabsApi, type FakeConversation, type FakeElevenLabsApi } from './support/fake-elevenlabs-api';
 
 /* The client through Node's own fetch against a loopback fake; waits are recorded, not slept. */
@@ -151,6 +154,64 @@ describe('listConversations', () => {
     for await (const c of api.listConversations({ agentId: 'agent_a', callStartAfterUnix: 150, callStartBeforeUnix: 350, pageSize: 1 })) ids.push(c.conversation_id);
     expect(ids).toEqual(['a_new', 'a_mid']);
     expect(fake.requests[0].query).toEqual({ agent_id: 'agent_a', call_start_after_unix: '150', call_start_before_unix: '350', page_size: '1' });
+  });
+});
+
+describe('the base URL', () => {
+  const create = (baseUrl: string) => () => createElevenLabsApi({ apiKey: API_KEY, baseUrl });
+  const refusal = (baseUrl: string): Error | undefined => {
+    try {
+      create(baseUrl)();
+    } catch (error) {
+      return error as Error;
+    }
+    return undefined;
+  };
+
+  it('must be https off loopback: plain http fails when the client is created, saying so', () => {
+    expect(create('http://api.elevenlabs.io')).toThrow(ConfigurationError);
+    expect(create('http://api.elevenlabs.io')).toThrow(/must use https/);
+    expect(create('ftp://127.0.0.1')).toThrow(/must use https/);
+  });
+
+  it('may be plain http to localhost, 127.0.0.0/8 or ::1, for tests and local fakes', () => {
+    for (const url of ['https://api.eu.residency.elevenlabs.io/', 'http://localhost:8080', 'http://127.0.0.2:1', 'http://127.1', 'http://[::1]:3000']) expect(create(url)).not.toThrow();
+    expect(create('http://localhost.example.com')).toThrow(/must use https/);
+  });
+
+  it('is refused without being quoted when it is not a URL or carries credentials, a query or a fragment', () => {
+    for (const [url, problem] of [['sk_pasted_key_by_mistake', /not a URL/], ['https://user:sk_pasted_key@api.elevenlabs.io', /user name, password/], ['https://api.elevenlabs.io/?key=sk_pasted_key', /query/]] as const) {
+      const error = refusal(url);
+      expect(error).toMatchObject({ name: 'ConfigurationError', reason: 'environment', message: expect.stringMatching(problem) });
+      expect(error?.message).not.toMatch(/sk_pasted/);
+    }
+  });
+});
+
+describe('a redirect', () => {
+  it('is not followed, so the API key never reaches another origin', async () => {
+    const keysSeen: unknown[] = [];
+    const elsewhere = createServer((request, response) => {
+      keysSeen.push(request.headers['xi-api-key']);
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ conversation_id: 'conv_1' }));
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const elsewhereUrl = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+    try {
+      const api = await setUp();
+      fake.failNext(CONVERSATION, { redirectTo: `${elsewhereUrl}/v1/convai/conversations/conv_1` });
+      const outcome = api.getConversation('conv_1');
+      await outcome.catch(() => undefined);
+      expect(keysSeen).toEqual([]);
+      const error = await failureOf(outcome);
+      expect(error).toMatchObject({ reason: 'client', status: 302 });
+      expect(error.message).toContain(`redirect (HTTP 302 to ${elsewhereUrl})`);
+      expect(error.message).not.toContain(API_KEY);
+      expect(fake.requests).toHaveLength(1);
+    } finally {
+      elsewhere.closeAllConnections();
+      elsewhere.close();
+    }
   });
 });
 

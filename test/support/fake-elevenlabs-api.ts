@@ -16,11 +16,14 @@ export interface FakeConversation {
   data?: Record<string, unknown>;
 }
 
-export interface ScriptedFailure {
+/** What the fake answers one request with, instead of its normal handling. */
+export interface ScriptedAnswer {
   status?: number;
   retryAfter?: string;
-  /** Holds the response headers back this long; without `status`, normal handling follows. */
+  /** Holds the response headers back this long; alone, normal handling follows. */
   delayMs?: number;
+  /** A 302 to this URL. */
+  redirectTo?: string;
 }
 
 const AUDIO_CHUNK_BYTES = 64 * 1024;
@@ -84,7 +87,7 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 export async function startFakeElevenLabsApi(options: { apiKey: string; conversations: FakeConversation[]; pageSize?: number }) {
   const maxPageSize = options.pageSize ?? 100;
   const requests: { method: string; path: string; query: Record<string, string> }[] = [];
-  const scripted: { pattern: RegExp; failure: ScriptedFailure }[] = [];
+  const scripted: { pattern: RegExp; failure: ScriptedAnswer }[] = [];
   const deletedAudio = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
   const byId = new Map(options.conversations.map((c) => [c.conversation_id, c]));
@@ -132,6 +135,7 @@ export async function startFakeElevenLabsApi(options: { apiKey: string; conversa
     const failure = index >= 0 ? scripted.splice(index, 1)[0].failure : {};
     const proceed = () => {
       if (response.destroyed) return;
+      if (failure.redirectTo) return sendJson(response, 302, {}, { location: failure.redirectTo });
       if (failure.status === undefined) return handle(response, entry.method, entry.path, entry.query, request.headers['xi-api-key']);
       const status = failure.status === 429 ? 'too_many_concurrent_requests' : 'system_busy';
       sendJson(response, failure.status, { detail: { status, message: 'Scripted failure' } }, failure.retryAfter ? { 'retry-after': failure.retryAfter } : {});
@@ -146,8 +150,8 @@ export async function startFakeElevenLabsApi(options: { apiKey: string; conversa
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     /** Every request seen, scripted failures included; `path` as sent (still percent-encoded). */
     requests,
-    /** Queues failures for the next requests whose path matches, one request each, in order. */
-    failNext(pathPattern: RegExp, ...failures: ScriptedFailure[]) {
+    /** Queues scripted answers (failures, redirects, odd bodies) for the next requests whose path matches, one request each, in order. */
+    failNext(pathPattern: RegExp, ...failures: ScriptedAnswer[]) {
       for (const failure of failures) scripted.push({ pattern: pathPattern, failure });
     },
     /** Deletes a conversation's audio (404 afterwards), as ElevenLabs' deletion settings do. */
