@@ -10,6 +10,13 @@ export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_CAP_MS = 20_000;
 /** The largest page the list endpoint serves: fewest requests against the rate limit. */
 export const DEFAULT_PAGE_SIZE = 100;
+/**
+ * The most a JSON answer may take, in bytes. A conversation with a long transcript is a few MB;
+ * a larger answer is refused rather than read whole into the 512 MB reconciler.
+ */
+export const MAX_JSON_RESPONSE_BYTES = 50 * 1024 * 1024;
+/** Error answers carry a short code: a longer body is not worth reading. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** Plain http is allowed only here (tests and local fakes); the URL parser has already turned `127.1` into `127.0.0.1`. */
 const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 
@@ -22,6 +29,8 @@ export interface ElevenLabsApiOptions {
   readonly timeoutMs?: number;
   /** Waits between attempts; tests inject one that records instead of sleeping. @default real timers */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The most bytes a JSON answer may have; a larger one fails as `server`, unread. @default MAX_JSON_RESPONSE_BYTES */
+  readonly maxJsonResponseBytes?: number;
 }
 
 export type ApiFailure = 'not_found' | 'unauthorized' | 'rate_limited' | 'server' | 'client' | 'network' | 'timeout';
@@ -102,10 +111,43 @@ function backoffMs(retry: number): number {
   return Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
 }
 
+/**
+ * The body, read as a stream and abandoned (the rest cancelled) as soon as it passes `maxBytes`,
+ * whether or not it announced its length; undefined when it is larger.
+ */
+async function readAtMost(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
+  // A compressed answer's content-length counts compressed bytes: only the count of what is read can judge it.
+  const announced = response.headers.get('content-encoding') ? NaN : Number(response.headers.get('content-length'));
+  if (announced > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  for (let total = 0; ; ) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks, total);
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+}
+
+const utf8 = new TextDecoder();
+
 /** ElevenLabs' short error code (`invalid_api_key`, `conversation_not_found`), never free text that could echo input. */
 async function errorCode(response: Response): Promise<string> {
-  const body = (await response.json().catch(() => undefined)) as { detail?: { status?: unknown } } | undefined;
-  const code = body?.detail?.status;
+  let code: unknown;
+  try {
+    const bytes = await readAtMost(response, MAX_ERROR_BODY_BYTES);
+    code = bytes && (JSON.parse(utf8.decode(bytes)) as { detail?: { status?: unknown } } | null)?.detail?.status;
+  } catch {
+    // No readable code: the status alone says enough.
+  }
   return typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? `, ${code}` : '';
 }
 
@@ -151,24 +193,25 @@ function segment(conversationId: string): string {
 }
 
 /**
- * A client for the ElevenLabs Conversational AI API: bounded retries, per-attempt timeout, the key
- * sent to the base URL only, no logging.
+ * A client for the ElevenLabs Conversational AI API: bounded retries, per-attempt timeout, bounded
+ * JSON answers, the key sent to the base URL only, no logging.
  * @throws ConfigurationError `environment` when the base URL is not https (or http to a loopback address)
  */
 export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsApi {
   const baseUrl = checkedBaseUrl(options.baseUrl ?? DEFAULT_API_BASE_URL);
+  const maxJsonBytes = options.maxJsonResponseBytes ?? MAX_JSON_RESPONSE_BYTES;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   const timeoutMs = options.timeoutMs ?? 20_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
-  async function attempt<T>(url: string, what: string, read: (response: Response) => Promise<T>): Promise<Attempt<T>> {
+  async function attempt<T>(url: string, what: string, read: (response: Response, what: string) => Promise<T>): Promise<Attempt<T>> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       // Redirects are not followed: fetch would take the key along to wherever they point, and
       // ElevenLabs' API answers these endpoints itself, so a redirect means a wrong base URL.
       const response = await fetch(url, { headers: { 'xi-api-key': options.apiKey }, signal: controller.signal, redirect: 'manual' });
-      if (response.ok) return { value: await read(response) };
+      if (response.ok) return { value: await read(response, what) };
       const { status } = response;
       if (status >= 300 && status < 400) {
         await response.body?.cancel().catch(() => undefined);
@@ -192,7 +235,7 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
     }
   }
 
-  async function request<T>(path: string, query: Record<string, string | number | undefined>, what: string, read: (response: Response) => Promise<T>): Promise<T> {
+  async function request<T>(path: string, query: Record<string, string | number | undefined>, what: string, read: (response: Response, what: string) => Promise<T>): Promise<T> {
     const url = new URL(baseUrl + path);
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
     let outcome: Attempt<T> | undefined;
@@ -217,8 +260,11 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
     throw new ElevenLabsApiError(failed.retry, failed.status, messages[failed.retry], { cause: failed.cause });
   }
 
-  const readObject = async (response: Response) => {
-    const body: unknown = await response.json();
+  const readObject = async (response: Response, what: string) => {
+    const bytes = await readAtMost(response, maxJsonBytes);
+    // Not retried: the same request would bring the same answer, as large.
+    if (!bytes) throw new ElevenLabsApiError('server', response.status, `ElevenLabs' answer for ${what} is larger than ${maxJsonBytes} bytes, the most this client reads into memory: not retried; raise maxJsonResponseBytes if such answers are expected.`);
+    const body: unknown = JSON.parse(utf8.decode(bytes));
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SyntaxError('not a JSON object');
     return body as Record<string, unknown>;
   };

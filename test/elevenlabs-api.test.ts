@@ -215,6 +215,29 @@ describe('a redirect', () => {
   });
 });
 
+describe('a JSON answer larger than maxJsonResponseBytes', () => {
+  const SIXTY_FOUR_MB = 64 * 1024 * 1024;
+
+  it('fails as server, unread and not retried, when its content-length says so', async () => {
+    const api = await setUp(undefined, { maxJsonResponseBytes: 1024, timeoutMs: 500 });
+    // Announced, then never sent: a client that starts reading waits for the timeout instead.
+    fake.failNext(CONVERSATION, { jsonBytes: 1025, stall: true });
+    const error = await failureOf(api.getConversation('conv_1'));
+    expect(error).toMatchObject({ reason: 'server', status: 200 });
+    expect(error.message).toMatch(/larger than 1024 bytes/);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('fails as soon as a chunked answer passes the cap, and cancels the rest', async () => {
+    const api = await setUp(undefined, { maxJsonResponseBytes: 1024 * 1024 });
+    fake.failNext(CONVERSATION, { jsonBytes: SIXTY_FOUR_MB, chunked: true });
+    expect(await failureOf(api.getConversation('conv_1'))).toMatchObject({ reason: 'server', status: 200 });
+    expect(fake.requests).toHaveLength(1);
+    // Socket buffers let a few MB more through before the fake notices; reading it all would be 64.
+    expect(fake.bodyBytesSent).toBeLessThan(SIXTY_FOUR_MB / 4);
+  });
+});
+
 describe('getConversationAudio', () => {
   it('streams a 12 MB recording in many chunks, byte for byte', async () => {
     const api = await setUp([{ ...call('conv_big'), audioBytes: TWELVE_MB }]);

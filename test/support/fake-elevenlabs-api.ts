@@ -24,6 +24,12 @@ export interface ScriptedAnswer {
   delayMs?: number;
   /** A 302 to this URL. */
   redirectTo?: string;
+  /** A 200 with a JSON object this many bytes long, streamed; bytes the client let through are counted in `bodyBytesSent`. */
+  jsonBytes?: number;
+  /** With `jsonBytes`: no content-length (a chunked answer). */
+  chunked?: boolean;
+  /** With `jsonBytes`: announces the length, then sends nothing, so a client that starts reading waits. */
+  stall?: boolean;
 }
 
 const AUDIO_CHUNK_BYTES = 64 * 1024;
@@ -78,6 +84,16 @@ function conversationData(c: FakeConversation, hasAudio: boolean): Record<string
   };
 }
 
+/** A JSON object of exactly `total` bytes, `{"padding":"xxx…"}`, in 64 KB chunks. */
+function* paddedJson(total: number) {
+  const open = Buffer.from('{"padding":"');
+  const close = Buffer.from('"}');
+  const padding = Buffer.alloc(AUDIO_CHUNK_BYTES, 'x');
+  yield open;
+  for (let left = total - open.length - close.length; left > 0; left -= padding.length) yield padding.subarray(0, Math.min(left, padding.length));
+  yield close;
+}
+
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
@@ -88,6 +104,7 @@ export async function startFakeElevenLabsApi(options: { apiKey: string; conversa
   const maxPageSize = options.pageSize ?? 100;
   const requests: { method: string; path: string; query: Record<string, string> }[] = [];
   const scripted: { pattern: RegExp; failure: ScriptedAnswer }[] = [];
+  const bodyBytes = { sent: 0 };
   const deletedAudio = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
   const byId = new Map(options.conversations.map((c) => [c.conversation_id, c]));
@@ -127,6 +144,20 @@ export async function startFakeElevenLabsApi(options: { apiKey: string; conversa
     pipeline(Readable.from(audioChunks(conversation.conversation_id, total), { highWaterMark: 1 }), response, () => undefined);
   }
 
+  function sendPaddedJson(response: ServerResponse, answer: ScriptedAnswer) {
+    const total = answer.jsonBytes as number;
+    response.writeHead(200, { 'content-type': 'application/json', ...(answer.chunked ? {} : { 'content-length': String(total) }) });
+    if (answer.stall) return response.flushHeaders();
+    bodyBytes.sent = 0;
+    const counted = function* () {
+      for (const chunk of paddedJson(total)) {
+        bodyBytes.sent += chunk.length;
+        yield chunk;
+      }
+    };
+    pipeline(Readable.from(counted(), { highWaterMark: 1 }), response, () => undefined);
+  }
+
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://fake');
     const entry = { method: request.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams) };
@@ -136,6 +167,7 @@ export async function startFakeElevenLabsApi(options: { apiKey: string; conversa
     const proceed = () => {
       if (response.destroyed) return;
       if (failure.redirectTo) return sendJson(response, 302, {}, { location: failure.redirectTo });
+      if (failure.jsonBytes !== undefined) return sendPaddedJson(response, failure);
       if (failure.status === undefined) return handle(response, entry.method, entry.path, entry.query, request.headers['xi-api-key']);
       const status = failure.status === 429 ? 'too_many_concurrent_requests' : 'system_busy';
       sendJson(response, failure.status, { detail: { status, message: 'Scripted failure' } }, failure.retryAfter ? { 'retry-after': failure.retryAfter } : {});
@@ -153,6 +185,10 @@ export async function startFakeElevenLabsApi(options: { apiKey: string; conversa
     /** Queues scripted answers (failures, redirects, odd bodies) for the next requests whose path matches, one request each, in order. */
     failNext(pathPattern: RegExp, ...failures: ScriptedAnswer[]) {
       for (const failure of failures) scripted.push({ pattern: pathPattern, failure });
+    },
+    /** How many bytes of the last `jsonBytes` answer the fake produced before it ended or the client hung up. */
+    get bodyBytesSent() {
+      return bodyBytes.sent;
     },
     /** Deletes a conversation's audio (404 afterwards), as ElevenLabs' deletion settings do. */
     deleteAudio(conversationId: string) {
