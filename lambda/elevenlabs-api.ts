@@ -60,6 +60,11 @@ export interface ConversationFilter {
   readonly callStartAfterUnix?: number;
   readonly callStartBeforeUnix?: number;
   /** @default DEFAULT_PAGE_SIZE */ readonly pageSize?: number;
+  /**
+   * Asked before each page is requested; when it answers true the listing ends there, without an
+   * error (the caller knows why). Pages without conversations still ask, so a deadline holds.
+   */
+  readonly shouldStop?: () => boolean;
 }
 
 export interface ElevenLabsApi {
@@ -71,7 +76,10 @@ export interface ElevenLabsApi {
    * @throws ElevenLabsApiError `not_found` when there is no audio (or it was deleted)
    */
   getConversationAudio(conversationId: string): Promise<{ stream: Readable; contentLength?: number }>;
-  /** Every conversation matching the filter, newest first, page after page. @throws ElevenLabsApiError while iterating */
+  /**
+   * Every conversation matching the filter, newest first, page after page, until the list ends or `shouldStop` says so.
+   * @throws ElevenLabsApiError while iterating; `server` on a page of another shape or a cursor already seen in this listing
+   */
   listConversations(filter?: ConversationFilter): AsyncIterable<ConversationSummary>;
 }
 
@@ -284,19 +292,25 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
       });
     },
     async *listConversations(filter: ConversationFilter = {}) {
+      const seen = new Set<string>();
       let cursor: string | undefined;
       do {
+        if (filter.shouldStop?.()) return;
         const query = { agent_id: filter.agentId, call_start_after_unix: filter.callStartAfterUnix, call_start_before_unix: filter.callStartBeforeUnix, page_size: filter.pageSize ?? DEFAULT_PAGE_SIZE, cursor };
         const page = await request('/v1/convai/conversations', query, 'conversation list', readObject);
         const { conversations, has_more: hasMore, next_cursor: next } = page;
         const more = hasMore === true || hasMore === 'true';
         const valid = Array.isArray(conversations) && conversations.every((c) => typeof c?.conversation_id === 'string');
-        // A repeated cursor would page forever; stop loudly instead.
-        if (!valid || (more && (typeof next !== 'string' || next === '' || next === cursor))) {
+        if (!valid || (more && (typeof next !== 'string' || next === ''))) {
           throw new ElevenLabsApiError('server', 200, 'ElevenLabs returned a conversation list page of an unexpected shape (conversations, has_more, next_cursor): has the API changed?');
+        }
+        // Any cursor seen before (A, B, A, …), not only the last one, would page in circles for ever.
+        if (more && seen.has(next as string)) {
+          throw new ElevenLabsApiError('server', 200, `ElevenLabs returned a conversation list cursor it had already returned ${seen.size + 1} pages into this listing: stopped rather than page in circles; try again later.`);
         }
         yield* conversations as ConversationSummary[];
         cursor = more ? (next as string) : undefined;
+        if (cursor !== undefined) seen.add(cursor);
       } while (cursor !== undefined);
     },
   };

@@ -120,14 +120,20 @@ export interface BackfillReport {
 
 /**
  * Every conversation the API lists for the filter gets its transcription (if missing) and then its
- * audio (if ElevenLabs has it and we do not). One failing conversation does not stop the rest.
+ * audio (if ElevenLabs has it and we do not). One failing conversation (an answer about another
+ * conversation included) is recorded in `failures` and does not stop the rest.
+ * @throws ElevenLabsApiError when the listing itself fails (a rate limit ends the run early instead)
  */
 export async function backfill(filter: BackfillFilter, deps: ReconciliationDependencies, onConversation?: (report: BackfillReport) => void): Promise<BackfillReport> {
   const report: BackfillReport = { listed: 0, stored: 0, audioFetched: 0, audioDeleted: 0, failures: [] };
-  const conversations = deps.api.listConversations({ agentId: filter.agentId, callStartAfterUnix: filter.sinceUnixSecs, callStartBeforeUnix: filter.untilUnixSecs });
+  const pastDeadline = () => filter.deadlineMs !== undefined && deps.now().getTime() >= filter.deadlineMs;
+  let listingStopped = false;
+  // Asked before every page as well: pages without conversations must not run past the deadline.
+  const shouldStop = () => (listingStopped = pastDeadline());
+  const conversations = deps.api.listConversations({ agentId: filter.agentId, callStartAfterUnix: filter.sinceUnixSecs, callStartBeforeUnix: filter.untilUnixSecs, shouldStop });
   try {
     for await (const summary of conversations) {
-      if (filter.deadlineMs !== undefined && deps.now().getTime() >= filter.deadlineMs) {
+      if (pastDeadline()) {
         report.stoppedEarly = 'deadline';
         break;
       }
@@ -145,6 +151,7 @@ export async function backfill(filter: BackfillFilter, deps: ReconciliationDepen
       }
       onConversation?.(report);
     }
+    if (listingStopped) report.stoppedEarly = 'deadline';
   } catch (error) {
     // More requests would only meet the same limit: the next run carries on.
     if ((error as { reason?: string }).reason !== 'rate_limited') throw error;

@@ -23,6 +23,11 @@ async function setUp(conversations: FakeConversation[] = [call('conv_1')], optio
 
 afterEach(() => fake?.close());
 
+/** Reads a listing to its end, the way backfill does. */
+async function drain(listing: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of listing);
+}
+
 async function failureOf(promise: Promise<unknown>): Promise<ElevenLabsApiError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(ElevenLabsApiError);
@@ -154,6 +159,25 @@ describe('listConversations', () => {
     for await (const c of api.listConversations({ agentId: 'agent_a', callStartAfterUnix: 150, callStartBeforeUnix: 350, pageSize: 1 })) ids.push(c.conversation_id);
     expect(ids).toEqual(['a_new', 'a_mid']);
     expect(fake.requests[0].query).toEqual({ agent_id: 'agent_a', call_start_after_unix: '150', call_start_before_unix: '350', page_size: '1' });
+  });
+
+  it('stops with an error on a cursor it has already seen, A B A, after three requests', async () => {
+    const api = await setUp();
+    // The guard ends the circle at 10 requests, so a client that misses it fails on the count, not a hang.
+    fake.serveListPages((cursor) => ({ conversations: [], has_more: fake.requests.length < 10, next_cursor: cursor === 'A' ? 'B' : 'A' }));
+    const error = await failureOf(drain(api.listConversations()));
+    expect(error).toMatchObject({ reason: 'server', status: 200 });
+    expect(error.message).toMatch(/cursor it had already returned/);
+    expect(fake.requests.map((r) => r.query.cursor)).toEqual([undefined, 'A', 'B']);
+  });
+
+  it('asks shouldStop before every page and ends there, even while pages come back empty', async () => {
+    const api = await setUp();
+    fake.serveListPages(() => ({ conversations: [], has_more: fake.requests.length < 50, next_cursor: `page_${fake.requests.length}` }));
+    let asked = 0;
+    await drain(api.listConversations({ shouldStop: () => (asked += 1) > 5 }));
+    expect(asked).toBe(6);
+    expect(fake.requests).toHaveLength(5);
   });
 });
 

@@ -169,6 +169,20 @@ describe('API reconciliation', () => {
     expect(await backfill({ sinceUnixSecs: now - 24 * HOUR, deadlineMs: Date.now() - 1 }, deps)).toMatchObject({ listed: 0, stoppedEarly: 'deadline' });
   });
 
+  it('stops at its deadline while the list sends only empty pages', async () => {
+    let pages = 0;
+    // Ends after 1000 pages, so a run that misses its deadline fails on the report, not a hang.
+    api.serveListPages(() => ({ conversations: [], has_more: (pages += 1) < 1000, next_cursor: `empty_${pages}` }));
+    try {
+      let clock = Date.now();
+      const ticking = { ...deps, now: () => new Date((clock += 1000)) };
+      expect(await backfill({ sinceUnixSecs: now - 24 * HOUR, deadlineMs: clock + 10_000 }, ticking)).toMatchObject({ listed: 0, stoppedEarly: 'deadline' });
+      expect(pages).toBeLessThanOrEqual(10);
+    } finally {
+      api.serveListPages(undefined);
+    }
+  });
+
   it('narrows the backfill to one agent', async () => {
     const listed = api.requests.filter((r) => r.path === '/v1/convai/conversations').length;
     expect(await backfill({ sinceUnixSecs: now - 24 * HOUR, agentId: 'agent_b' }, deps)).toMatchObject({ listed: 1 });

@@ -104,6 +104,7 @@ export async function startFakeElevenLabsApi(options: { apiKey: string; conversa
   const maxPageSize = options.pageSize ?? 100;
   const requests: { method: string; path: string; query: Record<string, string> }[] = [];
   const scripted: { pattern: RegExp; failure: ScriptedAnswer }[] = [];
+  let listPages: ((cursor: string | undefined) => unknown) | undefined;
   const bodyBytes = { sent: 0 };
   const deletedAudio = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
@@ -111,6 +112,7 @@ export async function startFakeElevenLabsApi(options: { apiKey: string; conversa
   const hasAudio = (c: FakeConversation) => c.has_audio !== false && !deletedAudio.has(c.conversation_id);
 
   function list(response: ServerResponse, query: Record<string, string>) {
+    if (listPages) return sendJson(response, 200, listPages(query.cursor));
     const after = query.call_start_after_unix ? Number(query.call_start_after_unix) : -Infinity;
     const before = query.call_start_before_unix ? Number(query.call_start_before_unix) : Infinity;
     const matching = options.conversations
@@ -185,6 +187,13 @@ export async function startFakeElevenLabsApi(options: { apiKey: string; conversa
     /** Queues scripted answers (failures, redirects, odd bodies) for the next requests whose path matches, one request each, in order. */
     failNext(pathPattern: RegExp, ...failures: ScriptedAnswer[]) {
       for (const failure of failures) scripted.push({ pattern: pathPattern, failure });
+    },
+    /**
+     * Answers list requests with `page(cursor)` instead of the conversations, for pages the real API
+     * should never send (cursors that repeat, empty pages without end); undefined restores the list.
+     */
+    serveListPages(page: ((cursor: string | undefined) => unknown) | undefined) {
+      listPages = page;
     },
     /** How many bytes of the last `jsonBytes` answer the fake produced before it ended or the client hung up. */
     get bodyBytesSent() {
