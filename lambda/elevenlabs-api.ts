@@ -68,7 +68,10 @@ export interface ConversationFilter {
 }
 
 export interface ElevenLabsApi {
-  /** The conversation, the same object as a transcription webhook's `data`. @throws ElevenLabsApiError `not_found` (404) at once, others after retries */
+  /**
+   * The conversation, the same object as a transcription webhook's `data`.
+   * @throws ElevenLabsApiError `not_found` (404) at once; `server` at once when the answer is about another conversation; others after retries
+   */
   getConversation(conversationId: string): Promise<Record<string, unknown>>;
   /**
    * The call's MP3 as a stream, not buffered (recordings can be tens of MB), with its length in bytes
@@ -279,7 +282,13 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
 
   return {
     async getConversation(conversationId) {
-      return request(`/v1/convai/conversations/${segment(conversationId)}`, {}, `conversation ${conversationId}`, readObject);
+      const what = `conversation ${conversationId}`;
+      const conversation = await request(`/v1/convai/conversations/${segment(conversationId)}`, {}, what, readObject);
+      // Callers store it under the id it carries: another conversation's answer would be filed as the wrong call.
+      if (conversation.conversation_id !== conversationId) {
+        throw new ElevenLabsApiError('server', 200, `ElevenLabs answered the request for ${what} with another conversation_id: refused, so nothing is stored under the wrong id; if it persists, check that ELEVENLABS_API_BASE_URL is the ElevenLabs API.`);
+      }
+      return conversation;
     },
     async getConversationAudio(conversationId) {
       return request(`/v1/convai/conversations/${segment(conversationId)}/audio`, {}, `audio for conversation ${conversationId}`, async (response) => {

@@ -135,6 +135,14 @@ describe('getConversation', () => {
     expect(await failureOf(api.getConversation('conv_1'))).toMatchObject({ reason: 'network', status: undefined });
   });
 
+  it('refuses, without retrying, an answer about another conversation than the one asked for', async () => {
+    const api = await setUp([{ ...call('conv_1'), data: { conversation_id: 'conv_2', agent_id: 'agent_a', status: 'done' } }]);
+    const error = await failureOf(api.getConversation('conv_1'));
+    expect(error).toMatchObject({ reason: 'server', status: 200 });
+    expect(error.message).toMatch(/conversation conv_1 with another conversation_id/);
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('URL-encodes ids, so a slash stays inside one path segment', async () => {
     expect(await (await setUp([call('conv/with?odd#chars')])).getConversation('conv/with?odd#chars')).toMatchObject({ conversation_id: 'conv/with?odd#chars' });
     expect(fake.requests[0].path).toBe('/v1/convai/conversations/conv%2Fwith%3Fodd%23chars');

@@ -139,6 +139,14 @@ describe('API reconciliation', () => {
     expect(await reconcileAudio('conv_missed_1', deps)).toBe('fetched');
   });
 
+  it('refuses an answer about another conversation: recorded as that call\'s failure, nothing stored, the run carries on', async () => {
+    const real = await deps.api.getConversation('conv_missed_2');
+    api.failNext(/\/conversations\/conv_missed_2$/, { json: { ...real, conversation_id: 'conv_impostor' } });
+    expect(await backfill({ sinceUnixSecs: now - 24 * HOUR }, deps)).toEqual({ listed: 4, stored: 0, audioFetched: 0, audioDeleted: 0, failures: ['conv_missed_2: ElevenLabsApiError server'] });
+    expect(await read.item('conv_impostor')).toBeUndefined();
+    expect(await read.item('conv_missed_2')).toBeUndefined();
+  });
+
   it('backfills the calls whose webhooks never came, and their audio, within the period', async () => {
     const report = await backfill({ sinceUnixSecs: now - 24 * HOUR }, deps);
     expect(report).toMatchObject({ listed: 4, stored: 1, failures: [] });

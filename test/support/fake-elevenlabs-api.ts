@@ -24,6 +24,8 @@ export interface ScriptedAnswer {
   delayMs?: number;
   /** A 302 to this URL. */
   redirectTo?: string;
+  /** A 200 with this JSON body. */
+  json?: unknown;
   /** A 200 with a JSON object this many bytes long, streamed; bytes the client let through are counted in `bodyBytesSent`. */
   jsonBytes?: number;
   /** With `jsonBytes`: no content-length (a chunked answer). */
@@ -169,6 +171,7 @@ export async function startFakeElevenLabsApi(options: { apiKey: string; conversa
     const proceed = () => {
       if (response.destroyed) return;
       if (failure.redirectTo) return sendJson(response, 302, {}, { location: failure.redirectTo });
+      if (failure.json !== undefined) return sendJson(response, 200, failure.json);
       if (failure.jsonBytes !== undefined) return sendPaddedJson(response, failure);
       if (failure.status === undefined) return handle(response, entry.method, entry.path, entry.query, request.headers['xi-api-key']);
       const status = failure.status === 429 ? 'too_many_concurrent_requests' : 'system_busy';
