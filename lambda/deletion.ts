@@ -1,6 +1,6 @@
 import { BY_DELETION_DUE_INDEX, DELETION_QUEUE_DUE } from '../lib/calls-table-schema';
 import { describeError } from './errors';
-import { audioKey, keySegment, rawCallFolder, transcriptsFolder } from './object-keys';
+import { audioFolder, keySegment, legacyAudioKeys, rawCallFolder, transcriptsFolder } from './object-keys';
 import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE } from './records';
 import { nonEmptyText, type AttributeValue, type Attributes } from './storable';
 
@@ -93,7 +93,9 @@ export function planDeletion(item: Record<string, unknown>, nowUnixSecs: number)
     setIfMissing.transcript_deleted_at = deletedAt;
   }
   if (audio) {
-    objectKeys.push(...new Set([nonEmptyText(item.audio_s3_key), audioKey(agentId, conversationId), audioKey(agentId, conversationId, 'api')].filter((k): k is string => k !== undefined)));
+    // Every MP3 of the call (one per audio event, and the API's) is in its folder; earlier versions kept one per source.
+    objectKeys.push(...new Set([nonEmptyText(item.audio_s3_key), ...legacyAudioKeys(agentId, conversationId)].filter((k): k is string => k !== undefined && !k.startsWith(audioFolder(conversationId)))));
+    folders.add(audioFolder(conversationId));
     if (!transcript) folders.add(rawAudio);
     remove.push('audio_s3_key');
     setIfMissing.audio_deleted_at = deletedAt;

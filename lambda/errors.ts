@@ -30,8 +30,11 @@ export class PayloadError extends Error {
 /** DynamoDB or S3 failed: answered 500 so ElevenLabs retries (when retries are on). */
 export class StorageError extends Error {
   override readonly name = 'StorageError';
-  constructor(readonly reason: 'object' | 'item', message: string, options?: { cause?: unknown }) {
+  /** DynamoDB refused the request itself (ValidationException): the same request fails again. */
+  readonly permanent: boolean;
+  constructor(readonly reason: 'object' | 'item', message: string, options?: { cause?: unknown; permanent?: boolean }) {
     super(message, options);
+    this.permanent = options?.permanent ?? false;
   }
 }
 

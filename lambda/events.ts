@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { PayloadError } from './errors';
-import type { RawBody } from './signature';
+import { DEFAULT_FUTURE_TOLERANCE_SECONDS, type RawBody } from './signature';
+import { setOwn } from './storable';
 
 /*
  * The three ElevenLabs post-call webhooks as one union on `type`. Schemas are lenient where
@@ -58,7 +59,23 @@ export function isConversationId(value: unknown): value is string {
 const text = lenient(z.string());
 /** Ids and numbers that become index keys: DynamoDB refuses index keys over 2048 bytes. */
 const keyText = lenient(keyString);
-const objectMap = z.record(z.string(), z.unknown());
+/**
+ * A JSON object, as it is: every key kept, `__proto__` and `constructor` included (zod's record
+ * rebuilds the object by assignment, which drops a `__proto__` key).
+ */
+const objectMap = z.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value));
+
+/** A JSON object whose values are read with a (lenient, so never failing) schema; every key kept. */
+function recordOf<T extends z.ZodMiniType>(valueSchema: T) {
+  return z.pipe(
+    objectMap,
+    z.transform((record) => {
+      const out: Record<string, z.output<T>> = {};
+      for (const key of Object.keys(record)) setOwn(out, key, valueSchema.parse(record[key]) as z.output<T>);
+      return out;
+    }),
+  );
+}
 
 const phoneCall = z.looseObject({
   type: text,
@@ -107,8 +124,8 @@ const transcriptionData = z.looseObject({
       call_successful: text,
       transcript_summary: text,
       call_summary_title: text,
-      evaluation_criteria_results: lenient(z.record(z.string(), lenient(evaluationResult))),
-      data_collection_results: lenient(z.record(z.string(), lenient(dataCollectionResult))),
+      evaluation_criteria_results: lenient(recordOf(lenient(evaluationResult))),
+      data_collection_results: lenient(recordOf(lenient(dataCollectionResult))),
       // Newer API responses also carry the results as lists.
       evaluation_criteria_results_list: lenient(z.array(lenient(evaluationResult))),
       data_collection_results_list: lenient(z.array(lenient(dataCollectionResult))),
@@ -200,17 +217,20 @@ export function readJson(rawBody: RawBody): { json: unknown } | undefined {
 /**
  * A verified body, read as JSON, into a webhook event. An unknown `type` is not an error: it comes
  * back as `{ type: 'unknown' }` so new ElevenLabs events are accepted and archived.
- * @param signedAtUnixSecs used when the body carries no `event_timestamp`
+ * @param signedAtUnixSecs used when the body carries no `event_timestamp`, and to bound it
+ * @param futureToleranceSeconds how far past the signing time an `event_timestamp` may be
  * @throws PayloadError when the body is not JSON or a known event lacks what storing it needs
  */
-export function toWebhookEvent(body: { json: unknown } | undefined, signedAtUnixSecs: number): WebhookEvent {
+export function toWebhookEvent(body: { json: unknown } | undefined, signedAtUnixSecs: number, futureToleranceSeconds = DEFAULT_FUTURE_TOLERANCE_SECONDS): WebhookEvent {
   if (!body) throw new PayloadError('Body is not valid JSON.');
   const outer = envelope.safeParse(body.json);
   if (!outer.success) {
     throw new PayloadError(`Not an ElevenLabs webhook envelope {type, event_timestamp, data}: ${describeIssues(outer.error)}`);
   }
   const { type, data } = outer.data;
-  const eventTimestamp = outer.data.event_timestamp ?? signedAtUnixSecs;
+  // The event time orders events of a call: one dated in the year 5138 would make every later real
+  // event stale. No event happens after it is signed (allowing for the same clock skew as the signature).
+  const eventTimestamp = Math.min(outer.data.event_timestamp ?? signedAtUnixSecs, signedAtUnixSecs + futureToleranceSeconds);
   if (!isKnownType(type)) return { type: 'unknown', originalType: type, eventTimestamp };
 
   const parsed = DATA_SCHEMAS[type].safeParse(data);
@@ -221,6 +241,6 @@ export function toWebhookEvent(body: { json: unknown } | undefined, signedAtUnix
 }
 
 /** {@link toWebhookEvent} of the raw body. */
-export function parseEvent(rawBody: RawBody, signedAtUnixSecs: number): WebhookEvent {
-  return toWebhookEvent(readJson(rawBody), signedAtUnixSecs);
+export function parseEvent(rawBody: RawBody, signedAtUnixSecs: number, futureToleranceSeconds?: number): WebhookEvent {
+  return toWebhookEvent(readJson(rawBody), signedAtUnixSecs, futureToleranceSeconds);
 }

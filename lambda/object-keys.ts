@@ -38,6 +38,11 @@ function namedCall(json: unknown): { conversationId: string; type: string } | un
   return { conversationId, type: usableType ? type : 'unknown' };
 }
 
+/** A conversation fetched from the ElevenLabs API, as a transcription webhook's body, by when it was fetched. */
+export function apiRawKey(conversationId: string, fetchedAtUnixSecs: number): string {
+  return `${rawCallFolder(conversationId, 'api_backfill')}${fetchedAtUnixSecs}.json`;
+}
+
 /**
  * Every verified delivery, as received: under its call and type when the body names them, by day
  * otherwise. Named by its signing time and an id derived one-way from its signature: the HMAC
@@ -54,24 +59,33 @@ export function rawEventKey(signedAtUnixSecs: number, signatureHex: string, json
 }
 
 /**
- * The full transcription event, as received. One object per `event_timestamp`, so a late or
- * repeated older event can never replace the transcript the item points at.
- * @param format `otel` for the OpenTelemetry transcript format
+ * Where transcripts were kept by earlier versions (one object per `event_timestamp`, a copy of the raw
+ * body); items stored then still point here. Transcripts are now the raw body itself.
  */
-export function transcriptKey(agentId: string, conversationId: string, eventTimestamp: number, format: 'json' | 'otel' = 'json'): string {
-  const extension = format === 'otel' ? 'otel.json' : 'json';
-  return `${transcriptsFolder(agentId, conversationId)}${eventTimestamp}.${extension}`;
-}
-
-/** Where every transcript version of a call lives (ends in `/`, so no other call shares it). */
 export function transcriptsFolder(agentId: string, conversationId: string): string {
   return `${TRANSCRIPTS_PREFIX}${keySegment(agentId)}/${keySegment(conversationId)}/`;
 }
 
+/** Every MP3 of a call: one per audio event, and the one fetched from the API (ends in `/`, so no other call shares it). */
+export function audioFolder(conversationId: string): string {
+  return `${AUDIO_PREFIX}calls/${keySegment(conversationId)}/`;
+}
+
 /**
- * The decoded MP3 of a call. Audio fetched from the API has a key of its own, so a late audio
- * webhook can never overwrite the recording the item points at.
+ * The decoded MP3 of one audio event. A key per event, written only once the item points at it,
+ * so an older or repeated event can never replace the recording the item describes.
  */
-export function audioKey(agentId: string, conversationId: string, source: 'webhook' | 'api' = 'webhook'): string {
-  return `${AUDIO_PREFIX}${keySegment(agentId)}/${keySegment(conversationId)}${source === 'api' ? '.api' : ''}.mp3`;
+export function webhookAudioKey(conversationId: string, eventTimestamp: number): string {
+  return `${audioFolder(conversationId)}${eventTimestamp}.mp3`;
+}
+
+/** The MP3 fetched from the ElevenLabs API: a key of its own, so a late audio webhook never overwrites it. */
+export function apiAudioKey(conversationId: string): string {
+  return `${audioFolder(conversationId)}api.mp3`;
+}
+
+/** Where earlier versions kept a call's MP3 (one key per call and source); the deletion sweep still looks there. */
+export function legacyAudioKeys(agentId: string, conversationId: string): string[] {
+  const base = `${AUDIO_PREFIX}${keySegment(agentId)}/${keySegment(conversationId)}`;
+  return [`${base}.mp3`, `${base}.api.mp3`];
 }

@@ -1,4 +1,4 @@
-import { ConfigurationError, PayloadError, SignatureError, StorageError } from './errors';
+import { ConfigurationError, describeError, PayloadError, SignatureError, StorageError } from './errors';
 import { readJson, toWebhookEvent, type WebhookEvent } from './events';
 import { rawEventKey } from './object-keys';
 import { toCallWrite } from './records';
@@ -61,8 +61,10 @@ export interface ProcessDependencies {
 
 /** What storing an event did, for the answer and the log. */
 interface StoreResult {
-  readonly outcome: 'stored' | 'duplicate' | 'ignored';
-  readonly storedBytes: number;
+  /** `store_error`: DynamoDB refused the update, so only a minimal item records the call. */
+  readonly outcome: 'stored' | 'duplicate' | 'ignored' | 'store_error';
+  /** Bytes written to S3 besides the raw body. */
+  readonly objectBytes: number;
   /** The first delivery of this event type for the call (redeliveries and newer versions are not). */
   readonly first: boolean;
 }
@@ -77,15 +79,36 @@ export interface CallFacts {
   readonly failure_reason?: string;
 }
 
-/** The object first, so the item never points at something that is not there; then the item. */
-async function storeEvent(event: WebhookEvent, rawBody: RawBody, deps: ProcessDependencies): Promise<StoreResult> {
-  const write = toCallWrite(event, rawBody);
-  if (!write) return { outcome: 'ignored', storedBytes: 0, first: false };
-  if (write.object) await deps.store.putObject(write.object.key, write.object.body, write.object.contentType);
-  const result = await deps.store.applyUpdate(write.update, { now: deps.now(), retentionDays: deps.retentionDays });
-  return { outcome: result === 'stale' ? 'duplicate' : 'stored', storedBytes: write.object ? rawBodyBytes(write.object.body) : 0, first: result === 'created' };
+/**
+ * The item, then (only if the event is newer than what the item holds) its object. When DynamoDB
+ * refuses the update as invalid, which no retry would change, the call still gets a minimal item
+ * pointing at the raw body, and the answer is 200: the event is kept, and counted as a store error.
+ */
+async function storeEvent(event: WebhookEvent, rawKey: string, deps: ProcessDependencies): Promise<StoreResult> {
+  const write = toCallWrite(event, rawKey);
+  if (!write || event.type === 'unknown') return { outcome: 'ignored', objectBytes: 0, first: false };
+  const options = { now: deps.now(), retentionDays: deps.retentionDays };
+  try {
+    const result = await deps.store.applyUpdate(write.update, { ...options, object: write.object });
+    if (result === 'stale') return { outcome: 'duplicate', objectBytes: 0, first: false };
+    return { outcome: 'stored', objectBytes: write.object?.body.length ?? 0, first: result === 'created' };
+  } catch (error) {
+    if (!(error instanceof StorageError && error.permanent)) throw error;
+    const { agent_id: agentId } = { ...write.update.setIfMissing, ...write.update.set };
+    await deps.store.recordStoreError(
+      {
+        conversationId: write.update.conversationId,
+        agentId: typeof agentId === 'string' ? agentId : undefined,
+        eventType: event.type,
+        eventTimestamp: event.eventTimestamp,
+        rawKey,
+        error: describeError(error.cause),
+      },
+      options,
+    );
+    return { outcome: 'store_error', objectBytes: 0, first: false };
+  }
 }
-
 
 function callFacts(event: WebhookEvent): CallFacts | undefined {
   if (event.type === 'post_call_transcription') {
@@ -158,18 +181,19 @@ export async function processWebhook(request: WebhookRequest, deps: ProcessDepen
     const { signedAt, signature } = await verify(request, deps);
 
     // Archived before validating (filed under its call, if it names one): whatever was signed is
-    // kept, even if it cannot be read today.
+    // kept, even if it cannot be read today. A transcription's raw body is its transcript.
     const body = readJson(request.rawBody);
-    await deps.store.putObject(rawEventKey(signedAt, signature, body?.json), request.rawBody, 'application/json');
+    const rawKey = rawEventKey(signedAt, signature, body?.json);
+    await deps.store.putObject(rawKey, request.rawBody, 'application/json');
 
-    const event = toWebhookEvent(body, signedAt);
+    const event = toWebhookEvent(body, signedAt, deps.futureToleranceSeconds);
     log.type = event.type === 'unknown' ? event.originalType.slice(0, 64) : event.type;
     if (event.type !== 'unknown') {
       log.conversation_id = event.data.conversation_id;
       log.agent_id = event.data.agent_id ?? undefined;
     }
-    const result = await storeEvent(event, request.rawBody, deps);
-    Object.assign(log, { outcome: result.outcome, status_code: 200, stored_bytes: result.storedBytes });
+    const result = await storeEvent(event, rawKey, deps);
+    Object.assign(log, { outcome: result.outcome, status_code: 200, stored_bytes: log.body_bytes + result.objectBytes });
     if (deps.scheduleAudioCheck && result.outcome === 'stored' && event.type === 'post_call_transcription' && event.data.has_audio) {
       // The call is stored either way; a check that cannot be queued is left to the hourly backfill.
       log.audio_check = await deps.scheduleAudioCheck(event.data.conversation_id).then(

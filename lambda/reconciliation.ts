@@ -1,7 +1,7 @@
 import { ElevenLabsApiError, type ConversationSummary, type ElevenLabsApi } from './elevenlabs-api';
 import { describeError } from './errors';
 import { parseEvent } from './events';
-import { audioKey } from './object-keys';
+import { apiAudioKey, apiRawKey } from './object-keys';
 import { hasTranscription, toCallWrite, type CallUpdate } from './records';
 import type { ReconciliationStore } from './storage';
 
@@ -47,7 +47,6 @@ export async function reconcileAudio(conversationId: string, deps: Reconciliatio
   if (!item || !hasTranscription(item)) return 'waiting';
   // Deleted under ElevenLabs' deletion settings: not to be fetched again.
   if (item.has_audio === false || item.audio_fetch_status === 'deleted' || item.audio_deleted_at !== undefined) return 'no_audio';
-  const agentId = typeof item.agent_id === 'string' ? item.agent_id : 'unknown-agent';
   let audio: Awaited<ReturnType<ReconciliationDependencies['api']['getConversationAudio']>>;
   try {
     audio = await deps.api.getConversationAudio(conversationId);
@@ -56,7 +55,7 @@ export async function reconcileAudio(conversationId: string, deps: Reconciliatio
     await apply({ conversationId, eventType: 'api_audio_missing', eventTimestamp: nowSecs(deps), set: { audio_fetch_status: 'deleted' }, setIfMissing: {} }, deps);
     return 'deleted';
   }
-  const key = audioKey(agentId, conversationId, 'api');
+  const key = apiAudioKey(conversationId);
   const bytes = await deps.store.uploadStream(key, audio.stream, 'audio/mpeg');
   if (bytes === 0 || (audio.contentLength !== undefined && bytes !== audio.contentLength)) {
     // Not pointed at: the next check writes the same key again.
@@ -92,9 +91,11 @@ export async function backfillConversation(summary: ConversationSummary, deps: R
   const metadata = (data.metadata ?? {}) as { start_time_unix_secs?: unknown };
   const startedAt = typeof metadata.start_time_unix_secs === 'number' ? metadata.start_time_unix_secs : summary.start_time_unix_secs ?? 0;
   const rawBody = Buffer.from(JSON.stringify({ type: 'post_call_transcription', event_timestamp: startedAt, data, source: 'elevenlabs_api' }));
-  const write = toCallWrite(parseEvent(rawBody, startedAt), rawBody);
+  // Archived first, as a webhook's body is: it is the transcript the item points at.
+  const rawKey = apiRawKey(summary.conversation_id, nowSecs(deps));
+  await deps.store.putObject(rawKey, rawBody, 'application/json');
+  const write = toCallWrite(parseEvent(rawBody, startedAt), rawKey);
   if (!write) return 'skipped';
-  if (write.object) await deps.store.putObject(write.object.key, write.object.body, write.object.contentType);
   const result = await apply({ ...write.update, eventType: 'api_backfill' }, deps);
   return result === 'stale' ? 'present' : 'stored';
 }

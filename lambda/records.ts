@@ -1,10 +1,10 @@
 import { BY_DELETION_DUE_INDEX, DELETION_QUEUE_DUE } from '../lib/calls-table-schema';
-import { PayloadError } from './errors';
-import type { RawBody } from './signature';
+import { decodeAudioBase64 } from './audio-base64';
 import { type AudioData, type DeletionSettings, type FailureData, type OtelTranscriptionData, type StoredEventType, type TranscriptionData, type WebhookEvent } from './events';
-import { audioKey, transcriptKey } from './object-keys';
+import { capShared, fitToShare, ownAttributes, type ItemShare } from './item-shares';
+import { webhookAudioKey } from './object-keys';
 import { otelCallWindow } from './otel-window';
-import { compact, fitToBudget, setOwn, TRANSCRIPTION_ITEM_BUDGET_BYTES, type Attributes } from './storable';
+import { compact, setOwn, type Attributes } from './storable';
 
 /*
  * Event → the attributes of the call's DynamoDB item. One item per call, keyed by
@@ -33,17 +33,22 @@ export interface CallUpdate {
   readonly remove?: readonly string[];
 }
 
-/** An object to write to S3 before the item update that points at it. */
+/** An object to write to S3 once the item points at it. */
 export interface CallObject {
   readonly key: string;
-  readonly body: RawBody;
+  readonly body: Buffer;
   readonly contentType: string;
 }
 
-/** Everything storing one event takes: the object first (if any), then the item. */
+/**
+ * Everything storing one event takes: the item update, then (only when it applied) its object. A
+ * stale or repeated delivery writes no object, so nothing is left that no item points at, and
+ * nothing comes back that a deletion removed. (The raw body, archived before all this, is the
+ * transcript: it needs no object of its own.)
+ */
 export interface CallWrite {
-  readonly object?: CallObject;
   readonly update: CallUpdate;
+  readonly object?: CallObject;
 }
 
 /**
@@ -59,6 +64,41 @@ export const EVENT_TIMESTAMP_ATTRIBUTE: Record<UpdateKind, string> = {
   api_audio_missing: 'audio_missing_checked_at',
   api_backfill: 'transcription_event_timestamp',
 };
+
+/** The event types of a call that DynamoDB refused to store in full (a string set); see {@link StoreErrorRecord}. */
+export const STORE_ERROR_ATTRIBUTE = 'store_error';
+
+/** Where the details of an event type's store error are kept until a full write of that type clears them. */
+export function storeErrorDetailAttribute(type: StoredEventType): string {
+  return `${STORE_ERROR_ATTRIBUTE}_${type}`;
+}
+
+/** Per kind, the webhook type whose store error its full write clears (the API's writes repair their webhook's). */
+const REPAIRS: Record<UpdateKind, StoredEventType | undefined> = {
+  post_call_transcription: 'post_call_transcription',
+  post_call_audio: 'post_call_audio',
+  call_initiation_failure: 'call_initiation_failure',
+  post_call_transcription_otel: 'post_call_transcription_otel',
+  api_backfill: 'post_call_transcription',
+  api_audio: 'post_call_audio',
+  api_audio_missing: undefined,
+};
+
+export function storeErrorType(kind: UpdateKind): StoredEventType | undefined {
+  return REPAIRS[kind];
+}
+
+/** An event DynamoDB refused to store: what the minimal item records of it. */
+export interface StoreErrorRecord {
+  readonly conversationId: string;
+  readonly agentId?: string;
+  readonly eventType: StoredEventType;
+  readonly eventTimestamp: number;
+  /** Where the body as received is, to rebuild the call from. */
+  readonly rawKey: string;
+  /** The error's name and reason, never its message. */
+  readonly error: string;
+}
 
 export const DELETION_QUEUE_ATTRIBUTE = BY_DELETION_DUE_INDEX.partitionKey.name;
 export const DELETION_DUE_ATTRIBUTE = BY_DELETION_DUE_INDEX.sortKey.name;
@@ -96,7 +136,7 @@ function mapValues<T>(record: Record<string, T | null | undefined> | null | unde
   return out;
 }
 
-function isoTime(unixSecs: number | null | undefined): string | undefined {
+export function isoTime(unixSecs: number | null | undefined): string | undefined {
   return unixSecs == null ? undefined : new Date(unixSecs * 1000).toISOString().replace('.000Z', 'Z');
 }
 
@@ -110,127 +150,148 @@ function resultsById<T>(map: Record<string, T | null | undefined> | null | undef
   return Object.fromEntries(list.flatMap((r) => (r && idOf(r) ? [[idOf(r) as string, r]] : [])));
 }
 
-/**
- * What only a transcription sets. A newer transcription without one of them removes it, so the
- * item never mixes two versions. (Phone fields and start time stay: a failure may have set them.)
- */
-const TRANSCRIPTION_ONLY_ATTRIBUTES = [
-  'agent_name', 'user_id', 'call_duration_secs', 'cost', 'termination_reason', 'main_language', 'phone_provider',
-  'call_successful', 'transcript_summary', 'call_summary_title', 'evaluation', 'evaluation_scores', 'data_collection',
-  'feedback', 'dynamic_variables', 'truncated_fields', 'deletion_time_unix_secs', 'deletion_time', 'delete_transcript_and_pii',
-  'delete_audio', DELETION_QUEUE_ATTRIBUTE, DELETION_DUE_ATTRIBUTE, 'transcript_deleted_at',
-] as const;
+const KIB = 1024;
 
-/** The transcription owns the call's metadata and analysis; the full event goes to S3. */
-export function transcriptionWrite(data: TranscriptionData, eventTimestamp: number, rawBody: RawBody): CallWrite {
+/**
+ * The transcription owns the call's metadata and analysis. A newer transcription without one of
+ * these removes it, so the item never mixes two versions. (Identity, such as phone fields and the
+ * start time, stays: a failure may have set it.)
+ */
+export const TRANSCRIPTION_SHARE: ItemShare = {
+  bytes: 280 * KIB,
+  owned: [
+    'agent_name', 'user_id', 'call_duration_secs', 'cost', 'termination_reason', 'main_language', 'phone_provider',
+    'call_successful', 'transcript_summary', 'call_summary_title', 'evaluation', 'evaluation_scores', 'data_collection',
+    'feedback', 'dynamic_variables', 'transcript_turns', 'truncated_fields', 'deletion_time_unix_secs', 'deletion_time',
+    'delete_transcript_and_pii', 'delete_audio', DELETION_QUEUE_ATTRIBUTE, DELETION_DUE_ATTRIBUTE, 'transcript_deleted_at',
+  ],
+  droppable: ['dynamic_variables', 'data_collection', 'evaluation_scores', 'evaluation', 'feedback', 'transcript_summary'],
+  truncatedAttribute: 'truncated_fields',
+};
+
+/** A call that never connected owns why, and the provider's details. */
+export const FAILURE_SHARE: ItemShare = {
+  bytes: 48 * KIB,
+  owned: ['failure_reason', 'failure_provider', 'failure_metadata', 'failure_truncated_fields'],
+  droppable: ['failure_metadata'],
+  truncatedAttribute: 'failure_truncated_fields',
+};
+
+/** The audio event owns where the MP3 is and its size (the API's audio shares them). */
+export const AUDIO_SHARE: ItemShare = {
+  bytes: 4 * KIB,
+  // A recording that arrives again after a deletion is no longer deleted (until the sweep's next pass).
+  owned: ['audio_s3_key', 'audio_bytes', 'audio_source', 'audio_truncated_fields', 'audio_deleted_at'],
+  droppable: [],
+  truncatedAttribute: 'audio_truncated_fields',
+};
+
+/** An OpenTelemetry transcript owns only where it is. */
+export const OTEL_SHARE: ItemShare = {
+  bytes: 4 * KIB,
+  owned: ['otel_transcript_s3_key', 'otel_truncated_fields'],
+  droppable: [],
+  truncatedAttribute: 'otel_truncated_fields',
+};
+
+/** Every share of the item; with the identity and the bookkeeping they stay under 400 KB (tested). */
+export const ITEM_SHARES = [TRANSCRIPTION_SHARE, FAILURE_SHARE, AUDIO_SHARE, OTEL_SHARE] as const;
+
+/**
+ * An event's update, kept within its share whatever it carries: identity values capped, its own
+ * attributes fitted to the share, and what it owns but does not carry removed.
+ * @param cut attributes of which toStorable already cut something (too deep, a key too long)
+ */
+function shareUpdate(base: Pick<CallUpdate, 'conversationId' | 'eventType' | 'eventTimestamp'>, share: ItemShare, attributes: { set: Attributes; setIfMissing?: Attributes }, cut: string[]): CallUpdate {
+  const own = fitToShare(ownAttributes(attributes.set), share, cut);
+  const set = { ...capShared(attributes.set, cut), ...own };
+  const setIfMissing = capShared(attributes.setIfMissing ?? {}, cut);
+  if (cut.length > 0) set[share.truncatedAttribute] = [...new Set(cut)];
+  return {
+    ...base,
+    set,
+    setIfMissing,
+    remove: share.owned.filter((name) => !(name in set) && !(name in setIfMissing)),
+  };
+}
+
+/**
+ * The transcription owns the call's metadata and analysis; the raw body, already archived under
+ * `rawKey`, is the transcript the item points at.
+ */
+export function transcriptionWrite(data: TranscriptionData, eventTimestamp: number, rawKey: string): CallWrite {
   const metadata = data.metadata ?? {};
   const phone = metadata.phone_call ?? {};
   const analysis = data.analysis ?? {};
   const client = data.conversation_initiation_client_data ?? {};
-  const agentId = data.agent_id ?? undefined;
-  const key = transcriptKey(agentId ?? 'unknown-agent', data.conversation_id, eventTimestamp);
   const evaluations = resultsById<EvaluationResult>(analysis.evaluation_criteria_results, analysis.evaluation_criteria_results_list, (r) => r.criteria_id);
   const dataCollection = resultsById<DataCollectionResult>(analysis.data_collection_results, analysis.data_collection_results_list, (r) => r.data_collection_id);
   const scores = mapValues(evaluations, (r) => r.score);
-  const set = compact({
-    agent_id: agentId,
-    agent_name: data.agent_name,
-    status: data.status,
-    user_id: data.user_id ?? client.user_id ?? metadata.user_id,
-    start_time_unix_secs: metadata.start_time_unix_secs,
-    start_time: isoTime(metadata.start_time_unix_secs),
-    call_duration_secs: metadata.call_duration_secs,
-    cost: metadata.cost,
-    termination_reason: metadata.termination_reason,
-    main_language: metadata.main_language,
-    direction: phone.direction,
-    external_number: phone.external_number,
-    agent_number: phone.agent_number,
-    call_sid: phone.call_sid,
-    phone_provider: phone.type,
-    call_successful: analysis.call_successful,
-    transcript_summary: analysis.transcript_summary,
-    call_summary_title: analysis.call_summary_title,
-    evaluation: mapValues(evaluations, (r) => r.result),
-    // Numeric-scored criteria only; absent when every criterion is pass/fail.
-    evaluation_scores: scores && Object.values(scores).some((v) => v !== null) ? scores : undefined,
-    data_collection: mapValues(dataCollection, (r) => r.value),
-    feedback: metadata.feedback,
-    dynamic_variables: client.dynamic_variables,
-    transcript_turns: data.transcript?.length ?? 0,
-    transcript_format: 'json',
-    transcript_s3_key: key,
-    ...deletionAttributes(metadata.deletion_settings),
-  });
-  const fitted = fitToBudget(set, TRANSCRIPTION_ITEM_BUDGET_BYTES);
-  return {
-    object: { key, body: rawBody, contentType: 'application/json' },
-    update: {
-      conversationId: data.conversation_id,
-      eventType: 'post_call_transcription',
-      eventTimestamp,
-      set: fitted,
-      remove: TRANSCRIPTION_ONLY_ATTRIBUTES.filter((name) => !(name in fitted)),
-      // The audio event knows better whether audio exists: it carries it.
-      setIfMissing: compact({ has_audio: data.has_audio }),
+  const cut: string[] = [];
+  const set = compact(
+    {
+      agent_id: data.agent_id,
+      agent_name: data.agent_name,
+      status: data.status,
+      user_id: data.user_id ?? client.user_id ?? metadata.user_id,
+      start_time_unix_secs: metadata.start_time_unix_secs,
+      start_time: isoTime(metadata.start_time_unix_secs),
+      call_duration_secs: metadata.call_duration_secs,
+      cost: metadata.cost,
+      termination_reason: metadata.termination_reason,
+      main_language: metadata.main_language,
+      direction: phone.direction,
+      external_number: phone.external_number,
+      agent_number: phone.agent_number,
+      call_sid: phone.call_sid,
+      phone_provider: phone.type,
+      call_successful: analysis.call_successful,
+      transcript_summary: analysis.transcript_summary,
+      call_summary_title: analysis.call_summary_title,
+      evaluation: mapValues(evaluations, (r) => r.result),
+      // Numeric-scored criteria only; absent when every criterion is pass/fail.
+      evaluation_scores: scores && Object.values(scores).some((v) => v !== null) ? scores : undefined,
+      data_collection: mapValues(dataCollection, (r) => r.value),
+      feedback: metadata.feedback,
+      dynamic_variables: client.dynamic_variables,
+      transcript_turns: data.transcript?.length ?? 0,
+      transcript_format: 'json',
+      transcript_s3_key: rawKey,
+      ...deletionAttributes(metadata.deletion_settings),
     },
-  };
+    cut,
+  );
+  // The audio event knows better whether audio exists: it carries it.
+  const setIfMissing = compact({ has_audio: data.has_audio });
+  return { update: shareUpdate({ conversationId: data.conversation_id, eventType: 'post_call_transcription', eventTimestamp }, TRANSCRIPTION_SHARE, { set, setIfMissing }, cut) };
 }
 
 /**
- * A transcript in OpenTelemetry format: kept whole in S3; the item learns where it is and, where
- * no JSON transcription has said, the call's start and duration from the spans.
+ * A transcript in OpenTelemetry format: the raw body under `rawKey` is the transcript; the item
+ * learns where it is and, where no JSON transcription has said, the call's start and duration from
+ * the spans.
  */
-export function otelTranscriptionWrite(data: OtelTranscriptionData, eventTimestamp: number, rawBody: RawBody): CallWrite {
-  const key = transcriptKey(data.agent_id ?? 'unknown-agent', data.conversation_id, eventTimestamp, 'otel');
+export function otelTranscriptionWrite(data: OtelTranscriptionData, eventTimestamp: number, rawKey: string): CallWrite {
   const { start, end } = otelCallWindow(data.otlp_traces);
-  return {
-    object: { key, body: rawBody, contentType: 'application/json' },
-    update: {
-      conversationId: data.conversation_id,
-      eventType: 'post_call_transcription_otel',
-      eventTimestamp,
-      set: compact({ otel_transcript_s3_key: key }),
-      setIfMissing: compact({
-        agent_id: data.agent_id,
-        transcript_format: 'opentelemetry',
-        transcript_s3_key: key,
-        start_time_unix_secs: start,
-        start_time: isoTime(start),
-        call_duration_secs: start !== undefined && end !== undefined ? end - start : undefined,
-      }),
-    },
-  };
+  const setIfMissing = compact({
+    agent_id: data.agent_id,
+    transcript_format: 'opentelemetry',
+    transcript_s3_key: rawKey,
+    start_time_unix_secs: start,
+    start_time: isoTime(start),
+    call_duration_secs: start !== undefined && end !== undefined ? end - start : undefined,
+  });
+  const base = { conversationId: data.conversation_id, eventType: 'post_call_transcription_otel' as const, eventTimestamp };
+  return { update: shareUpdate(base, OTEL_SHARE, { set: compact({ otel_transcript_s3_key: rawKey }), setIfMissing }, []) };
 }
 
-/** Some senders prefix base64 with a data URI; the MP3 is what follows the comma. */
-function decodeAudio(fullAudio: string): Buffer {
-  const base64 = fullAudio.startsWith('data:') ? fullAudio.slice(fullAudio.indexOf(',') + 1) : fullAudio;
-  const audio = Buffer.from(base64, 'base64');
-  if (audio.length === 0) throw new PayloadError('post_call_audio full_audio decodes to no bytes.');
-  return audio;
-}
-
-/** The audio event owns where the MP3 is and its size; the decoded MP3 goes to S3. */
+/** The audio event owns where the MP3 is and its size; the decoded MP3 goes to S3 under a key of its own. */
 export function audioWrite(data: AudioData, eventTimestamp: number): CallWrite {
-  const audio = decodeAudio(data.full_audio);
-  const key = audioKey(data.agent_id ?? 'unknown-agent', data.conversation_id);
-  return {
-    object: { key, body: audio, contentType: 'audio/mpeg' },
-    update: {
-      conversationId: data.conversation_id,
-      eventType: 'post_call_audio',
-      eventTimestamp,
-      set: compact({
-        has_audio: true,
-        audio_s3_key: key,
-        audio_bytes: audio.length,
-        audio_source: 'webhook',
-      }),
-      setIfMissing: compact({ agent_id: data.agent_id }),
-      remove: ['audio_deleted_at'],
-    },
-  };
+  const audio = decodeAudioBase64(data.full_audio);
+  const key = webhookAudioKey(data.conversation_id, eventTimestamp);
+  const set = compact({ has_audio: true, audio_s3_key: key, audio_bytes: audio.length, audio_source: 'webhook' });
+  const update = shareUpdate({ conversationId: data.conversation_id, eventType: 'post_call_audio', eventTimestamp }, AUDIO_SHARE, { set, setIfMissing: compact({ agent_id: data.agent_id }) }, []);
+  return { update, object: { key, body: audio, contentType: 'audio/mpeg' } };
 }
 
 /** Caller, callee and call id, from SIP or Twilio failure metadata. */
@@ -254,38 +315,30 @@ function failureParties(provider: string | undefined, body: Record<string, unkno
 export function failureWrite(data: FailureData, eventTimestamp: number): CallWrite {
   const provider = data.metadata?.type ?? undefined;
   const body = data.metadata?.body ?? {};
-  return {
-    update: {
-      conversationId: data.conversation_id,
-      eventType: 'call_initiation_failure',
-      eventTimestamp,
-      set: compact({
-        failure_reason: data.failure_reason,
-        failure_provider: provider,
-        failure_metadata: body,
-      }),
-      setIfMissing: compact({
-        agent_id: data.agent_id,
-        status: 'failed',
-        direction: 'outbound',
-        start_time_unix_secs: eventTimestamp,
-        start_time: isoTime(eventTimestamp),
-        ...failureParties(provider, body),
-      }),
-    },
-  };
+  const cut: string[] = [];
+  const set = compact({ failure_reason: data.failure_reason, failure_provider: provider, failure_metadata: body }, cut);
+  const setIfMissing = compact({
+    agent_id: data.agent_id,
+    status: 'failed',
+    direction: 'outbound',
+    start_time_unix_secs: eventTimestamp,
+    start_time: isoTime(eventTimestamp),
+    ...failureParties(provider, body),
+  });
+  return { update: shareUpdate({ conversationId: data.conversation_id, eventType: 'call_initiation_failure', eventTimestamp }, FAILURE_SHARE, { set, setIfMissing }, cut) };
 }
 
 /**
  * What storing an event takes, or undefined for a type this receiver only archives.
- * @throws PayloadError when audio decodes to nothing
+ * @param rawKey where the body as received is archived (a transcription's transcript)
+ * @throws PayloadError when the audio is not base64 or decodes to nothing
  */
-export function toCallWrite(event: WebhookEvent, rawBody: RawBody): CallWrite | undefined {
+export function toCallWrite(event: WebhookEvent, rawKey: string): CallWrite | undefined {
   switch (event.type) {
     case 'post_call_transcription':
-      return transcriptionWrite(event.data, event.eventTimestamp, rawBody);
+      return transcriptionWrite(event.data, event.eventTimestamp, rawKey);
     case 'post_call_transcription_otel':
-      return otelTranscriptionWrite(event.data, event.eventTimestamp, rawBody);
+      return otelTranscriptionWrite(event.data, event.eventTimestamp, rawKey);
     case 'post_call_audio':
       return audioWrite(event.data, event.eventTimestamp);
     case 'call_initiation_failure':

@@ -3,7 +3,7 @@ import type { WebhookResult } from './process';
 
 /*
  * CloudWatch metrics, as embedded-metric-format log lines (no API calls, no added latency).
- * Per request: webhooks by type and outcome, signature failures, bytes stored. Per call, on its
+ * Per request: webhooks by type and outcome, signature failures, store errors, bytes stored. Per call, on its
  * first delivery only: duration, cost and success by agent, and failures to connect by reason.
  */
 
@@ -13,6 +13,7 @@ export const METRIC = {
   webhooks: 'Webhooks',
   signatureFailures: 'SignatureFailures',
   forbiddenSources: 'ForbiddenSources',
+  storeErrors: 'StoreErrors',
   bytesStored: 'BytesStored',
   calls: 'Calls',
   callDuration: 'CallDurationSeconds',
@@ -35,6 +36,7 @@ export function recordRequestMetrics(metrics: Metrics, { log, call }: WebhookRes
   emit(metrics, { type: log.type ?? 'none', outcome: log.outcome }, [[METRIC.webhooks, MetricUnit.Count, 1]]);
   if (log.status_code === 401) emit(metrics, {}, [[METRIC.signatureFailures, MetricUnit.Count, 1]]);
   if (log.status_code === 403) emit(metrics, {}, [[METRIC.forbiddenSources, MetricUnit.Count, 1]]);
+  if (log.outcome === 'store_error') emit(metrics, {}, [[METRIC.storeErrors, MetricUnit.Count, 1]]);
   if (log.stored_bytes) emit(metrics, {}, [[METRIC.bytesStored, MetricUnit.Bytes, log.stored_bytes]]);
   if (call?.type === 'post_call_transcription') {
     const values: [string, Unit, number][] = [[METRIC.calls, MetricUnit.Count, 1]];

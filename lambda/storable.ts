@@ -1,17 +1,36 @@
 /*
- * Values as DynamoDB can hold them, and an item kept under its 400 KB limit.
+ * Payload values as DynamoDB can hold them. Whatever a JSON object holds (any key, any depth, any
+ * number) becomes something DynamoDB takes, or is cut and said so; never an error.
  */
 
 export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
 export type Attributes = Record<string, AttributeValue>;
 
-/** The item must stay under DynamoDB's 400 KB; this leaves room for the other events' attributes. */
-export const TRANSCRIPTION_ITEM_BUDGET_BYTES = 300 * 1024;
+/** DynamoDB nests at most 32 levels; a value nested deeper than this in an attribute is cut. */
+export const MAX_DEPTH = 16;
 
-/** DynamoDB nests at most 32 levels; deeper values are kept as JSON text. */
-const MAX_DEPTH = 16;
+/** DynamoDB names, map keys included, must be 1 byte to under 64 KB of UTF-8: a longer key's entry is cut. */
+const MAX_NAME_BYTES = 65_535;
 
-/** DynamoDB numbers stop at 1e-130; the SDK refuses integers it cannot represent exactly. */
+/** Whether a name fits DynamoDB's limit; 3 bytes per UTF-16 unit at most, so short names need no counting. */
+const nameFits = (name: string) => name.length * 3 <= MAX_NAME_BYTES || Buffer.byteLength(name) <= MAX_NAME_BYTES;
+
+/**
+ * Map keys are stored as sent, except two kinds that need an escape: the empty key (DynamoDB
+ * refuses empty names) is stored as `␀`, and a key that starts with `␀` gets one more in front.
+ * Readers undo it with {@link unescapeMapKey}.
+ */
+export const MAP_KEY_ESCAPE = '\u2400';
+
+export function escapeMapKey(key: string): string {
+  return key === '' || key.startsWith(MAP_KEY_ESCAPE) ? MAP_KEY_ESCAPE + key : key;
+}
+
+export function unescapeMapKey(key: string): string {
+  return key.startsWith(MAP_KEY_ESCAPE) ? key.slice(1) : key;
+}
+
+/** DynamoDB numbers stop at 1e-130 and 1e126; the SDK refuses integers it cannot represent exactly. */
 function storableNumber(value: number): number | string | undefined {
   if (!Number.isFinite(value)) return undefined;
   const magnitude = Math.abs(value);
@@ -22,7 +41,7 @@ function storableNumber(value: number): number | string | undefined {
  * DynamoDB holds UTF-8: half of a surrogate pair (a sender that cut an emoji in two) becomes U+FFFD.
  * The raw body in S3 keeps the original.
  */
-const wellFormed = (text: string) => (text.isWellFormed() ? text : text.toWellFormed());
+export const wellFormed = (text: string) => (text.isWellFormed() ? text : text.toWellFormed());
 
 /** Text with something in it, or undefined. */
 export function nonEmptyText(value: unknown): string | undefined {
@@ -35,112 +54,65 @@ export function setOwn<T>(target: Record<string, T>, key: string, value: T): voi
   else target[key] = value;
 }
 
+type Container = AttributeValue[] | { [key: string]: AttributeValue };
+
 /**
- * Drops what DynamoDB cannot hold (undefined, NaN, empty map keys), keeps numbers it cannot
- * represent as text, makes text well-formed, and flattens deep nesting.
+ * A value as DynamoDB can hold it: undefined, functions and non-finite numbers dropped (null in a
+ * list), numbers it cannot represent kept as text, text made well-formed, map keys escaped.
+ * Walks with a stack of its own, so no nesting depth can overflow the call stack.
+ * @returns `cut` when something nested deeper than {@link MAX_DEPTH} (replaced by null) or a
+ *   map key over DynamoDB's limit (entry left out) was cut
  */
-export function toStorable(value: unknown, depth = 0): AttributeValue | undefined {
-  if (typeof value === 'string') return wellFormed(value);
-  if (value === null || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return storableNumber(value);
-  if (typeof value !== 'object') return undefined;
-  if (depth >= MAX_DEPTH) return JSON.stringify(value);
-  if (Array.isArray(value)) return value.map((v) => toStorable(v, depth + 1) ?? null);
-  const out: { [key: string]: AttributeValue } = {};
-  const record = value as Record<string, unknown>;
-  // Object.keys, not Object.entries: the same keys in the same order, without a pair per key.
-  for (const k of Object.keys(record)) {
-    const stored = k === '' ? undefined : toStorable(record[k], depth + 1);
-    if (stored !== undefined) setOwn(out, wellFormed(k), stored);
+export function toStorable(value: unknown): { value: AttributeValue | undefined; cut: boolean } {
+  let cut = false;
+  const pending: { source: object; target: Container; depth: number }[] = [];
+  const convert = (v: unknown, depth: number): AttributeValue | undefined => {
+    if (typeof v === 'string') return wellFormed(v);
+    if (v === null || typeof v === 'boolean') return v;
+    if (typeof v === 'number') return storableNumber(v);
+    if (typeof v !== 'object') return undefined;
+    if (depth > MAX_DEPTH) {
+      cut = true;
+      return null;
+    }
+    const target: Container = Array.isArray(v) ? [] : {};
+    pending.push({ source: v, target, depth });
+    return target;
+  };
+  const root = convert(value, 1);
+  while (pending.length > 0) {
+    const { source, target, depth } = pending.pop()!;
+    if (Array.isArray(source)) {
+      for (const element of source) (target as AttributeValue[]).push(convert(element, depth + 1) ?? null);
+      continue;
+    }
+    const record = source as Record<string, unknown>;
+    // Object.keys, not Object.entries: the same keys in the same order, without a pair per key.
+    for (const key of Object.keys(record)) {
+      const name = escapeMapKey(wellFormed(key));
+      if (!nameFits(name)) {
+        cut = true;
+        continue;
+      }
+      const stored = convert(record[key], depth + 1);
+      if (stored !== undefined) setOwn(target as Record<string, AttributeValue>, name, stored);
+    }
   }
-  return out;
+  return { value: root, cut };
 }
 
-/** Keeps only defined, non-null, storable attributes; empty strings are dropped (they cannot be index keys). */
-export function compact(attributes: Record<string, unknown>): Attributes {
+/**
+ * Keeps only defined, non-null, storable attributes; empty strings are dropped (they cannot be index keys).
+ * @param cut receives the names of attributes of which something was cut
+ */
+export function compact(attributes: Record<string, unknown>, cut?: string[]): Attributes {
   const out: Attributes = {};
   for (const name of Object.keys(attributes)) {
     const value = attributes[name];
     if (value === undefined || value === null || value === '') continue;
     const stored = toStorable(value);
-    if (stored !== undefined && stored !== null) out[name] = stored;
+    if (stored.cut) cut?.push(name);
+    if (stored.value !== undefined && stored.value !== null) out[name] = stored.value;
   }
   return out;
-}
-
-/** Dropped in this order when a transcription's attributes exceed the budget. */
-const DROPPABLE_WHEN_LARGE = ['dynamic_variables', 'data_collection', 'evaluation', 'feedback', 'transcript_summary'] as const;
-
-/** Strings kept whole when even the droppable attributes were not enough (a pathological payload). */
-const LAST_RESORT_STRING_CHARS = 1024;
-
-/**
- * JSON.stringify writes at most 6 bytes per UTF-16 unit of a string: `\uXXXX` for control characters
- * and lone surrogates; anything else is at most 3 UTF-8 bytes (a surrogate pair, two units, is 4).
- */
-const MAX_JSON_BYTES_PER_STRING_UNIT = 6;
-/** The longest JSON text of a finite number is 25 characters (`-1.2345678901234567e-123`, `-0.0000012345678901234567`). */
-const MAX_JSON_NUMBER_BYTES = 32;
-/** Deeper than this, the estimate gives up (toStorable keeps values far shallower). */
-const MAX_ESTIMATE_DEPTH = 64;
-
-/**
- * An upper bound on `Buffer.byteLength(JSON.stringify(value))` that reads string lengths, never
- * their contents. Anything it does not model (toJSON, bigint, functions, too deep) counts as
- * Infinity, and so does anything once the running total passes `limit`: only "fits" is certain.
- */
-function jsonBytesAtMost(value: unknown, limit: number, depth = 0): number {
-  if (value === null || value === undefined) return 4; // `null` (undefined is omitted, or `null` in an array)
-  switch (typeof value) {
-    case 'string':
-      return value.length * MAX_JSON_BYTES_PER_STRING_UNIT + 2;
-    case 'number':
-      return MAX_JSON_NUMBER_BYTES; // `null` when not finite
-    case 'boolean':
-      return 5;
-    case 'object':
-      break;
-    default:
-      return Infinity;
-  }
-  if (depth >= MAX_ESTIMATE_DEPTH || typeof (value as { toJSON?: unknown }).toJSON === 'function') return Infinity;
-  // Arrays and plain objects only, as toStorable makes them (a boxed number, say, serializes as its value).
-  const isArray = Array.isArray(value);
-  const proto = isArray ? null : Object.getPrototypeOf(value);
-  if (proto !== null && proto !== Object.prototype) return Infinity;
-  let total = 2; // [] or {}
-  if (isArray) {
-    for (let i = 0; i < value.length && total <= limit; i += 1) total += jsonBytesAtMost(value[i], limit, depth + 1) + 1;
-    return total <= limit ? total : Infinity;
-  }
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    // "key": value,
-    total += key.length * MAX_JSON_BYTES_PER_STRING_UNIT + 4 + jsonBytesAtMost(record[key], limit, depth + 1);
-    if (total > limit) return Infinity;
-  }
-  return total;
-}
-
-/** The attributes, made to fit: the biggest optional ones dropped first (the full event is in S3). */
-export function fitToBudget(attributes: Attributes, budgetBytes: number): Attributes {
-  // Nearly always far under the budget: the cheap bound settles it without serializing.
-  if (jsonBytesAtMost(attributes, budgetBytes) <= budgetBytes) return attributes;
-  const size = (a: Attributes) => Buffer.byteLength(JSON.stringify(a));
-  if (size(attributes) <= budgetBytes) return attributes;
-  const fitted: Attributes = { ...attributes };
-  const truncated: string[] = [];
-  for (const name of DROPPABLE_WHEN_LARGE) {
-    if (!(name in fitted)) continue;
-    delete fitted[name];
-    truncated.push(name);
-    if (size(fitted) <= budgetBytes) return { ...fitted, truncated_fields: truncated };
-  }
-  for (const [name, value] of Object.entries(fitted)) {
-    if (typeof value === 'string' && value.length > LAST_RESORT_STRING_CHARS) {
-      fitted[name] = wellFormed(value.slice(0, LAST_RESORT_STRING_CHARS));
-      truncated.push(name);
-    }
-  }
-  return { ...fitted, truncated_fields: truncated };
 }

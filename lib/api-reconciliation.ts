@@ -13,7 +13,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_AUDIO_CHECK_DELAY_SECONDS } from '../lambda/audio-check-queue';
 import { DEFAULT_API_BASE_URL } from '../lambda/elevenlabs-api';
-import { AUDIO_PREFIX, TRANSCRIPTS_PREFIX } from '../lambda/object-keys';
+import { AUDIO_PREFIX, RAW_PREFIX } from '../lambda/object-keys';
 import { DEFAULT_BACKFILL_LOOKBACK_HOURS } from '../lambda/reconciliation';
 import { receiverFunction } from './receiver-function';
 import { emptySecret, grantObjectWrites } from './receiver-grants';
@@ -105,9 +105,9 @@ export class ApiReconciliation extends Construct {
       targets: [new LambdaFunction(reconciler)],
     });
 
-    // Reads and updates items; writes transcripts and audio (multipart, so it may abort one); no deletes.
+    // Reads and updates items; writes conversations fetched (raw, as transcripts) and audio (multipart, so it may abort one); no deletes.
     Grant.addToPrincipal({ grantee: reconciler, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [props.table.tableArn] });
-    grantObjectWrites(reconciler, props.bucket, [AUDIO_PREFIX, TRANSCRIPTS_PREFIX], ['s3:AbortMultipartUpload']);
+    grantObjectWrites(reconciler, props.bucket, [AUDIO_PREFIX, RAW_PREFIX], ['s3:AbortMultipartUpload']);
     this.apiKeySecret.grantRead(reconciler);
 
     this.queue.grantSendMessages(props.webhookFunction);

@@ -69,6 +69,12 @@ export class ReceiverMonitoring extends Construct {
       receiverMetric(METRIC.signatureFailures, 'Sum', FIVE_MINUTES),
       props.signatureFailureThreshold ?? 10,
     );
+    alarm(
+      'StoreErrors',
+      'A webhook was accepted but DynamoDB refused its item: the call has a minimal item with store_error naming the raw body in S3. See the README (store errors).',
+      receiverMetric(METRIC.storeErrors, 'Sum', FIVE_MINUTES),
+      1,
+    );
     if (props.deadLetterQueue) {
       alarm('DeadLetters', 'Audio checks failed 5 times: see the reconciler log, fix the cause, then redrive the dead-letter queue.', props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }), 1);
     }
@@ -92,7 +98,7 @@ export class ReceiverMonitoring extends Construct {
           new GraphWidget({ title: 'Calls that never connected, by reason', left: [new MathExpression({ expression: `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="${METRIC.initiationFailures}"', 'Sum', 86400)`, label: 'not connected', period: day })], width: 12 }),
         ],
         [
-          new SingleValueWidget({ title: 'Signature failures (5 min)', metrics: [receiverMetric(METRIC.signatureFailures, 'Sum', FIVE_MINUTES)], width: 6 }),
+          new SingleValueWidget({ title: 'Signature failures and store errors (5 min)', metrics: [receiverMetric(METRIC.signatureFailures, 'Sum', FIVE_MINUTES), receiverMetric(METRIC.storeErrors, 'Sum', FIVE_MINUTES)], width: 6 }),
           new GraphWidget({ title: 'Errors', left: [...functions.map((fn) => fn.metricErrors({ period: FIVE_MINUTES })), props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' })], width: 9 }),
           new GraphWidget({ title: 'Latency (ms): p50 and p90', left: [props.webhookFunction.metricDuration({ statistic: 'p50', period: FIVE_MINUTES }), props.webhookFunction.metricDuration({ statistic: 'p90', period: FIVE_MINUTES }), props.api.metricLatency({ statistic: 'p90', period: FIVE_MINUTES })], width: 9 }),
         ],

@@ -10,7 +10,7 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { BUCKET_PREFIXES, RAW_PREFIX } from '../lambda/object-keys';
+import { AUDIO_PREFIX, RAW_PREFIX } from '../lambda/object-keys';
 import { METRICS_NAMESPACE } from '../lambda/request-metrics';
 import { DEFAULT_WEBHOOK_PATH } from '../lambda/service';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECONDS } from '../lambda/signature';
@@ -261,11 +261,11 @@ export class ElevenLabsWebhookReceiver extends Construct {
     });
 
     // A writer: no reads, no deletes. UpdateItem creates and merges items, which is all it does;
-    // on S3 only PutObject under the three prefixes it writes (grantPut would add tagging,
-    // retention and legal-hold actions it never uses).
+    // on S3 only PutObject under the two prefixes it writes, raw bodies (transcripts among them) and
+    // audio (grantPut would add tagging, retention and legal-hold actions it never uses).
     // The table itself, not its indexes (Table.grant would add them; an update never targets one).
     Grant.addToPrincipal({ grantee: this.handler, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
-    grantObjectWrites(this.handler, this.bucket, BUCKET_PREFIXES);
+    grantObjectWrites(this.handler, this.bucket, [RAW_PREFIX, AUDIO_PREFIX]);
     this.secret.grantRead(this.handler);
 
     if (props.apiReconciliation) {

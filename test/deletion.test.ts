@@ -31,7 +31,7 @@ describe('planDeletion', () => {
 
   it('deletes every version of transcripts, audio and raw bodies, and removes personal attributes', () => {
     const plan = planDeletion(item(), 1000)!;
-    expect(plan.folders).toEqual(['transcripts/agent_1/conv_1/', 'raw/calls/conv_1/']);
+    expect(plan.folders).toEqual(['transcripts/agent_1/conv_1/', 'raw/calls/conv_1/', 'audio/calls/conv_1/']);
     expect(plan.keep).toEqual([]);
     expect([...plan.objectKeys].sort()).toEqual(['audio/agent_1/conv_1.api.mp3', 'audio/agent_1/conv_1.mp3']);
     expect(plan.scrub.remove).toEqual(expect.arrayContaining([...PERSONAL_ATTRIBUTES, 'transcript_s3_key', 'audio_s3_key']));
@@ -42,7 +42,8 @@ describe('planDeletion', () => {
 
   it('touches only what the settings name: audio alone, or the transcript with the raw audio bodies kept', () => {
     const audioOnly = planDeletion(item({ delete_transcript_and_pii: false }), 1000)!;
-    expect(audioOnly.folders).toEqual(['raw/calls/conv_1/post_call_audio/']);
+    // Every MP3 of the call (one per audio event) is in its audio folder.
+    expect(audioOnly.folders).toEqual(['audio/calls/conv_1/', 'raw/calls/conv_1/post_call_audio/']);
     expect(audioOnly.scrub.remove).not.toContain('transcript_summary');
     expect(audioOnly.scrub.setIfMissing).not.toHaveProperty('transcript_deleted_at');
     const transcriptOnly = planDeletion(item({ delete_audio: false }), 1000)!;
@@ -72,7 +73,7 @@ describe('planDeletion', () => {
 
   it('never takes a folder that is not the call\'s own from a key on the item', () => {
     const plan = planDeletion(item({ transcript_s3_key: 'transcripts/agent_1/conv_1.json' }), 1000)!;
-    expect(plan.folders).toEqual(['transcripts/agent_1/conv_1/', 'raw/calls/conv_1/']);
+    expect(plan.folders).toEqual(['transcripts/agent_1/conv_1/', 'raw/calls/conv_1/', 'audio/calls/conv_1/']);
   });
 
   it('waits for the deletion time when queued before it, deleting nothing', () => {
@@ -83,7 +84,7 @@ describe('planDeletion', () => {
 
   it('also finds transcripts filed under another agent id', () => {
     const plan = planDeletion(item({ agent_id: undefined, otel_transcript_s3_key: 'transcripts/agent_2/conv_1/950.otel.json' }), 1000)!;
-    expect([...plan.folders].sort()).toEqual(['raw/calls/conv_1/', 'transcripts/agent_1/conv_1/', 'transcripts/agent_2/conv_1/', 'transcripts/unknown-agent/conv_1/']);
+    expect([...plan.folders].sort()).toEqual(['audio/calls/conv_1/', 'raw/calls/conv_1/', 'transcripts/agent_1/conv_1/', 'transcripts/agent_2/conv_1/', 'transcripts/unknown-agent/conv_1/']);
   });
 });
 

@@ -2,7 +2,9 @@ import { PayloadError } from '../lambda/errors';
 import { parseEvent } from '../lambda/events';
 import { exampleNames, loadExample } from './support/webhooks';
 
-const parse = (body: unknown, signedAt = 1_700_000_000) => parseEvent(typeof body === 'string' ? body : JSON.stringify(body), signedAt);
+/** Signed after every example's event, as ElevenLabs signs after the event. */
+const SIGNED_AT = 1_800_000_000;
+const parse = (body: unknown, signedAt = SIGNED_AT) => parseEvent(typeof body === 'string' ? body : JSON.stringify(body), signedAt);
 
 function payloadErrorOf(fn: () => unknown): PayloadError {
   try {
@@ -49,6 +51,16 @@ describe('parseEvent', () => {
 
   it('falls back to the signature time when event_timestamp is beyond any date', () => {
     expect(parse({ type: 'post_call_audio', event_timestamp: 9e18, data: { conversation_id: 'c', full_audio: 'AAAA' } }, 42).eventTimestamp).toBe(42);
+  });
+
+  it('never dates an event later than its signature allows, so one signed event cannot freeze its call', () => {
+    const audio = (event_timestamp: number) => ({ type: 'post_call_audio', event_timestamp, data: { conversation_id: 'c', full_audio: 'AAAA' } });
+    // Year 5138, as a signed body can claim: ordered as if sent at the signing time plus the clock allowance.
+    expect(parse(audio(99_999_999_999), SIGNED_AT).eventTimestamp).toBe(SIGNED_AT + 300);
+    expect(parseEvent(JSON.stringify(audio(SIGNED_AT + 3600)), SIGNED_AT, 60).eventTimestamp).toBe(SIGNED_AT + 60);
+    // Within the allowance, and any time before, the event's own time stands.
+    expect(parse(audio(SIGNED_AT + 120), SIGNED_AT).eventTimestamp).toBe(SIGNED_AT + 120);
+    expect(parse(audio(SIGNED_AT - 86_400), SIGNED_AT).eventTimestamp).toBe(SIGNED_AT - 86_400);
   });
 
   it('falls back to the signature time when event_timestamp is missing or null', () => {

@@ -1,30 +1,42 @@
 import { ConfigurationError, StorageError } from '../lambda/errors';
 import { processWebhook, type ProcessDependencies } from '../lambda/process';
-import type { CallUpdate } from '../lambda/records';
+import type { CallUpdate, StoreErrorRecord } from '../lambda/records';
 import type { CallStore } from '../lambda/storage';
 import { loadExample, signedRequest, TEST_SECRET } from './support/webhooks';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 const NOW_SECS = NOW.getTime() / 1000;
 
-/** Records what the flow asks of storage, in order; can be told to fail one kind of write. */
-function recordingStore(fail?: 'raw' | 'object' | 'item') {
+/**
+ * Records what the flow asks of storage, in order; can be told to fail one kind of write. Like the
+ * real store, it writes an update's object only once the update applied.
+ */
+function recordingStore(fail?: 'raw' | 'object' | 'item' | 'invalid_item') {
   const calls: string[] = [];
   const updates: CallUpdate[] = [];
+  const storeErrors: StoreErrorRecord[] = [];
   const store: CallStore = {
     async putObject(key) {
       const kind = key.startsWith('raw/') ? 'raw' : 'object';
       if (fail === kind) throw new StorageError('object', 'S3 PutObject failed: NetworkingError (HTTP -)');
       calls.push(`put ${key}`);
     },
-    async applyUpdate(update) {
+    async applyUpdate(update, { object }) {
       if (fail === 'item') throw new StorageError('item', 'DynamoDB UpdateItem failed: ServiceUnavailable (HTTP 503)');
+      if (fail === 'invalid_item') {
+        throw new StorageError('item', 'DynamoDB UpdateItem failed: ValidationException (HTTP 400)', { cause: Object.assign(new Error('x'), { name: 'ValidationException' }), permanent: true });
+      }
       calls.push(`update ${update.eventType}`);
       updates.push(update);
+      if (object) await store.putObject(object.key, object.body, object.contentType);
       return 'created';
     },
+    async recordStoreError(record) {
+      calls.push(`store error ${record.eventType}`);
+      storeErrors.push(record);
+    },
   };
-  return { store, calls, updates };
+  return { store, calls, updates, storeErrors };
 }
 
 function deps(store: CallStore, overrides: Partial<ProcessDependencies> = {}): ProcessDependencies {
@@ -34,25 +46,58 @@ function deps(store: CallStore, overrides: Partial<ProcessDependencies> = {}): P
 const signed = (body: string | object, timestamp = NOW_SECS, secret = TEST_SECRET) => signedRequest(body, { timestamp, secret });
 
 describe('processWebhook', () => {
-  it('archives, then stores the transcript object, then the item, and answers 200', async () => {
-    const { store, calls } = recordingStore();
+  it('archives the body, which is the transcript, then stores the item pointing at it, and answers 200', async () => {
+    const { store, calls, updates } = recordingStore();
     const { response, log } = await processWebhook(signed(loadExample('post_call_transcription.phone')), deps(store));
     expect(response).toEqual({ statusCode: 200, body: { status: 'stored', type: 'post_call_transcription', conversation_id: 'conv_7901kphone0inbound0000001' } });
-    expect(calls).toEqual([
-      expect.stringMatching(/^put raw\/calls\/conv_7901kphone0inbound0000001\/post_call_transcription\/1767225600-[0-9a-f]{32}\.json$/),
-      'put transcripts/agent_7901kdemo0support000000001/conv_7901kphone0inbound0000001/1764000030.json',
-      'update post_call_transcription',
-    ]);
+    expect(calls).toEqual([expect.stringMatching(/^put raw\/calls\/conv_7901kphone0inbound0000001\/post_call_transcription\/1767225600-[0-9a-f]{32}\.json$/), 'update post_call_transcription']);
+    // One copy of the bytes: the raw body is what the item calls its transcript.
+    expect(`put ${updates[0].set.transcript_s3_key}`).toBe(calls[0]);
     expect(log).toMatchObject({ outcome: 'stored', status_code: 200, agent_id: 'agent_7901kdemo0support000000001' });
   });
 
-  it('stores decoded audio before pointing the item at it', async () => {
+  it('stores decoded audio under a key of its event, once the item points at it', async () => {
     const example = loadExample('post_call_audio');
     const { store, calls, updates } = recordingStore();
     const { response } = await processWebhook(signed(example), deps(store));
     expect(response.statusCode).toBe(200);
-    expect(calls.slice(1)).toEqual(['put audio/xyz/abc.mp3', 'update post_call_audio']);
-    expect(updates[0].set.audio_bytes).toBe(Buffer.from(example.data.full_audio, 'base64').length);
+    expect(calls.slice(1)).toEqual(['update post_call_audio', 'put audio/calls/abc/1739537319.mp3']);
+    expect(updates[0].set).toMatchObject({ audio_s3_key: 'audio/calls/abc/1739537319.mp3', audio_bytes: Buffer.from(example.data.full_audio, 'base64').length });
+  });
+
+  it('writes no audio object for a delivery that is stale for the item', async () => {
+    const { store, calls } = recordingStore();
+    store.applyUpdate = async (update) => {
+      calls.push(`update ${update.eventType}`);
+      return 'stale';
+    };
+    const { response } = await processWebhook(signed(loadExample('post_call_audio')), deps(store));
+    expect(response.body.status).toBe('duplicate');
+    expect(calls).toEqual([expect.stringMatching(/^put raw\//), 'update post_call_audio']);
+  });
+
+  it('keeps a call DynamoDB refuses to store as a minimal item pointing at its raw body, answers 200 and counts it', async () => {
+    const { store, calls, storeErrors } = recordingStore('invalid_item');
+    const { response, log } = await processWebhook(signed(loadExample('post_call_transcription.phone')), deps(store));
+    expect(response).toEqual({ statusCode: 200, body: { status: 'store_error', type: 'post_call_transcription', conversation_id: 'conv_7901kphone0inbound0000001' } });
+    expect(log.outcome).toBe('store_error');
+    expect(storeErrors).toEqual([
+      {
+        conversationId: 'conv_7901kphone0inbound0000001',
+        agentId: 'agent_7901kdemo0support000000001',
+        eventType: 'post_call_transcription',
+        eventTimestamp: 1764000030,
+        rawKey: calls[0].slice('put '.length),
+        error: 'ValidationException',
+      },
+    ]);
+  });
+
+  it('answers 500, not a minimal item, when storage fails for a reason a retry can change', async () => {
+    const { store, storeErrors } = recordingStore('item');
+    const { response } = await processWebhook(signed(loadExample('post_call_transcription.phone')), deps(store));
+    expect(response.statusCode).toBe(500);
+    expect(storeErrors).toEqual([]);
   });
 
   it.each([
@@ -81,6 +126,15 @@ describe('processWebhook', () => {
     expect(response.statusCode).toBe(400);
   });
 
+  it('answers 400 to full_audio that is not base64 (the docs placeholder), after archiving it', async () => {
+    const { store, calls } = recordingStore();
+    const body = { type: 'post_call_audio', data: { conversation_id: 'c', agent_id: 'a', full_audio: 'base64-encoded-audio-data...' } };
+    const { response } = await processWebhook(signed(body), deps(store));
+    expect(response.statusCode).toBe(400);
+    expect(response.body.message).toMatch(/not base64/);
+    expect(calls).toEqual([expect.stringMatching(/^put raw\/calls\/c\/post_call_audio\//)]);
+  });
+
   it('accepts and archives an unknown event type with 200 so the webhook is never disabled', async () => {
     const { store, calls } = recordingStore();
     const { response } = await processWebhook(signed({ type: 'agent_did_something_new', event_timestamp: NOW_SECS, data: {} }), deps(store));
@@ -90,7 +144,7 @@ describe('processWebhook', () => {
 
   it.each(['raw', 'object', 'item'] as const)('answers 500 when the %s write fails, so ElevenLabs can retry', async (fail) => {
     const { store } = recordingStore(fail);
-    const { response, log } = await processWebhook(signed(loadExample('post_call_transcription')), deps(store));
+    const { response, log } = await processWebhook(signed(loadExample(fail === 'object' ? 'post_call_audio' : 'post_call_transcription')), deps(store));
     expect(response).toEqual({ statusCode: 500, body: { error: 'storage_unavailable' } });
     expect(log.error_name).toBe('StorageError');
   });

@@ -1,48 +1,63 @@
-import { marshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
+import { StorageError } from '../lambda/errors';
 import { processWebhook, type ProcessDependencies } from '../lambda/process';
-import type { CallUpdate } from '../lambda/records';
-import { buildUpdateRequest, type CallStore } from '../lambda/storage';
+import type { StoreErrorRecord } from '../lambda/records';
 import { signPayload } from '../lambda/signature';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { escapeMapKey, MAP_KEY_ESCAPE, wellFormed } from '../lambda/storable';
+import { buildUpdateRequest, toWire, type CallStore } from '../lambda/storage';
+import { simulatedTable } from './support/item-simulator';
 import { exampleNames, loadExample, TEST_SECRET } from './support/webhooks';
 
 /*
  * Property-based: thousands of generated requests. Bad input never crashes the handler or gets a
- * 5xx; nothing is stored without a valid signature; a validly signed body gets 200 or 400, and a
- * 200 always leaves an item DynamoDB would take (marshals, keys within limits, under 400 KB).
+ * 5xx; nothing is stored without a valid signature; a validly signed body gets 200 or 400. Every
+ * update is applied to an in-memory DynamoDB that refuses what DynamoDB refuses (item over 400 KB,
+ * nesting over 32, empty or oversized map keys, malformed numbers, half surrogate pairs), so a 200
+ * means the call's full item is stored, and never a store error (the fallback must not hide a bug).
  */
 const NOW = new Date('2026-01-01T00:00:00Z');
 const NOW_SECS = NOW.getTime() / 1000;
-const DYNAMODB_ITEM_LIMIT = 400 * 1024;
 
-/** Accepts what DynamoDB would accept, and fails the run on anything it would refuse. */
+/** A store over the simulated table, checking what S3 and DynamoDB would refuse; store errors are recorded, not expected. */
 function checkingStore() {
-  const stored = { objects: 0, updates: [] as CallUpdate[] };
+  const table = simulatedTable();
+  const stored = { objects: 0, updates: 0, storeErrors: [] as StoreErrorRecord[] };
+  const putObject = async (key: string) => {
+    if (Buffer.byteLength(key) > 1024) throw new Error(`S3 key over 1024 bytes: ${key.length}`);
+    stored.objects += 1;
+  };
   const store: CallStore = {
-    async putObject(key) {
-      if (Buffer.byteLength(key) > 1024) throw new Error(`S3 key over 1024 bytes: ${key.length}`);
-      stored.objects += 1;
-    },
-    async applyUpdate(update, { now }) {
-      const request = buildUpdateRequest('calls', update, now);
-      assertWellFormed({ key: update.conversationId, values: request.ExpressionAttributeValues });
-      const item = marshall(request.ExpressionAttributeValues, { removeUndefinedValues: true, convertTopLevelContainer: true });
-      if (Buffer.byteLength(JSON.stringify(item)) > DYNAMODB_ITEM_LIMIT) throw new Error('item over 400 KB');
-      if (Buffer.byteLength(update.conversationId) > 2048) throw new Error('key over 2048 bytes');
-      for (const index of ['agent_id', 'external_number']) {
-        const value = update.set[index] ?? update.setIfMissing[index];
-        if (value !== undefined && (typeof value !== 'string' || value === '' || Buffer.byteLength(value) > 2048)) throw new Error(`bad index key ${index}`);
+    putObject,
+    async applyUpdate(update, { now, object }) {
+      let before;
+      try {
+        before = table.update(toWire(buildUpdateRequest('calls', update, now)));
+      } catch (error) {
+        // As the real store reports DynamoDB's refusal: permanent, so the flow falls back to a minimal item.
+        if ((error as Error).name === 'ValidationException') throw new StorageError('item', (error as Error).message, { cause: error, permanent: true });
+        throw error;
       }
-      stored.updates.push(update);
-      return 'created';
+      if (!before) return 'stale';
+      const item = table.items.get(update.conversationId)!;
+      for (const [index, type] of [['agent_id', 'S'], ['external_number', 'S'], ['start_time_unix_secs', 'N'], ['deletion_queue', 'S'], ['deletion_due_unix_secs', 'N']]) {
+        const value = item[index] as unknown as Record<string, string> | undefined;
+        if (value && (value[type] === undefined || value[type] === '' || Buffer.byteLength(value[type]) > 2048)) throw new Error(`bad index key ${index}`);
+      }
+      stored.updates += 1;
+      if (object) await putObject(object.key);
+      return Object.keys(before).length === 0 ? 'created' : 'applied';
+    },
+    async recordStoreError(record) {
+      stored.storeErrors.push(record);
     },
   };
-  return { store, stored };
+  return { store, stored, table };
 }
 
 const deps = (store: CallStore): ProcessDependencies => ({ getSecret: async () => TEST_SECRET, store, now: () => NOW });
 
-/** Any JSON value, including deep nesting, huge strings and numbers JavaScript cannot hold exactly. */
+/** Any JSON value, including huge strings and numbers JavaScript cannot hold exactly. */
 const anyJson = fc.oneof(
   fc.jsonValue({ maxDepth: 6 }),
   fc.string({ minLength: 10_000, maxLength: 50_000 }),
@@ -51,20 +66,73 @@ const anyJson = fc.oneof(
   fc.string({ unit: fc.constantFrom('\ud83d', '\ude00', 'a', '"'), maxLength: 8 }),
 );
 
-/** DynamoDB holds UTF-8: no string, map key included, may carry half a surrogate pair. */
-function assertWellFormed(value: unknown): void {
-  if (typeof value === 'string') {
-    if (!value.isWellFormed()) throw new Error('a string that is not well-formed UTF-16 would reach DynamoDB');
-  } else if (value instanceof Set || Array.isArray(value)) {
-    for (const v of value) assertWellFormed(v);
-  } else if (value && typeof value === 'object') {
-    if (Object.getPrototypeOf(value) !== Object.prototype) throw new Error('a map whose prototype was replaced (a "__proto__" key)');
-    for (const [k, v] of Object.entries(value)) {
-      assertWellFormed(k);
-      assertWellFormed(v);
-    }
-  }
+/** Keys that trip marshallers and prototypes, and escapes, beside ordinary ones. */
+const hostileKey = fc.oneof(
+  fc.constantFrom('constructor', '__proto__', '', 'toString', 'hasOwnProperty', 'valueOf', MAP_KEY_ESCAPE, `${MAP_KEY_ESCAPE}x`, 'name', 'Set', '\ud83d'),
+  fc.string({ maxLength: 6 }),
+);
+
+/**
+ * JSON text of a map-valued field an attacker or a buggy sender could write: hostile keys (a
+ * `constructor` whose value is `{"name": "Set"}` included), nesting 20,000 levels deep, or too
+ * large for an item. Text, not objects: JSON.parse keeps every key as its own property, and deep
+ * nesting cannot be built by JSON.stringify.
+ */
+const hostileMapText = fc.oneof(
+  { weight: 4, arbitrary: fc.array(fc.tuple(hostileKey, fc.oneof(anyJson, fc.constant({ name: 'Set' }), fc.constant({ name: 'Map' }), fc.constant({ constructor: { name: 'String' } }))), { maxLength: 8 }).map((entries) => ({ text: `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`, keysKept: true })) },
+  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 17, max: 20_000 }), fc.constantFrom('[', '{"k":', '{"constructor":')).map(([depth, open]) => ({ text: `{"deep":${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}}`, keysKept: false })) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }).map((n) => ({ text: `{"big":"${'x'.repeat(n * 200_000)}"}`, keysKept: false })) },
+  { weight: 1, arbitrary: fc.integer({ min: 5_000, max: 40_000 }).map((n) => ({ text: `{${Array.from({ length: n }, (_, i) => `"key_${i}_${'k'.repeat(8)}":{"criteria_id":"c${i}","result":"success","score":${i},"value":"v${i}"}`).join(',')}}`, keysKept: false })) },
+);
+
+interface MapField {
+  /** Where the map goes in the event. */
+  readonly path: string[];
+  /** The item attribute (and key within it) that holds it. */
+  readonly stored: string[];
+  /** Maps of results keep the entries that are results (objects). */
+  readonly results?: boolean;
 }
+
+/** Every map-valued field of the events (and a collected value, which may be anything). */
+const MAP_FIELDS: Record<string, MapField[]> = {
+  'post_call_transcription.phone': [
+    { path: ['data', 'conversation_initiation_client_data', 'dynamic_variables'], stored: ['dynamic_variables'] },
+    { path: ['data', 'metadata', 'feedback'], stored: ['feedback'] },
+    { path: ['data', 'analysis', 'data_collection_results'], stored: ['data_collection'], results: true },
+    { path: ['data', 'analysis', 'data_collection_results', 'order_id', 'value'], stored: ['data_collection', 'order_id'] },
+    { path: ['data', 'analysis', 'evaluation_criteria_results'], stored: ['evaluation'], results: true },
+  ],
+  'call_initiation_failure.sip': [{ path: ['data', 'metadata', 'body'], stored: ['failure_metadata'] }],
+  'call_initiation_failure.twilio': [{ path: ['data', 'metadata', 'body'], stored: ['failure_metadata'] }],
+};
+
+/** The keys a map must be stored with: every key as sent (the empty key and its escape escaped), results only for maps of results. */
+function expectedKeys(mapText: string, field: MapField): string[] {
+  const map = JSON.parse(mapText) as Record<string, unknown>;
+  const kept = Object.keys(map).filter((k) => !field.results || (typeof map[k] === 'object' && map[k] !== null && !Array.isArray(map[k])));
+  return [...new Set(kept.map((k) => escapeMapKey(wellFormed(k))))];
+}
+
+/** The keys of a map attribute as the (simulated) table holds it. */
+function storedKeys(table: ReturnType<typeof simulatedTable>, conversationId: string, stored: string[]): string[] | undefined {
+  let value: AttributeValue | undefined = table.items.get(conversationId)?.[stored[0]];
+  for (const key of stored.slice(1)) value = value?.M?.[escapeMapKey(key)];
+  return value?.M && Object.keys(value.M);
+}
+
+/** An example (of the call given, or its own) with one map-valued field replaced by a hostile map (as text). */
+const hostileExample = (conversationId?: string) => fc.record({ name: fc.constantFrom(...Object.keys(MAP_FIELDS)), pick: fc.nat(), map: hostileMapText, timestamp: fc.integer({ min: NOW_SECS - 86_400, max: NOW_SECS }) }).map(({ name, pick, map, timestamp }) => {
+  const body = loadExample(name);
+  body.event_timestamp = timestamp;
+  if (conversationId) body.data.conversation_id = conversationId;
+  const field = MAP_FIELDS[name][pick % MAP_FIELDS[name].length];
+  let parent = body;
+  for (const key of field.path.slice(0, -1)) parent = parent[key];
+  parent[field.path[field.path.length - 1]] = '__HOSTILE_MAP__';
+  const text = JSON.stringify(body).replace('"__HOSTILE_MAP__"', () => map.text);
+  return { text, conversationId: body.data.conversation_id as string, field, keys: map.keysKept ? expectedKeys(map.text, field) : undefined };
+});
 
 /** A shared example with one field, anywhere in it, replaced by an arbitrary value (or removed). */
 function mutatedExample() {
@@ -88,6 +156,11 @@ function mutatedExample() {
   });
 }
 
+async function deliver(text: string, store: CallStore, signedAt = NOW_SECS) {
+  const rawBody = Buffer.from(text);
+  return processWebhook({ rawBody, signatureHeader: signPayload(TEST_SECRET, rawBody, signedAt) }, deps(store));
+}
+
 describe('properties of the webhook flow', () => {
   it('never answers 5xx or stores anything for unsigned, forged or malformed requests', async () => {
     const header = fc.oneof(
@@ -103,7 +176,7 @@ describe('properties of the webhook flow', () => {
         const { store, stored } = checkingStore();
         const { response } = await processWebhook({ rawBody, signatureHeader }, deps(store));
         expect(response.statusCode).toBe(401);
-        expect(stored).toEqual({ objects: 0, updates: [] });
+        expect(stored).toEqual({ objects: 0, updates: 0, storeErrors: [] });
       }),
       { numRuns: 1500 },
     );
@@ -118,14 +191,49 @@ describe('properties of the webhook flow', () => {
     );
     await fc.assert(
       fc.asyncProperty(body, fc.integer({ min: -29 * 60, max: 4 * 60 }), async (text, skew) => {
-        const rawBody = Buffer.from(text);
         const { store, stored } = checkingStore();
-        const { response } = await processWebhook({ rawBody, signatureHeader: signPayload(TEST_SECRET, rawBody, NOW_SECS + skew) }, deps(store));
+        const { response } = await deliver(text, store, NOW_SECS + skew);
         expect([200, 400]).toContain(response.statusCode);
         expect(stored.objects).toBeGreaterThanOrEqual(1); // archived, whatever the answer
-        if (response.statusCode === 200 && response.body.status === 'stored') expect(stored.updates).toHaveLength(1);
+        expect(stored.storeErrors).toEqual([]);
+        if (response.statusCode === 200 && response.body.status === 'stored') expect(stored.updates).toBe(1);
       }),
       { numRuns: 1500 },
+    );
+  });
+
+  it('stores the full item of any event whose maps hold hostile keys, deep nesting or too much', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileExample(), async ({ text, conversationId, field, keys }) => {
+        const { store, stored, table } = checkingStore();
+        const { response } = await deliver(text, store);
+        expect(response).toMatchObject({ statusCode: 200, body: { status: 'stored' } });
+        expect(stored.storeErrors).toEqual([]);
+        // Every key arrives in DynamoDB, as sent or under the documented escape.
+        if (keys) expect(storedKeys(table, conversationId, field.stored)).toEqual(keys);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps a call within 400 KB whatever its events carry and in whatever order they arrive', async () => {
+    const audio = loadExample('post_call_audio');
+    const event = fc.oneof(
+      hostileExample('conv_one').map(({ text }) => text),
+      fc.integer({ min: NOW_SECS - 86_400, max: NOW_SECS }).map((t) => JSON.stringify({ ...audio, event_timestamp: t, data: { ...audio.data, conversation_id: 'conv_one' } })),
+      fc.integer({ min: NOW_SECS - 86_400, max: NOW_SECS }).map((t) => JSON.stringify({ type: 'post_call_transcription_otel', event_timestamp: t, data: { conversation_id: 'conv_one', agent_id: 'a'.repeat(512), otlp_traces: {} } })),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { minLength: 2, maxLength: 6 }), async (events) => {
+        const { store, stored, table } = checkingStore();
+        for (const e of events) {
+          const { response } = await deliver(e, store);
+          expect(response.statusCode).toBe(200);
+        }
+        expect(stored.storeErrors).toEqual([]);
+        expect(table.items.size).toBe(1);
+      }),
+      { numRuns: 150 },
     );
   });
 });

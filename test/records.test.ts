@@ -1,14 +1,18 @@
-import fc from 'fast-check';
 import { PayloadError } from '../lambda/errors';
 import { parseEvent } from '../lambda/events';
-import { toCallWrite, type CallWrite } from '../lambda/records';
-import { compact, fitToBudget, toStorable, TRANSCRIPTION_ITEM_BUDGET_BYTES } from '../lambda/storable';
+import { attributesBytes } from '../lambda/item-size';
+import { ownAttributes } from '../lambda/item-shares';
+import { FAILURE_SHARE, toCallWrite, TRANSCRIPTION_SHARE, type CallWrite } from '../lambda/records';
+import { MAP_KEY_ESCAPE, toStorable } from '../lambda/storable';
 import { loadExample } from './support/webhooks';
 
-/** Parses a body as the handler does and maps it to what storing it takes. */
-function write(body: object, signedAt = 1): CallWrite {
+/** Where the handler archived the body: a transcription's transcript. */
+const RAW_KEY = 'raw/calls/c/post_call_transcription/1-0123.json';
+
+/** Parses a body as the handler does (signed after every example's event) and maps it to what storing it takes. */
+function write(body: object, signedAt = 1_800_000_000): CallWrite {
   const raw = Buffer.from(JSON.stringify(body));
-  const result = toCallWrite(parseEvent(raw, signedAt), raw);
+  const result = toCallWrite(parseEvent(raw, signedAt), RAW_KEY);
   if (!result) throw new Error('expected a stored event type');
   return result;
 }
@@ -17,6 +21,8 @@ describe('transcription', () => {
   it('maps a phone call to flat, console-readable attributes named as ElevenLabs names them', () => {
     const { update, object } = write(loadExample('post_call_transcription.phone'));
     expect(update.conversationId).toBe('conv_7901kphone0inbound0000001');
+    // The raw body, archived before, is the transcript: no second copy.
+    expect(object).toBeUndefined();
     expect(update.set).toEqual({
       agent_id: 'agent_7901kdemo0support000000001',
       agent_name: 'Acme Support',
@@ -41,15 +47,13 @@ describe('transcription', () => {
       dynamic_variables: expect.objectContaining({ system__caller_id: '+15550100123', system__call_duration_secs: 21 }),
       transcript_turns: 5,
       transcript_format: 'json',
-      transcript_s3_key: 'transcripts/agent_7901kdemo0support000000001/conv_7901kphone0inbound0000001/1764000030.json',
+      transcript_s3_key: RAW_KEY,
       // ElevenLabs deletes nothing of this call, so it stays out of the deletion index.
       delete_transcript_and_pii: false,
       delete_audio: false,
     });
     // Whether audio exists is the audio event's to say when it came first.
     expect(update.setIfMissing).toEqual({ has_audio: true });
-    expect(object).toMatchObject({ key: update.set.transcript_s3_key, contentType: 'application/json' });
-    expect(JSON.parse(object!.body.toString())).toEqual(loadExample('post_call_transcription.phone'));
   });
 
   it('leaves out what a web call does not have instead of storing nulls or empty strings', () => {
@@ -115,7 +119,37 @@ describe('transcription', () => {
     const { set } = write(body).update;
     expect(set.transcript_summary).toBe('Happy caller \ufffd');
     expect(Object.getPrototypeOf(set.evaluation)).toBe(Object.prototype);
-    expect(Object.keys(set.evaluation as object).filter((k) => k !== '__proto__')).toEqual([]);
+    expect(Object.keys(set.evaluation as object)).toEqual(['__proto__']);
+  });
+
+  it('keeps every key a JSON object can have, in every map: constructor, __proto__ and the empty key (escaped)', () => {
+    const keys = '{"constructor": "c", "__proto__": "p", "": "e", "toString": 1, "hasOwnProperty": {"constructor": {"name": "Set"}}}';
+    const body = loadExample('post_call_transcription.phone');
+    body.data.conversation_initiation_client_data.dynamic_variables = JSON.parse(keys);
+    body.data.metadata.feedback = JSON.parse(keys);
+    body.data.analysis.data_collection_results = JSON.parse(`{"__proto__": {"value": ${keys}}, "constructor": {"value": 1}}`);
+    const { set } = write(body).update;
+    for (const map of [set.dynamic_variables, set.feedback]) {
+      expect(JSON.stringify(map)).toBe(keys.replace(/\s/g, '').replace('"":', `"${MAP_KEY_ESCAPE}":`));
+      expect(Object.getPrototypeOf(map)).toBe(Object.prototype);
+    }
+    expect(Object.keys(set.data_collection as object)).toEqual(['__proto__', 'constructor']);
+  });
+
+  it('cuts what is nested too deep for DynamoDB without recursing, and says so', () => {
+    // 20,000 levels in a 40 KB body: a recursive walk overflows the stack.
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    const body = JSON.parse(JSON.stringify(loadExample('post_call_transcription.phone')));
+    body.data.conversation_initiation_client_data.dynamic_variables = { deep: 'placeholder', kept: 'yes' };
+    body.data.analysis.data_collection_results.order_id.value = 'placeholder';
+    const text = JSON.stringify(body).replace('"deep":"placeholder"', `"deep":${deep}`).replace('"value":"placeholder"', `"value":${deep}`);
+    const raw = Buffer.from(text);
+    const { set } = toCallWrite(parseEvent(raw, 1_800_000_000), RAW_KEY)!.update;
+    expect(set.truncated_fields).toEqual(['data_collection', 'dynamic_variables']);
+    expect((set.dynamic_variables as Record<string, unknown>).kept).toBe('yes');
+    let depth = 0;
+    for (let node: any = (set.dynamic_variables as Record<string, unknown>).deep; Array.isArray(node); node = node[0]) depth += 1;
+    expect(depth).toBeLessThan(16);
   });
 
   it('reads times that cannot be dates as absent rather than failing the call', () => {
@@ -155,23 +189,41 @@ describe('transcription', () => {
     expect((set.data_collection as Record<string, unknown>).order_id).toBe('12345678901234567000');
   });
 
-  it('keeps a very large transcription under the item budget by dropping the biggest optional attributes', () => {
+  it('keeps a very large transcription within its share of the item by leaving out the biggest optional attributes', () => {
     const body = loadExample('post_call_transcription.phone');
     body.data.conversation_initiation_client_data.dynamic_variables.huge = 'x'.repeat(350_000);
     body.data.analysis.data_collection_results.notes = { data_collection_id: 'notes', value: 'y'.repeat(350_000) };
     const { set } = write(body).update;
-    expect(Buffer.byteLength(JSON.stringify(set))).toBeLessThanOrEqual(TRANSCRIPTION_ITEM_BUDGET_BYTES);
+    expect(attributesBytes(ownAttributes(set))).toBeLessThanOrEqual(TRANSCRIPTION_SHARE.bytes);
     expect(set.truncated_fields).toEqual(['dynamic_variables', 'data_collection']);
     expect(set.call_summary_title).toBe('Order A123 status');
+  });
+
+  it('keeps 40,000 scored evaluation criteria within its share', () => {
+    const body = loadExample('post_call_transcription.phone');
+    const criteria: Record<string, unknown> = {};
+    for (let i = 0; i < 40_000; i += 1) criteria[`criterion_${i}`] = { criteria_id: `criterion_${i}`, result: 'success', score: i };
+    body.data.analysis.evaluation_criteria_results = criteria;
+    const { set } = write(body).update;
+    expect(attributesBytes(ownAttributes(set))).toBeLessThanOrEqual(TRANSCRIPTION_SHARE.bytes);
+    expect(set.truncated_fields).toEqual(expect.arrayContaining(['evaluation_scores']));
   });
 
   it('truncates any other oversized string as a last resort', () => {
     const body = loadExample('post_call_transcription.phone');
     body.data.metadata.termination_reason = 'z'.repeat(500_000);
     const { set } = write(body).update;
-    expect(Buffer.byteLength(JSON.stringify(set))).toBeLessThanOrEqual(TRANSCRIPTION_ITEM_BUDGET_BYTES);
+    expect(attributesBytes(ownAttributes(set))).toBeLessThanOrEqual(TRANSCRIPTION_SHARE.bytes);
     expect(set.truncated_fields).toContain('termination_reason');
     expect(set.cost).toBe(142);
+  });
+
+  it('caps identity text that a failure may share, such as a huge call sid', () => {
+    const body = loadExample('post_call_transcription.phone');
+    body.data.metadata.phone_call.call_sid = 'S'.repeat(100_000);
+    const { set } = write(body).update;
+    expect((set.call_sid as string).length).toBe(512);
+    expect(set.truncated_fields).toEqual(['call_sid']);
   });
 });
 
@@ -190,13 +242,13 @@ describe('OpenTelemetry transcription', () => {
       },
     };
     const { update, object } = write(body);
-    expect(object!.key).toBe('transcripts/agent_x/conv_otel/1764000030.otel.json');
-    expect(update.set).toEqual({ otel_transcript_s3_key: object!.key });
+    expect(object).toBeUndefined();
+    expect(update.set).toEqual({ otel_transcript_s3_key: RAW_KEY });
     expect(update.eventTimestamp).toBe(1764000030);
     expect(update.setIfMissing).toEqual({
       agent_id: 'agent_x',
       transcript_format: 'opentelemetry',
-      transcript_s3_key: object!.key,
+      transcript_s3_key: RAW_KEY,
       start_time_unix_secs: 1764000000,
       start_time: '2025-11-24T16:00:00Z',
       call_duration_secs: 21,
@@ -219,15 +271,16 @@ describe('audio', () => {
     const example = loadExample('post_call_audio');
     const { update, object } = write(example);
     const mp3 = Buffer.from(example.data.full_audio, 'base64');
-    expect(object).toEqual({ key: 'audio/xyz/abc.mp3', body: mp3, contentType: 'audio/mpeg' });
+    // A key per audio event: an older event can never replace the recording the item describes.
+    expect(object).toEqual({ key: 'audio/calls/abc/1739537319.mp3', body: mp3, contentType: 'audio/mpeg' });
     expect(update).toEqual({
       conversationId: 'abc',
       eventType: 'post_call_audio',
       eventTimestamp: 1739537319,
-      set: { has_audio: true, audio_s3_key: 'audio/xyz/abc.mp3', audio_bytes: mp3.length, audio_source: 'webhook' },
+      set: { has_audio: true, audio_s3_key: 'audio/calls/abc/1739537319.mp3', audio_bytes: mp3.length, audio_source: 'webhook' },
       setIfMissing: { agent_id: 'xyz' },
       // A recording that arrives again after a deletion is no longer deleted (until the sweep's next pass).
-      remove: ['audio_deleted_at'],
+      remove: ['audio_truncated_fields', 'audio_deleted_at'],
     });
   });
 
@@ -238,17 +291,17 @@ describe('audio', () => {
   });
 
   it('refuses audio that decodes to nothing', () => {
-    expect(() => write({ type: 'post_call_audio', data: { conversation_id: 'c', full_audio: '!!!!' } })).toThrow(PayloadError);
+    expect(() => write({ type: 'post_call_audio', data: { conversation_id: 'c', full_audio: '==' } })).toThrow(PayloadError);
   });
 
   it('hashes an id too long for an S3 key', () => {
-    const { object } = write({ type: 'post_call_audio', data: { agent_id: 'a', conversation_id: 'é'.repeat(500), full_audio: 'AA==' } });
-    expect(object!.key).toMatch(/^audio\/a\/sha256-[0-9a-f]{64}\.mp3$/);
+    const { object } = write({ type: 'post_call_audio', event_timestamp: 5, data: { agent_id: 'a', conversation_id: 'é'.repeat(500), full_audio: 'AA==' } });
+    expect(object!.key).toMatch(/^audio\/calls\/sha256-[0-9a-f]{64}\/5\.mp3$/);
   });
 
   it('keeps ids with slashes inside one key segment', () => {
-    const { object } = write({ type: 'post_call_audio', data: { agent_id: '../a', conversation_id: 'c/../../x', full_audio: 'AA==' } });
-    expect(object!.key).toBe('audio/..%2Fa/c%2F..%2F..%2Fx.mp3');
+    const { object } = write({ type: 'post_call_audio', event_timestamp: 5, data: { agent_id: '../a', conversation_id: 'c/../../x', full_audio: 'AA==' } });
+    expect(object!.key).toBe('audio/calls/c%2F..%2F..%2Fx/5.mp3');
   });
 });
 
@@ -288,51 +341,49 @@ describe('call initiation failure', () => {
   it('stores a failure whose metadata is missing', () => {
     const { update } = write({ type: 'call_initiation_failure', data: { conversation_id: 'c', agent_id: 'a', failure_reason: 'unknown' } });
     expect(update.set).toEqual({ failure_reason: 'unknown', failure_metadata: {} });
+    // A newer failure replaces what an older one said.
+    expect(update.remove).toEqual(['failure_provider', 'failure_truncated_fields']);
+  });
+
+  it.each([
+    ['a 1 MB metadata body', (body: any) => (body.data.metadata.body.notes = 'n'.repeat(1_000_000)), ['failure_metadata']],
+    ['a 500 KB failure reason', (body: any) => (body.data.failure_reason = 'r'.repeat(500_000)), ['failure_reason']],
+  ])('keeps a failure with %s within its share of the item', (_name, grow, cut) => {
+    const body = loadExample('call_initiation_failure.sip');
+    grow(body);
+    const { set } = write(body).update;
+    expect(attributesBytes(ownAttributes(set))).toBeLessThanOrEqual(FAILURE_SHARE.bytes);
+    expect(set.failure_truncated_fields).toEqual(cut);
   });
 });
 
 describe('unknown types', () => {
   it('need no write at all', () => {
     const raw = Buffer.from('{"type":"voice_removal_notice","data":{}}');
-    expect(toCallWrite(parseEvent(raw, 1), raw)).toBeUndefined();
+    expect(toCallWrite(parseEvent(raw, 1), RAW_KEY)).toBeUndefined();
   });
 });
 
 describe('toStorable', () => {
-  it('drops what DynamoDB cannot hold and flattens deep nesting into JSON text', () => {
+  it('drops what DynamoDB cannot hold, escapes the empty key and cuts deep nesting to null', () => {
     let deep: unknown = 'bottom';
     for (let i = 0; i < 40; i += 1) deep = { next: deep };
-    const stored = toStorable({ nan: NaN, inf: Infinity, '': 'empty key', undef: undefined, list: [1, undefined], deep }) as Record<string, any>;
-    expect(stored).toMatchObject({ list: [1, null] });
-    expect(Object.keys(stored).sort()).toEqual(['deep', 'list']);
+    const { value, cut } = toStorable({ nan: NaN, inf: Infinity, '': 'empty key', undef: undefined, list: [1, undefined], deep });
+    const stored = value as Record<string, any>;
+    expect(cut).toBe(true);
+    expect(stored).toMatchObject({ list: [1, null], [MAP_KEY_ESCAPE]: 'empty key' });
+    expect(Object.keys(stored).sort()).toEqual(['deep', 'list', MAP_KEY_ESCAPE].sort());
     let node = stored.deep;
     let depth = 1;
-    while (typeof node === 'object') {
+    while (node && typeof node === 'object') {
       node = node.next;
       depth += 1;
     }
-    expect(depth).toBeLessThanOrEqual(17);
-    expect(typeof node).toBe('string');
+    expect(depth).toBe(16);
+    expect(node).toBeNull();
   });
-});
 
-describe('fitToBudget', () => {
-  // Its cheap bound skips serializing when it proves the attributes fit: it must never say "fits" wrongly.
-  const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('\u0000', '\u001f', '"', '\\', '\ud800', '\udc00', 'é', '😀', '\u2028', 'a') }));
-  const leaf = fc.oneof(text, fc.double(), fc.constantFrom(1e20, -1.2345678901234567e-123, -0.0000012345678901234567, 9007199254740993, -0, 1e-125), fc.boolean(), fc.constant(null));
-  const { value } = fc.letrec((tie) => ({
-    value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(text, tie('value'), { maxKeys: 4 })),
-  }));
-
-  it('leaves attributes that fit exactly as they are, and reduces them one byte under', () => {
-    fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1 }), value, { minKeys: 1, maxKeys: 8 }), (raw) => {
-        const attributes = compact(raw);
-        const size = Buffer.byteLength(JSON.stringify(attributes));
-        expect(fitToBudget(attributes, size)).toBe(attributes);
-        if (Object.keys(attributes).length > 0) expect(fitToBudget(attributes, size - 1)).not.toBe(attributes);
-      }),
-      { numRuns: 2000 },
-    );
+  it('reports nothing cut for an ordinary value', () => {
+    expect(toStorable({ a: [1, { b: 'c' }] })).toEqual({ value: { a: [1, { b: 'c' }] }, cut: false });
   });
 });

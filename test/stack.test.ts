@@ -187,10 +187,10 @@ describe('ElevenLabsWebhookReceiverStack', () => {
     expect(resourcesOf(statement!)).toContainEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
   });
 
-  it('lets the function do nothing on S3 but PutObject under raw/, transcripts/ and audio/', () => {
+  it('lets the function do nothing on S3 but PutObject under raw/ (transcripts are raw bodies) and audio/', () => {
     const s3Statements = allowStatements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
     expect(s3Statements.flatMap(actionsOf)).toEqual(['s3:PutObject']);
-    expect(s3Statements.flatMap(resourcesOf).map(arnSuffix).sort()).toEqual(['/audio/*', '/raw/*', '/transcripts/*']);
+    expect(s3Statements.flatMap(resourcesOf).map(arnSuffix).sort()).toEqual(['/audio/*', '/raw/*']);
   });
 
   it('lets the function read the webhook secret', () => {
@@ -379,12 +379,13 @@ describe('honouring ElevenLabs deletion settings', () => {
 describe('operations', () => {
   const descriptions = (template: Template) => (Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[]).map((a) => a.Properties.AlarmDescription as string);
 
-  it('alarms on function errors and throttles, API 5xx and a burst of signature failures, into an encrypted topic', () => {
+  it('alarms on function errors and throttles, API 5xx, a burst of signature failures and any store error, into an encrypted topic', () => {
     const template = synth();
     const alarms = descriptions(template);
-    expect(alarms).toHaveLength(4);
-    expect(alarms.join('\n')).toMatch(/function failed[\s\S]*throttled[\s\S]*5xx[\s\S]*signature check/);
+    expect(alarms).toHaveLength(5);
+    expect(alarms.join('\n')).toMatch(/function failed[\s\S]*throttled[\s\S]*5xx[\s\S]*signature check[\s\S]*store_error/);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SignatureFailures', Namespace: 'ElevenLabsWebhookReceiver', Threshold: 10, Statistic: 'Sum' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'StoreErrors', Namespace: 'ElevenLabsWebhookReceiver', Threshold: 1, Statistic: 'Sum' });
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[]) expect(alarm.Properties.AlarmActions).toHaveLength(1);
   });
@@ -392,7 +393,7 @@ describe('operations', () => {
   it('adds the reconciler and dead-letter alarms with reconciliation, and e-mails alarms when asked', () => {
     const template = synth({ apiReconciliation: {}, alarmEmail: 'ops@example.com' });
     expect(descriptions(template).join('\n')).toMatch(/Audio checks failed 5 times/);
-    expect(descriptions(template)).toHaveLength(7);
+    expect(descriptions(template)).toHaveLength(8);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });
 

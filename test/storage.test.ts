@@ -21,8 +21,21 @@ describe('buildUpdateRequest', () => {
     expect(assignment('agent_id')).toMatch(/^#a(\d+) = if_not_exists\(#a\1, :v\d+\)$/);
     expect(assignment('audio_event_timestamp')).toMatch(/^#a\d+ = :v\d+$/);
     expect(assignment('updated_at')).toBeDefined();
-    expect(request.UpdateExpression).toMatch(/ ADD #events :event$/);
-    expect(request.ExpressionAttributeValues[':event']).toEqual(new Set(['post_call_audio']));
+    const [, events, event] = / ADD (#a\d+) (:v\d+)/.exec(request.UpdateExpression)!;
+    expect(request.ExpressionAttributeNames[events]).toBe('events_received');
+    expect(request.ExpressionAttributeValues[event]).toEqual(new Set(['post_call_audio']));
+  });
+
+  it('clears the store error of its event type: a full write repairs the minimal item', () => {
+    const request = buildUpdateRequest('calls', update, now);
+    const [, removed] = / REMOVE (#a\d+)/.exec(request.UpdateExpression)!;
+    expect(request.ExpressionAttributeNames[removed]).toBe('store_error_post_call_audio');
+    const [, storeError, type] = / DELETE (#a\d+) (:v\d+)$/.exec(request.UpdateExpression)!;
+    expect(request.ExpressionAttributeNames[storeError]).toBe('store_error');
+    expect(request.ExpressionAttributeValues[type]).toEqual(new Set(['post_call_audio']));
+    // The API's audio repairs the audio webhook's error; a check for missing audio repairs nothing.
+    expect(buildUpdateRequest('calls', { ...update, eventType: 'api_audio' }, now).UpdateExpression).toMatch(/ DELETE /);
+    expect(buildUpdateRequest('calls', { ...update, eventType: 'api_audio_missing' }, now).UpdateExpression).not.toMatch(/ DELETE |REMOVE/);
   });
 
   it('never lets a set-if-missing value fight an owned one', () => {

@@ -22,7 +22,7 @@ import type { CallStore } from '../../lambda/storage';
 import { loadExample, TEST_SECRET } from '../support/webhooks';
 
 const ROOT = join(__dirname, '..', '..');
-const nullStore: CallStore = { putObject: async () => undefined, applyUpdate: async () => 'created' };
+const nullStore: CallStore = { putObject: async () => undefined, applyUpdate: async () => 'created', recordStoreError: async () => undefined };
 const deps: ProcessDependencies = { getSecret: async () => TEST_SECRET, store: nullStore, now: () => new Date() };
 
 /** Realistic payloads of the three sizes. */
@@ -143,12 +143,11 @@ function bundles() {
   try {
     // The clients and commands the handler sends, and nothing else.
     const sdkOnly = [
-      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
-      "import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';",
+      "import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';",
       "import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';",
       "import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';",
       "import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';",
-      'Object.assign(globalThis, { kept: [DynamoDBClient, DynamoDBDocumentClient, UpdateCommand, S3Client, PutObjectCommand, SQSClient, SendMessageCommand, SecretsManagerClient, GetSecretValueCommand] });',
+      'Object.assign(globalThis, { kept: [DynamoDBClient, UpdateItemCommand, S3Client, PutObjectCommand, SQSClient, SendMessageCommand, SecretsManagerClient, GetSecretValueCommand] });',
     ].join('\n');
     const floorBundle = bundleAndLoad(dir, 'sdk-only', sdkOnly);
     const handler = bundleAndLoad(dir, 'handler', "export { handler } from './handler';");

@@ -13,7 +13,7 @@ async function main() {
   const baselineRss = process.memoryUsage().rss;
   let peakRss = baselineRss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1);
-  await processWebhook({ rawBody, signatureHeader: header }, { getSecret: async () => TEST_SECRET, store: { putObject: async () => undefined, applyUpdate: async () => 'created' }, now: () => new Date() });
+  await processWebhook({ rawBody, signatureHeader: header }, { getSecret: async () => TEST_SECRET, store: { putObject: async () => undefined, applyUpdate: async () => 'created', recordStoreError: async () => undefined }, now: () => new Date() });
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   clearInterval(sampler);
   process.stdout.write(JSON.stringify({ eventBytes: largest.body.length, baselineRss, peakRss }));

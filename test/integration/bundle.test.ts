@@ -124,7 +124,7 @@ describe('the bundles cdk synth builds', () => {
 
     const read = storageReader(emulators);
     expect(await read.item('conv_7901kphone0inbound0000001')).toMatchObject({ cost: 142, call_successful: 'success' });
-    const audio = await read.object('audio/xyz/abc.mp3');
+    const audio = await read.object((await read.item('abc'))!.audio_s3_key);
     expect(audio.body.equals(Buffer.from(loadExample('post_call_audio').data.full_audio, 'base64'))).toBe(true);
     expect(await read.item('conv_7901kfail0sip000000000001')).toMatchObject({ failure_reason: 'busy' });
   });

@@ -76,7 +76,7 @@ describe('npm start and npm run send', () => {
     const shown = (await calls('show', 'abc')).stdout;
     expect(shown).toContain('Call abc');
     expect(shown).toContain('[0:02] user: Hey, can you tell me, like, a fun fact about 11 Labs?');
-    expect(shown).toMatch(/audio\s+s3:\/\/elevenlabs-calls\/audio\/xyz\/abc\.mp3 \(\d+ bytes, audio\/mpeg, from the webhook\)/);
+    expect(shown).toMatch(/audio\s+s3:\/\/elevenlabs-calls\/audio\/calls\/abc\/1739537319\.mp3 \(\d+ bytes, audio\/mpeg, from the webhook\)/);
   });
 
   it('lists calls within 120 columns, each with a short id that show takes', async () => {

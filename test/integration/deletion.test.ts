@@ -4,6 +4,7 @@ import { DELETION_GRACE_SECONDS, PERSONAL_ATTRIBUTES, planDeletion, sweepDeletio
 import { processWebhook, type ProcessDependencies } from '../../lambda/process';
 import { createCallStore, createDeletionStore, STORAGE_HTTP_OPTIONS } from '../../lambda/storage';
 import { S3Client } from '@aws-sdk/client-s3';
+import { apiAudioKey, legacyAudioKeys } from '../../lambda/object-keys';
 import { loadExample, nowSecs, signedRequest, TEST_SECRET } from '../support/webhooks';
 import { storageReader } from '../support/storage';
 
@@ -70,7 +71,8 @@ describe('deletion settings, honoured by the sweep', () => {
     const stored = await read.item(id);
     expect(stored).toMatchObject({ deletion_queue: 'due', deletion_due_unix_secs: deletionTime, delete_audio: true, external_number: expect.any(String) });
     expect((await read.keys(`raw/calls/${id}/`)).length).toBe(3);
-    expect((await objectsOf(id)).length).toBe(5);
+    // Three raw bodies (the first one is the transcript) and one MP3.
+    expect((await objectsOf(id)).length).toBe(4);
 
     const now = nowSecs();
     const report = await sweep(now);
@@ -86,9 +88,10 @@ describe('deletion settings, honoured by the sweep', () => {
     expect(scrubbed).toMatchObject({ transcript_deleted_at: new Date(now * 1000).toISOString(), audio_deleted_at: expect.any(String) });
     expect(scrubbed).toMatchObject({ deletion_queue: 'due', deletion_due_unix_secs: deletionTime + DELETION_GRACE_SECONDS });
 
-    // Audio arriving again after the deletion puts the call back in the queue: the next sweep deletes it.
+    // A replay of the audio after the deletion writes no MP3 (it is stale for the item), only its raw
+    // body, archived before anything is known; the call goes back in the queue, and the next sweep deletes that.
     await deliver(audio(id));
-    expect(await objectsOf(id)).toHaveLength(2);
+    expect(await objectsOf(id)).toEqual([expect.stringMatching(new RegExp(`^raw/calls/${id}/post_call_audio/`))]);
     expect(await sweep(now + 60)).toMatchObject({ due: 1, audioDeleted: 1, failures: [] });
     expect(await objectsOf(id)).toEqual([]);
     // The second pass a day after the deletion time, after which the call leaves the index.
@@ -103,10 +106,26 @@ describe('deletion settings, honoured by the sweep', () => {
 
     // A redelivery after the last pass puts the call back in the queue; the next sweep deletes what it brought.
     await deliver(body);
-    expect((await objectsOf(id)).length).toBe(2);
+    expect(await objectsOf(id)).toEqual([expect.stringMatching(new RegExp(`^raw/calls/${id}/post_call_transcription/`))]);
     expect(await read.item(id)).toMatchObject({ deletion_queue: 'due' });
     expect((await sweep(nowSecs())).failures).toEqual([]);
     expect(await objectsOf(id)).toEqual([]);
+  });
+
+  it('deletes every MP3 of the call: one per audio event, the API\'s, and those under earlier versions\' keys', async () => {
+    const id = 'conv_delete_every_mp3';
+    await deliver(transcription(id, { deletion_time_unix_secs: nowSecs() - 60, delete_transcript_and_pii: false, delete_audio: true }));
+    // Two audio events, the older first: each applied in turn, each its own MP3.
+    await deliver({ ...audio(id), event_timestamp: nowSecs() - 300 });
+    await deliver({ ...audio(id), event_timestamp: nowSecs() - 200 });
+    const store = createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 });
+    for (const key of [apiAudioKey(id), ...legacyAudioKeys(AGENT, id)]) await store.putObject(key, Buffer.from('ID3'), 'audio/mpeg');
+    expect((await read.keys(`audio/calls/${id}/`)).length).toBe(3);
+    expect(await sweep(nowSecs())).toMatchObject({ due: 1, audioDeleted: 1, failures: [] });
+    expect(await read.keys(`audio/calls/${id}/`)).toEqual([]);
+    for (const key of legacyAudioKeys(AGENT, id)) expect(await read.exists(key)).toBe(false);
+    // The transcript was not to be deleted: its raw body stays.
+    expect((await read.keys(`raw/calls/${id}/post_call_transcription/`)).length).toBe(1);
   });
 
   it('re-queues nothing on a redelivery when the sweep is off (no extra write)', async () => {
@@ -161,7 +180,7 @@ describe('deletion settings, honoured by the sweep', () => {
     const other = await read.item('conv_prefix_other');
     const deleted = await read.item('conv_prefix');
     const otherObjects = await objectsOf('conv_prefix_other');
-    expect(otherObjects).toHaveLength(4);
+    expect(otherObjects).toHaveLength(3);
     await sweep(nowSecs());
     expect(await objectsOf('conv_prefix_other')).toEqual(otherObjects);
     expect(await objectsOf('conv_prefix')).toEqual([]);

@@ -1,8 +1,11 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { BY_AGENT_INDEX, BY_NUMBER_INDEX } from '../../lib/calls-table-schema';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
-import { createCallStore, STORAGE_HTTP_OPTIONS } from '../../lambda/storage';
+import { createCallStore, STORAGE_HTTP_OPTIONS, type UpdateOptions } from '../../lambda/storage';
+import { StorageError } from '../../lambda/errors';
+import type { CallUpdate } from '../../lambda/records';
 import { processWebhook } from '../../lambda/process';
 import { exampleNames, loadExample, nowSecs, signedApiEvent, signedRequest, TEST_SECRET } from '../support/webhooks';
 import { storageReader } from '../support/storage';
@@ -38,6 +41,10 @@ function example(name: string, conversationId: string): Record<string, any> {
   return body;
 }
 
+/** Event times in the past: an event dated after its signature is ordered as if sent at signing. */
+const NEWER = nowSecs() - 1_000;
+const OLDER = nowSecs() - 2_000;
+
 describe('handler against DynamoDB and S3 emulators', () => {
   it.each(exampleNames())('stores the %s example and reads it back', async (name) => {
     const body = loadExample(name);
@@ -55,7 +62,7 @@ describe('handler against DynamoDB and S3 emulators', () => {
     expect((await deliver(body)).status).toBe(200);
     const item = await read.item('conv_audio_bytes');
     const expected = Buffer.from(body.data.full_audio, 'base64');
-    expect(item).toMatchObject({ has_audio: true, audio_bytes: expected.length, audio_s3_key: 'audio/xyz/conv_audio_bytes.mp3' });
+    expect(item).toMatchObject({ has_audio: true, audio_bytes: expected.length, audio_s3_key: `audio/calls/conv_audio_bytes/${body.event_timestamp}.mp3` });
     const stored = await read.object(item!.audio_s3_key);
     expect(stored.contentType).toBe('audio/mpeg');
     expect(stored.body.equals(expected)).toBe(true);
@@ -95,37 +102,37 @@ describe('handler against DynamoDB and S3 emulators', () => {
 
   it('never lets an older transcription overwrite a newer one', async () => {
     const newer = example('post_call_transcription', 'conv_ordering');
-    newer.event_timestamp = 2_000_000_000;
+    newer.event_timestamp = NEWER;
     newer.data.analysis.call_successful = 'failure';
     const older = example('post_call_transcription', 'conv_ordering');
-    older.event_timestamp = 1_999_999_000;
+    older.event_timestamp = OLDER;
     expect((await deliver(newer)).body.status).toBe('stored');
     expect((await deliver(older)).body.status).toBe('duplicate');
-    expect(await read.item('conv_ordering')).toMatchObject({ call_successful: 'failure', transcription_event_timestamp: 2_000_000_000 });
+    expect(await read.item('conv_ordering')).toMatchObject({ call_successful: 'failure', transcription_event_timestamp: NEWER });
   });
 
   it('keeps the newest transcript object when an older event arrives late', async () => {
     const newer = example('post_call_transcription', 'conv_late_object');
-    newer.event_timestamp = 2_000_000_000;
-    const older = { ...example('post_call_transcription', 'conv_late_object'), event_timestamp: 1_999_999_000 };
+    newer.event_timestamp = NEWER;
+    const older = { ...example('post_call_transcription', 'conv_late_object'), event_timestamp: OLDER };
     await deliver(newer);
     await deliver(older);
     const item = await read.item('conv_late_object');
-    expect(JSON.parse((await read.object(item!.transcript_s3_key)).body.toString()).event_timestamp).toBe(2_000_000_000);
+    expect(JSON.parse((await read.object(item!.transcript_s3_key)).body.toString()).event_timestamp).toBe(NEWER);
   });
 
   it('lets a newer transcription replace what an older one said, not merge with it', async () => {
     const older = example('post_call_transcription.phone', 'conv_replaced');
-    older.event_timestamp = 1_999_999_000;
+    older.event_timestamp = OLDER;
     const newer = example('post_call_transcription.phone', 'conv_replaced');
-    newer.event_timestamp = 2_000_000_000;
+    newer.event_timestamp = NEWER;
     delete newer.data.analysis.call_summary_title;
     newer.data.analysis.data_collection_results = {};
     await deliver(older);
     await deliver(newer);
     const item = await read.item('conv_replaced');
     expect(item).not.toHaveProperty('call_summary_title');
-    expect(item).toMatchObject({ data_collection: {}, external_number: '+15550100123', transcription_event_timestamp: 2_000_000_000 });
+    expect(item).toMatchObject({ data_collection: {}, external_number: '+15550100123', transcription_event_timestamp: NEWER });
   });
 
   it('keeps has_audio true when a transcription saying otherwise follows the audio', async () => {
@@ -216,7 +223,7 @@ describe('handler against DynamoDB and S3 emulators', () => {
     expect(bodies).toContain(raw);
   });
 
-  it('stores a call exactly once when the item update failed after the audio upload, on redelivery', async () => {
+  it('stores a call exactly once when the item update failed, on redelivery', async () => {
     const real = createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 });
     let failNext = true;
     const crashing = {
@@ -224,7 +231,7 @@ describe('handler against DynamoDB and S3 emulators', () => {
       async applyUpdate(...args: Parameters<typeof real.applyUpdate>) {
         if (failNext) {
           failNext = false;
-          throw new (await import('../../lambda/errors')).StorageError('item', 'DynamoDB UpdateItem failed: simulated crash');
+          throw new StorageError('item', 'DynamoDB UpdateItem failed: simulated crash');
         }
         return real.applyUpdate(...args);
       },
@@ -234,10 +241,149 @@ describe('handler against DynamoDB and S3 emulators', () => {
     const deps = { getSecret: async () => TEST_SECRET, store: crashing, now: () => new Date() };
     expect((await processWebhook(request, deps)).response.statusCode).toBe(500);
     expect(await read.item('conv_crash')).toBeUndefined();
+    expect(await read.keys('audio/calls/conv_crash/')).toEqual([]);
     expect((await processWebhook(request, deps)).response.body.status).toBe('stored');
-    expect(await read.keys('audio/xyz/conv_crash')).toEqual(['audio/xyz/conv_crash.mp3']);
-    expect(await read.item('conv_crash')).toMatchObject({ audio_s3_key: 'audio/xyz/conv_crash.mp3', audio_bytes: Buffer.from(body.data.full_audio, 'base64').length });
+    const key = `audio/calls/conv_crash/${body.event_timestamp}.mp3`;
+    expect(await read.keys('audio/calls/conv_crash/')).toEqual([key]);
+    expect(await read.item('conv_crash')).toMatchObject({ audio_s3_key: key, audio_bytes: Buffer.from(body.data.full_audio, 'base64').length });
   });
+
+  it('undoes the item update when its MP3 cannot be written, so the item never points at a missing object', async () => {
+    const real = createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 });
+    const first = { ...example('post_call_audio', 'conv_undo'), event_timestamp: OLDER };
+    expect((await deliver(first)).status).toBe(200);
+    const before = await read.item('conv_undo');
+    const brokenS3 = new S3Client({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, forcePathStyle: true, maxAttempts: 1 });
+    const failing = createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: brokenS3 });
+    const archivingOnly = { ...failing, putObject: real.putObject };
+    const second = { ...example('post_call_audio', 'conv_undo'), event_timestamp: NEWER };
+    const request = signedRequest(second);
+    const deps = { getSecret: async () => TEST_SECRET, store: archivingOnly, now: () => new Date() };
+    expect((await processWebhook(request, deps)).response.statusCode).toBe(500);
+    const after = await read.item('conv_undo');
+    expect({ ...after, events_received: undefined }).toEqual({ ...before, events_received: undefined });
+    expect((await read.object(after!.audio_s3_key)).body.length).toBe(after!.audio_bytes);
+    // The guard is back too: the same event, delivered again, is stored.
+    expect((await processWebhook(request, { ...deps, store: real })).response.body.status).toBe('stored');
+    expect(await read.item('conv_undo')).toMatchObject({ audio_s3_key: `audio/calls/conv_undo/${NEWER}.mp3`, audio_event_timestamp: NEWER });
+  });
+
+  it('keeps the MP3 and the item in agreement whatever order audio events arrive in, concurrently too', async () => {
+    const audio = (conversationId: string, timestamp: number, bytes: number) => ({
+      type: 'post_call_audio',
+      event_timestamp: timestamp,
+      data: { agent_id: 'agent_a', conversation_id: conversationId, full_audio: Buffer.alloc(bytes, timestamp % 251).toString('base64') },
+    });
+    // Sequential: a newer recording, then an older one arriving late.
+    await deliver(audio('conv_audio_order', NEWER, 5_000));
+    expect((await deliver(audio('conv_audio_order', OLDER, 3_000))).body.status).toBe('duplicate');
+    const item = await read.item('conv_audio_order');
+    expect(item).toMatchObject({ audio_bytes: 5_000, audio_event_timestamp: NEWER });
+    expect((await read.object(item!.audio_s3_key)).body.length).toBe(5_000);
+    // Concurrent: 6 rounds of 50 deliveries of differently sized recordings in random order.
+    for (let round = 0; round < 6; round += 1) {
+      const id = `conv_audio_race_${round}`;
+      const events = Array.from({ length: 50 }, (_, i) => audio(id, OLDER + i, 1_000 + ((i * 7919) % 50) * 37)).sort(() => Math.random() - 0.5);
+      await Promise.all(events.map((e) => deliver(e)));
+      const raced = await read.item(id);
+      const newest = events.reduce((a, b) => (a.event_timestamp > b.event_timestamp ? a : b));
+      expect(raced).toMatchObject({ audio_event_timestamp: newest.event_timestamp, audio_bytes: Buffer.from(newest.data.full_audio, 'base64').length });
+      expect((await read.object(raced!.audio_s3_key)).body.length).toBe(raced!.audio_bytes);
+    }
+  });
+
+  it('keeps a call whose item DynamoDB refuses as a minimal item, and lets the repaired delivery through', async () => {
+    const real = createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 });
+    // A bug of tomorrow, simulated: an update DynamoDB refuses as invalid (an empty string set).
+    const buggy = { ...real, applyUpdate: (update: CallUpdate, options: UpdateOptions) => real.applyUpdate({ ...update, set: { ...update.set, broken: new Set() as never } }, options) };
+    const body = example('post_call_transcription.phone', 'conv_store_error');
+    const request = signedRequest(body);
+    const failed = await processWebhook(request, { getSecret: async () => TEST_SECRET, store: buggy, now: () => new Date() });
+    expect(failed.response).toMatchObject({ statusCode: 200, body: { status: 'store_error' } });
+    const minimal = await read.item('conv_store_error');
+    const rawKey = (await read.keys('raw/calls/conv_store_error/'))[0];
+    expect(minimal).toEqual({
+      conversation_id: 'conv_store_error',
+      agent_id: 'agent_7901kdemo0support000000001',
+      start_time_unix_secs: body.event_timestamp,
+      start_time: expect.any(String),
+      store_error: new Set(['post_call_transcription']),
+      store_error_post_call_transcription: { error: 'ValidationException', event_timestamp: body.event_timestamp, raw_s3_key: rawKey, at: expect.any(String) },
+      updated_at: expect.any(String),
+    });
+    // The fix deployed, the same event delivered again: stored in full, the error cleared.
+    const repaired = await processWebhook(request, { getSecret: async () => TEST_SECRET, store: real, now: () => new Date() });
+    expect(repaired.response.body.status).toBe('stored');
+    const item = await read.item('conv_store_error');
+    expect(item).toMatchObject({ call_successful: 'success', start_time_unix_secs: 1764000000, transcription_event_timestamp: body.event_timestamp });
+    expect(item).not.toHaveProperty('store_error');
+    expect(item).not.toHaveProperty('store_error_post_call_transcription');
+  });
+
+  it('stores and reads back every key a map can have: constructor, __proto__, the empty key and its escape', async () => {
+    const keys = '{"constructor":{"name":"Set"},"__proto__":"p","":"e","\\u2400":"escape","toString":1}';
+    const body = example('post_call_transcription.phone', 'conv_keys');
+    body.data.conversation_initiation_client_data.dynamic_variables = '__MAP__';
+    const text = JSON.stringify(body).replace('"__MAP__"', () => keys);
+    const sent: string[] = [];
+    const spy = (next: any) => async (args: any) => {
+      const raw = args.request?.body;
+      const requestBody = raw instanceof Uint8Array ? Buffer.from(raw).toString() : String(raw ?? '');
+      if (requestBody.includes('conv_keys') && requestBody.includes('UpdateExpression')) sent.push(requestBody);
+      return next(args);
+    };
+    emulators.dynamodb.middlewareStack.add(spy, { step: 'finalizeRequest', name: 'spyOnKeys' });
+    try {
+      const store = createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 });
+      const { response } = await processWebhook(signedRequest(text), { getSecret: async () => TEST_SECRET, store, now: () => new Date() });
+      expect(response.body.status).toBe('stored');
+    } finally {
+      emulators.dynamodb.middlewareStack.remove('spyOnKeys');
+    }
+    // On the wire to DynamoDB: every key, the empty one escaped and the escape doubled.
+    const values = Object.values(JSON.parse(sent[0]).ExpressionAttributeValues) as { M?: Record<string, unknown> }[];
+    const sentMap = values.find((v) => v.M && Object.hasOwn(v.M, 'toString'))!.M!;
+    expect(Object.keys(sentMap)).toEqual(['constructor', '__proto__', '\u2400', '\u2400\u2400', 'toString']);
+    // dynalite drops a "__proto__" map key when it parses the request (DynamoDB does not); the rest reads back as sent.
+    const item = await read.item('conv_keys');
+    expect(JSON.stringify(item!.dynamic_variables)).toBe('{"constructor":{"name":"Set"},"":"e","\u2400":"escape","toString":1}');
+  });
+
+  it('reads a "__proto__" key back as an own key, as DynamoDB returns it', async () => {
+    const { createServer } = await import('node:http');
+    const answer = '{"Item":{"conversation_id":{"S":"c"},"dynamic_variables":{"M":{"__proto__":{"S":"p"},"constructor":{"M":{"name":{"S":"Set"}}},"\u2400":{"S":"e"}}}}}';
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(answer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const dynamodb = new DynamoDBClient({ endpoint: `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    try {
+      const item = await createCallStore({ tableName: 't', bucketName: 'b', dynamodb, s3: emulators.s3 }).getCall('c');
+      expect(JSON.stringify(item!.dynamic_variables)).toBe('{"__proto__":"p","constructor":{"name":"Set"},"":"e"}');
+      expect(Object.getPrototypeOf(item!.dynamic_variables)).toBe(Object.prototype);
+    } finally {
+      dynamodb.destroy();
+      server.close();
+    }
+  });
+
+  it('stores a signed empty body without the SDK warning of a stream of unknown length', async () => {
+    const warnings: unknown[] = [];
+    const warn = jest.spyOn(console, 'warn').mockImplementation((...args) => void warnings.push(args));
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      expect((await deliver('')).status).toBe(400);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      warn.mockRestore();
+      process.off('warning', onWarning);
+    }
+    expect(JSON.stringify(warnings)).not.toMatch(/unknown length/i);
+  });
+
 
   it('archives the body while DynamoDB is down, answers 500, and stores the call once when it is back', async () => {
     const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
@@ -296,7 +442,6 @@ describe('handler against DynamoDB and S3 emulators', () => {
   });
 
   it('answers 500 when storage is unreachable, so ElevenLabs can retry', async () => {
-    const { S3Client } = await import('@aws-sdk/client-s3');
     const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     const closed = { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 };
     const store = createCallStore({ tableName: 't', bucketName: 'b', dynamodb: new DynamoDBClient(closed), s3: new S3Client({ ...closed, forcePathStyle: true }) });

@@ -32,7 +32,8 @@ describe('under load', () => {
       expect(item).toMatchObject({ transcription_event_timestamp: expect.any(Number), audio_s3_key: expect.any(String), cost: 142 });
       expect([...item!.events_received].sort()).toEqual(['post_call_audio', 'post_call_transcription']);
     }
-    const transcripts = await read.keys('transcripts/');
-    expect(transcripts).toHaveLength(200);
+    // One transcription body per call (the transcript is the body), one MP3 per call: nothing written twice.
+    expect(await read.keys('transcripts/')).toEqual([]);
+    expect(await read.keys('audio/')).toHaveLength(200);
   });
 });

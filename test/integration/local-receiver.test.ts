@@ -96,7 +96,7 @@ describe('local receiver', () => {
     const deadline = Date.now() + 10_000;
     while ((await read.item('conv_local_deleted'))?.transcript_deleted_at === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(await read.item('conv_local_deleted')).toMatchObject({ transcript_deleted_at: expect.any(String), cost: 296 });
-    expect(await read.keys('transcripts/xyz/conv_local_deleted/')).toEqual([]);
+    expect(await read.keys('raw/calls/conv_local_deleted/')).toEqual([]);
     expect(refusals.join('\n')).toMatch(/deletion sweep: 1 due; transcript deleted for 1, audio for 1 \(\d+ objects\)/);
   });
 });

@@ -47,7 +47,7 @@ describe('npm start with an ElevenLabs API key', () => {
     expect((await local.run('bin/send.ts', file)).code).toBe(0);
     await local.waitForOutput(/audio check conv_audio_lost: fetched/);
     const shown = (await local.run('bin/calls.ts', 'show', 'conv_audio_lost')).stdout;
-    expect(shown).toMatch(/audio\s+s3:\/\/elevenlabs-calls\/audio\/agent_a\/conv_audio_lost\.api\.mp3 \(200000 bytes, audio\/mpeg, from the api\)/);
+    expect(shown).toMatch(/audio\s+s3:\/\/elevenlabs-calls\/audio\/calls\/conv_audio_lost\/api\.mp3 \(200000 bytes, audio\/mpeg, from the api\)/);
   });
 });
 

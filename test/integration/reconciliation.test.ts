@@ -83,7 +83,7 @@ describe('API reconciliation', () => {
   it('streams audio too large for any webhook from the API into S3, byte for byte', async () => {
     expect(await reconcileAudio('conv_long_call', deps)).toBe('fetched');
     const item = await read.item('conv_long_call');
-    expect(item).toMatchObject({ audio_source: 'api', audio_bytes: LARGE_AUDIO, audio_s3_key: 'audio/agent_a/conv_long_call.api.mp3', call_successful: 'success' });
+    expect(item).toMatchObject({ audio_source: 'api', audio_bytes: LARGE_AUDIO, audio_s3_key: 'audio/calls/conv_long_call/api.mp3', call_successful: 'success' });
     const stored = await read.object(item!.audio_s3_key);
     expect(stored.contentType).toBe('audio/mpeg');
     expect(sha256(stored.body)).toBe(sha256(fakeAudioChunk('conv_long_call', 0, LARGE_AUDIO)));

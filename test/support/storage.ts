@@ -1,14 +1,19 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { fromDynamoDBItem } from '../../lambda/attribute-values';
 import type { Emulators } from '../../lib/local/emulators';
 
-/** Reads back what the receiver stored in the emulators, through the real SDK. */
+/** Reads back what the receiver stored in the emulators, through the real SDK and the receiver's own item codec. */
 export function storageReader(emulators: Emulators) {
-  const documents = DynamoDBDocumentClient.from(emulators.dynamodb);
   const Bucket = emulators.bucketName;
   return {
     async item(conversationId: string): Promise<Record<string, any> | undefined> {
-      const { Item } = await documents.send(new GetCommand({ TableName: emulators.tableName, Key: { conversation_id: conversationId }, ConsistentRead: true }));
+      const { Item } = await emulators.dynamodb.send(new GetItemCommand({ TableName: emulators.tableName, Key: { conversation_id: { S: conversationId } }, ConsistentRead: true }));
+      return Item && fromDynamoDBItem(Item);
+    },
+    /** The item as DynamoDB holds it, in its wire format. */
+    async rawItem(conversationId: string) {
+      const { Item } = await emulators.dynamodb.send(new GetItemCommand({ TableName: emulators.tableName, Key: { conversation_id: { S: conversationId } }, ConsistentRead: true }));
       return Item;
     },
     async object(key: string): Promise<{ body: Buffer; contentType?: string }> {

@@ -1,0 +1,105 @@
+import { attributeBytes, attributesBytes, DYNAMODB_ITEM_LIMIT_BYTES, surelyFits } from './item-size';
+import { wellFormed, type AttributeValue, type Attributes } from './storable';
+
+/*
+ * One item per call, written by several event types in any order, never read before it is written:
+ * so each writer gets a fixed share of DynamoDB's 400 KB that its own attributes never exceed.
+ * Whatever arrives, in whatever order, the item is at most the sum of the shares.
+ */
+
+export interface ItemShare {
+  /** The most this writer's own attributes take, names included. */
+  readonly bytes: number;
+  /** Its own attributes: set by its newest event, removed when that event does not carry them. */
+  readonly owned: readonly string[];
+  /** Left out in this order while the attributes exceed the share (the full event stays in S3). */
+  readonly droppable: readonly string[];
+  /** Where the writer lists the attributes it cut or left out (itself one of `owned`). */
+  readonly truncatedAttribute: string;
+}
+
+/** The call's identity, written by several event types: each value is capped instead of shared out. */
+export const SHARED_ATTRIBUTES = [
+  'agent_id', 'status', 'start_time_unix_secs', 'start_time', 'call_duration_secs', 'direction', 'external_number',
+  'agent_number', 'call_sid', 'has_audio', 'transcript_format', 'transcript_s3_key',
+] as const;
+
+/** Text in a shared attribute is cut to this many characters (index keys are already refused longer). */
+export const SHARED_TEXT_MAX_CHARS = 512;
+
+/** The identity attributes together, at their caps: 3 bytes per character, 21 per number. */
+export const SHARED_BYTES = 24 * 1024;
+
+/**
+ * What the storage layer itself writes: keys, ordering guards, timestamps, the deletion sweep's
+ * marks and store errors. Small and fixed by construction (checked in the tests).
+ */
+export const BOOKKEEPING_BYTES = 16 * 1024;
+
+/** Strings kept whole when even the droppable attributes were not enough (a pathological payload). */
+const LAST_RESORT_STRING_CHARS = 1024;
+
+/** Room kept in each share for the list of what was cut. */
+const TRUNCATED_LIST_BYTES = 1024;
+
+/** Whether the shares, the identity and the bookkeeping together stay under DynamoDB's limit. */
+export function sharesFit(shares: readonly ItemShare[]): boolean {
+  return shares.reduce((sum, share) => sum + share.bytes, SHARED_BYTES + BOOKKEEPING_BYTES) <= DYNAMODB_ITEM_LIMIT_BYTES;
+}
+
+const isShared = (name: string) => (SHARED_ATTRIBUTES as readonly string[]).includes(name);
+
+/** Identity attributes with their text capped; the names of those cut go to `cut`. */
+export function capShared(attributes: Attributes, cut: string[]): Attributes {
+  const out: Attributes = {};
+  for (const name of Object.keys(attributes)) {
+    const value = attributes[name];
+    if (!isShared(name)) continue;
+    if (typeof value === 'string' && value.length > SHARED_TEXT_MAX_CHARS) {
+      out[name] = wellFormed(value.slice(0, SHARED_TEXT_MAX_CHARS));
+      cut.push(name);
+    } else if (typeof value !== 'object' || value === null) out[name] = value;
+    else cut.push(name); // identity is scalar; a structure here is not what ElevenLabs sends
+  }
+  return out;
+}
+
+/** The attributes that are not identity. */
+export function ownAttributes(attributes: Attributes): Attributes {
+  const out: Attributes = {};
+  for (const name of Object.keys(attributes)) if (!isShared(name)) out[name] = attributes[name];
+  return out;
+}
+
+const isScalar = (value: AttributeValue) => value === null || typeof value !== 'object';
+
+/**
+ * The writer's own attributes, made to fit its share: first text no real event makes that long
+ * (a reason, a language) is cut, then droppable attributes are left out in order, then any
+ * structure, largest first. Names of what was cut go to `cut`.
+ */
+export function fitToShare(attributes: Attributes, share: ItemShare, cut: string[]): Attributes {
+  const limit = share.bytes - TRUNCATED_LIST_BYTES;
+  // Nearly always far under: the cheap bound settles it without encoding.
+  if (surelyFits(attributes, limit) || attributesBytes(attributes, limit) <= limit) return attributes;
+  const fitted: Attributes = { ...attributes };
+  const fits = () => attributesBytes(fitted, limit) <= limit;
+  for (const name of Object.keys(fitted)) {
+    const value = fitted[name];
+    if (typeof value === 'string' && value.length > LAST_RESORT_STRING_CHARS && !share.droppable.includes(name)) {
+      fitted[name] = wellFormed(value.slice(0, LAST_RESORT_STRING_CHARS));
+      cut.push(name);
+    }
+  }
+  const leaveOut = (name: string) => {
+    delete fitted[name];
+    cut.push(name);
+  };
+  const sizes = new Map(Object.keys(fitted).map((name) => [name, attributeBytes(name, fitted[name])]));
+  const bySize = [...sizes.keys()].sort((a, b) => (sizes.get(b) as number) - (sizes.get(a) as number));
+  for (const name of [...share.droppable.filter((n) => n in fitted), ...bySize.filter((n) => !isScalar(fitted[n])), ...bySize]) {
+    if (fits()) break;
+    if (name in fitted) leaveOut(name);
+  }
+  return fitted;
+}
