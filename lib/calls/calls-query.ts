@@ -1,6 +1,6 @@
-import { ScanCommand as ScanIdsCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { fromDynamoDBItem, toDynamoDB, toDynamoDBValues } from '../../lambda/attribute-values';
 import { LAST_UNIX_SECOND } from '../../lambda/events';
 import { BY_AGENT_INDEX, BY_NUMBER_INDEX } from '../calls-table-schema';
 import { isShortIdOf } from './call-list';
@@ -82,16 +82,17 @@ export function byNewestFirst(a: CallItem, b: CallItem): number {
  * to sort it.
  */
 export async function findCalls(target: CallsTarget, filter: CallFilter, onProgress?: ProgressListener, limit?: number): Promise<CallItem[]> {
-  const documents = DynamoDBDocumentClient.from(target.dynamodb);
   const request = buildCallsRequest(target.tableName, filter);
+  // Read with the receiver's own item codec: every map key comes back as sent.
+  const values = request.input.ExpressionAttributeValues && toDynamoDBValues(request.input.ExpressionAttributeValues as Record<string, string | number>);
   const items: CallItem[] = [];
   let pages = 0;
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
   do {
     const page = request.kind === 'query'
-      ? await documents.send(new QueryCommand({ ...request.input, ExclusiveStartKey }))
-      : await documents.send(new ScanCommand({ ...request.input, ExclusiveStartKey }));
-    items.push(...(page.Items ?? []));
+      ? await target.dynamodb.send(new QueryCommand({ ...request.input, ExpressionAttributeValues: values, ExclusiveStartKey }))
+      : await target.dynamodb.send(new ScanCommand({ ...request.input, ExpressionAttributeValues: values, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []).map(fromDynamoDBItem));
     pages += 1;
     onProgress?.(pages, items.length);
     ExclusiveStartKey = page.LastEvaluatedKey;
@@ -101,9 +102,8 @@ export async function findCalls(target: CallsTarget, filter: CallFilter, onProgr
 }
 
 export async function getCall(target: CallsTarget, conversationId: string): Promise<CallItem | undefined> {
-  const documents = DynamoDBDocumentClient.from(target.dynamodb);
-  const { Item } = await documents.send(new GetCommand({ TableName: target.tableName, Key: { conversation_id: conversationId } }));
-  return Item;
+  const { Item } = await target.dynamodb.send(new GetItemCommand({ TableName: target.tableName, Key: { conversation_id: toDynamoDB(conversationId) } }));
+  return Item && fromDynamoDBItem(Item);
 }
 
 /** The full transcription event the item points at, parsed. */
@@ -119,9 +119,9 @@ export async function readTranscriptEvent(target: CallsTarget, key: string): Pro
  */
 export async function findConversationIds(target: CallsTarget, matches: (id: string) => boolean): Promise<string[]> {
   const ids: string[] = [];
-  let ExclusiveStartKey: Record<string, any> | undefined;
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
   do {
-    const page = await target.dynamodb.send(new ScanIdsCommand({ TableName: target.tableName, ProjectionExpression: '#id', ExpressionAttributeNames: { '#id': 'conversation_id' }, ExclusiveStartKey }));
+    const page = await target.dynamodb.send(new ScanCommand({ TableName: target.tableName, ProjectionExpression: '#id', ExpressionAttributeNames: { '#id': 'conversation_id' }, ExclusiveStartKey }));
     for (const item of page.Items ?? []) if (item.conversation_id?.S !== undefined && matches(item.conversation_id.S)) ids.push(item.conversation_id.S);
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
