@@ -94,4 +94,16 @@ describe('the data folder of npm start', () => {
     expect(statSync(localDir).mode & 0o777).toBe(0o700);
     expect((await sendSigned()).stdout).toMatch(/^200 \{"status":"stored"/m);
   }, 40_000);
+
+  it('is not touched by a start refused for a bad ALLOWED_SOURCE_IPS, whose message names the entry', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'receiver-bad-allow-list-'));
+    try {
+      const refused = await runLocalServerToExit({ RECEIVER_LOCAL_DIR: other, ALLOWED_SOURCE_IPS: '127.0.0.0/8, notanip' });
+      expect(refused.code).toBe(1);
+      expect(refused.output).toMatch(/Could not start: ALLOWED_SOURCE_IPS: "notanip" is not an IP address or CIDR range/);
+      expect(existsSync(join(other, 'webhook-secret'))).toBe(false);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
 });
