@@ -1,7 +1,7 @@
 import { BY_DELETION_DUE_INDEX, DELETION_QUEUE_DUE } from '../lib/calls-table-schema';
 import { describeError } from './errors';
 import { audioFolder, keySegment, legacyAudioKeys, rawCallFolder, transcriptsFolder } from './object-keys';
-import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE } from './records';
+import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE } from './call-item';
 import { nonEmptyText, type AttributeValue, type Attributes } from './storable';
 
 /*

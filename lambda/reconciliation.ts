@@ -2,7 +2,8 @@ import { ElevenLabsApiError, type ConversationSummary, type ElevenLabsApi } from
 import { describeError } from './errors';
 import { parseEvent } from './events';
 import { apiAudioKey, apiRawKey } from './object-keys';
-import { hasTranscription, toCallWrite, type CallUpdate } from './records';
+import { hasTranscription, type CallUpdate } from './call-item';
+import { toCallWrite } from './records';
 import type { ReconciliationStore } from './storage';
 
 /*

@@ -1,6 +1,6 @@
 import { DELETION_GRACE_SECONDS, PERSONAL_ATTRIBUTES, planDeletion, sweepDeletions, type DeletionStore, type ItemScrub } from '../lambda/deletion';
 import { StorageError } from '../lambda/errors';
-import { buildScrubRequest } from '../lambda/storage';
+import { buildScrubRequest } from '../lambda/update-requests';
 
 /** An item as the webhook leaves it for a phone call whose transcript and audio ElevenLabs deletes at 1000. */
 function item(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { ConfigurationError, StorageError } from '../lambda/errors';
 import { processWebhook, type ProcessDependencies } from '../lambda/process';
-import type { CallUpdate, StoreErrorRecord } from '../lambda/records';
+import type { CallUpdate, StoreErrorRecord } from '../lambda/call-item';
 import type { CallStore } from '../lambda/storage';
 import { loadExample, signedRequest, TEST_SECRET } from './support/webhooks';
 

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { StorageError } from '../lambda/errors';
 import { processWebhook, type ProcessDependencies } from '../lambda/process';
-import type { StoreErrorRecord } from '../lambda/records';
+import type { StoreErrorRecord } from '../lambda/call-item';
 import { signPayload } from '../lambda/signature';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { escapeMapKey, MAP_KEY_ESCAPE, wellFormed } from '../lambda/storable';
-import { buildUpdateRequest, toWire, type CallStore } from '../lambda/storage';
+import type { CallStore } from '../lambda/storage';
+import { buildUpdateRequest, toWire } from '../lambda/update-requests';
 import { simulatedTable } from './support/item-simulator';
 import { exampleNames, loadExample, TEST_SECRET } from './support/webhooks';
 

@@ -1,4 +1,4 @@
-import { hasTranscription } from '../../lambda/records';
+import { hasTranscription } from '../../lambda/call-item';
 import type { CallItem } from './calls-query';
 
 /** The numbers behind "how many, how long, what cost, did it work, what did we learn". */

@@ -5,7 +5,7 @@ import { BY_AGENT_INDEX, BY_NUMBER_INDEX } from '../../lib/calls-table-schema';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
 import { createCallStore, STORAGE_HTTP_OPTIONS, type UpdateOptions } from '../../lambda/storage';
 import { StorageError } from '../../lambda/errors';
-import type { CallUpdate } from '../../lambda/records';
+import type { CallUpdate } from '../../lambda/call-item';
 import { processWebhook } from '../../lambda/process';
 import { exampleNames, loadExample, nowSecs, signedApiEvent, signedRequest, TEST_SECRET } from '../support/webhooks';
 import { storageReader } from '../support/storage';

@@ -1,4 +1,4 @@
-import { buildUpdateRequest } from '../lambda/storage';
+import { buildUpdateRequest } from '../lambda/update-requests';
 
 describe('buildUpdateRequest', () => {
   const now = new Date('2026-01-01T00:00:00Z');
