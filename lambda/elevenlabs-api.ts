@@ -1,5 +1,5 @@
-import { pipeline, Readable, Transform } from 'node:stream';
-import { ConfigurationError } from './errors';
+import { Readable } from 'node:stream';
+import { checkedBaseUrl, discardBody, errorCode, readAtMost, redirectTarget, withIdleTimeout } from './elevenlabs-api-guards';
 
 /** Where the ElevenLabs API lives; data-residency workspaces and tests pass their own. */
 export const DEFAULT_API_BASE_URL = 'https://api.elevenlabs.io';
@@ -15,10 +15,6 @@ export const DEFAULT_PAGE_SIZE = 100;
  * a larger answer is refused rather than read whole into the 512 MB reconciler.
  */
 export const MAX_JSON_RESPONSE_BYTES = 50 * 1024 * 1024;
-/** Error answers carry a short code: a longer body is not worth reading. */
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
-/** Plain http is allowed only here (tests and local fakes); the URL parser has already turned `127.1` into `127.0.0.1`. */
-const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 
 export interface ElevenLabsApiOptions {
   readonly apiKey: string;
@@ -96,106 +92,12 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(ms) ? undefined : Math.max(0, ms);
 }
 
-/**
- * Ends the stream with a `timeout` error when no byte has come for `idleMs`: a stalled download
- * must not hold the function until it times out.
- */
-function withIdleTimeout(source: Readable, idleMs: number, what: string): Readable {
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => source.destroy(new ElevenLabsApiError('timeout', undefined, `ElevenLabs stopped sending ${what} for ${idleMs} ms: try again later.`)), idleMs);
-  };
-  const guarded = new Transform({
-    transform(chunk, _encoding, done) {
-      arm();
-      done(null, chunk);
-    },
-  });
-  arm();
-  pipeline(source, guarded, () => clearTimeout(timer));
-  return guarded;
-}
-
 /** Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"): clients that failed together do not retry together. */
 function backoffMs(retry: number): number {
   return Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
 }
 
-/**
- * The body, read as a stream and abandoned (the rest cancelled) as soon as it passes `maxBytes`,
- * whether or not it announced its length; undefined when it is larger.
- */
-async function readAtMost(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
-  // A compressed answer's content-length counts compressed bytes: only the count of what is read can judge it.
-  const announced = response.headers.get('content-encoding') ? NaN : Number(response.headers.get('content-length'));
-  if (announced > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    return undefined;
-  }
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  for (let total = 0; ; ) {
-    const { done, value } = await reader.read();
-    if (done) return Buffer.concat(chunks, total);
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-}
-
 const utf8 = new TextDecoder();
-
-/** ElevenLabs' short error code (`invalid_api_key`, `conversation_not_found`), never free text that could echo input. */
-async function errorCode(response: Response): Promise<string> {
-  let code: unknown;
-  try {
-    const bytes = await readAtMost(response, MAX_ERROR_BODY_BYTES);
-    code = bytes && (JSON.parse(utf8.decode(bytes)) as { detail?: { status?: unknown } } | null)?.detail?.status;
-  } catch {
-    // No readable code: the status alone says enough.
-  }
-  return typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? `, ${code}` : '';
-}
-
-/** ` to https://elsewhere.example`: where a redirect points, as an origin only (its path or query could carry a token). */
-function redirectTarget(response: Response, from: string): string {
-  const location = response.headers.get('location');
-  if (!location) return '';
-  try {
-    const { origin } = new URL(location, from);
-    return origin === 'null' ? '' : ` to ${origin}`;
-  } catch {
-    return '';
-  }
-}
-
-/**
- * The base URL without its trailing slashes, once it is safe to send the key to: https, or http to
- * a loopback address. Never quotes the value: a slip of the hand could have put the key there.
- * Exported so a deployment can check it before the first request does.
- * @throws ConfigurationError `environment` saying what is wrong
- */
-export function checkedBaseUrl(value: string): string {
-  const fix = 'set ELEVENLABS_API_BASE_URL to https://api.elevenlabs.io or your data-residency address';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigurationError('environment', `The ElevenLabs API base URL is not a URL: ${fix}.`);
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname))) {
-    throw new ConfigurationError('environment', `The ElevenLabs API base URL must use https, so the API key never travels in the clear (plain http only to localhost, 127.0.0.0/8 or ::1, for tests): ${fix}.`);
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    throw new ConfigurationError('environment', `The ElevenLabs API base URL must not carry a user name, password, query or fragment (the key goes in ELEVENLABS_API_KEY): ${fix}.`);
-  }
-  return url.origin + url.pathname.replace(/\/+$/, '');
-}
 
 /** An id as one path segment: encoded, and never empty or a dot segment, which would address another resource. */
 function segment(conversationId: string): string {
@@ -225,11 +127,11 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
       if (response.ok) return { value: await read(response, what) };
       const { status } = response;
       if (status >= 300 && status < 400) {
-        await response.body?.cancel().catch(() => undefined);
+        await discardBody(response);
         throw new ElevenLabsApiError('client', status, `ElevenLabs answered the request for ${what} with a redirect (HTTP ${status}${redirectTarget(response, url)}), not followed so that the API key stays with ${new URL(url).origin}: set ELEVENLABS_API_BASE_URL to the API's own address.`);
       }
       if (status === 429 || status >= 500) {
-        await response.body?.cancel().catch(() => undefined); // frees the connection for the retry
+        await discardBody(response); // frees the connection for the retry
         return { retry: status === 429 ? 'rate_limited' : 'server', status, waitMs: status === 429 ? retryAfterMs(response.headers.get('retry-after')) : undefined };
       }
       const code = await errorCode(response);
@@ -291,12 +193,13 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
       return conversation;
     },
     async getConversationAudio(conversationId) {
-      return request(`/v1/convai/conversations/${segment(conversationId)}/audio`, {}, `audio for conversation ${conversationId}`, async (response) => {
+      return request(`/v1/convai/conversations/${segment(conversationId)}/audio`, {}, `audio for conversation ${conversationId}`, async (response, what) => {
         if (!response.body) throw new SyntaxError('audio response without a body');
         const length = Number(response.headers.get('content-length') ?? NaN);
         // A compressed transfer's content-length counts the compressed bytes, not the MP3's.
         const known = Number.isSafeInteger(length) && length >= 0 && !response.headers.get('content-encoding');
-        const stream = withIdleTimeout(Readable.fromWeb(response.body as never), timeoutMs, `audio for conversation ${conversationId}`);
+        const stalled = () => new ElevenLabsApiError('timeout', undefined, `ElevenLabs stopped sending ${what} for ${timeoutMs} ms: try again later.`);
+        const stream = withIdleTimeout(Readable.fromWeb(response.body as never), timeoutMs, stalled);
         return { stream, contentLength: known ? length : undefined };
       });
     },

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -13,6 +13,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_AUDIO_CHECK_DELAY_SECONDS } from '../lambda/audio-check-queue';
 import { DEFAULT_API_BASE_URL } from '../lambda/elevenlabs-api';
+import { checkedBaseUrl } from '../lambda/elevenlabs-api-guards';
 import { AUDIO_PREFIX, RAW_PREFIX } from '../lambda/object-keys';
 import { DEFAULT_BACKFILL_LOOKBACK_HOURS } from '../lambda/reconciliation';
 import { receiverFunction } from './receiver-function';
@@ -41,7 +42,8 @@ export interface ApiReconciliationOptions {
    */
   readonly backfillLookback?: Duration;
   /**
-   * The ElevenLabs API (data-residency workspaces use their own).
+   * The ElevenLabs API (data-residency workspaces use their own): https, or http to a loopback
+   * address; no user name, password, query or fragment. Checked at synth.
    * @default 'https://api.elevenlabs.io'
    */
   readonly apiBaseUrl?: string;
@@ -70,6 +72,9 @@ export class ApiReconciliation extends Construct {
     super(scope, id);
     const delay = props.audioCheckDelay ?? Duration.minutes(15);
     if (delay.toSeconds() > MAX_AUDIO_CHECK_DELAY_SECONDS) throw new Error('audioCheckDelay can be at most 15 minutes (SQS delay limit)');
+    // The reconciler's own check, run now, so a bad URL fails the synth rather than the first run after
+    // deploy. Empty means the default there; a token (a parameter) is only known there, so it is left to it.
+    if (props.apiBaseUrl && !Token.isUnresolved(props.apiBaseUrl)) checkedBaseUrl(props.apiBaseUrl, { baseUrl: 'apiBaseUrl', apiKey: 'apiKeySecret' });
 
     this.apiKeySecret =
       props.apiKeySecret ??

@@ -1,4 +1,4 @@
-import { App, Duration } from 'aws-cdk-lib';
+import { App, Duration, Lazy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ElevenLabsWebhookReceiverStack } from '../lib/receiver-stack';
 import { ElevenLabsWebhookReceiverProps } from '../lib/webhook-receiver';
@@ -300,6 +300,26 @@ describe('with API reconciliation', () => {
     expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
     expect(actions.some((a) => /Delete/.test(a) && !a.startsWith('sqs:'))).toBe(false);
+  });
+
+  it('refuses to synthesize an API base URL the reconciler would refuse, naming the prop and never quoting the URL', () => {
+    const refusal = (apiBaseUrl: string) => {
+      try {
+        synth({ apiReconciliation: { apiBaseUrl } });
+        return 'synthesized';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(refusal('http://api.elevenlabs.io')).toMatch(/must use https.*: set apiBaseUrl to https:\/\/api\.elevenlabs\.io/);
+    const pasted = refusal('https://user:sk_pasted_key@api.elevenlabs.io');
+    expect(pasted).toMatch(/must not carry a user name, password, query or fragment \(the key goes in apiKeySecret\)/);
+    expect(pasted).not.toMatch(/sk_pasted/);
+    // A data-residency address passes; one known only at deploy time (a token) is left to the reconciler.
+    const residency = 'https://api.eu.residency.elevenlabs.io';
+    for (const apiBaseUrl of [residency, Lazy.string({ produce: () => residency })]) {
+      synth({ apiReconciliation: { apiBaseUrl } }).hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ELEVENLABS_API_BASE_URL: residency }) } });
+    }
   });
 });
 
