@@ -47,28 +47,39 @@ export function sharesFit(shares: readonly ItemShare[]): boolean {
   return shares.reduce((sum, share) => sum + share.bytes, SHARED_BYTES + BOOKKEEPING_BYTES) <= DYNAMODB_ITEM_LIMIT_BYTES;
 }
 
-const isShared = (name: string) => (SHARED_ATTRIBUTES as readonly string[]).includes(name);
+const SHARED = new Set<string>(SHARED_ATTRIBUTES);
 
-/** Identity attributes with their text capped; the names of those cut go to `cut`. */
-export function capShared(attributes: Attributes, cut: string[]): Attributes {
-  const out: Attributes = {};
-  for (const name of Object.keys(attributes)) {
-    const value = attributes[name];
-    if (!isShared(name)) continue;
-    if (typeof value === 'string' && value.length > SHARED_TEXT_MAX_CHARS) {
-      out[name] = wellFormed(value.slice(0, SHARED_TEXT_MAX_CHARS));
-      cut.push(name);
-    } else if (typeof value !== 'object' || value === null) out[name] = value;
-    else cut.push(name); // identity is scalar; a structure here is not what ElevenLabs sends
+/** A shared attribute's value with its text capped; undefined (and named in `cut`) for a structure, which identity never is. */
+function cappedShared(name: string, value: AttributeValue, cut: string[]): AttributeValue | undefined {
+  if (typeof value === 'string' && value.length > SHARED_TEXT_MAX_CHARS) {
+    cut.push(name);
+    return wellFormed(value.slice(0, SHARED_TEXT_MAX_CHARS));
   }
-  return out;
+  if (typeof value !== 'object' || value === null) return value;
+  cut.push(name);
+  return undefined;
 }
 
-/** The attributes that are not identity. */
+/**
+ * Attributes split in one pass: the identity ones (capped) and the writer's own. Names of what was
+ * cut go to `cut`.
+ */
+export function splitShared(attributes: Attributes, cut: string[]): { shared: Attributes; own: Attributes } {
+  const shared: Attributes = {};
+  const own: Attributes = {};
+  for (const name of Object.keys(attributes)) {
+    if (!SHARED.has(name)) own[name] = attributes[name];
+    else {
+      const value = cappedShared(name, attributes[name], cut);
+      if (value !== undefined) shared[name] = value;
+    }
+  }
+  return { shared, own };
+}
+
+/** The attributes that are not identity (what a writer's share bounds). */
 export function ownAttributes(attributes: Attributes): Attributes {
-  const out: Attributes = {};
-  for (const name of Object.keys(attributes)) if (!isShared(name)) out[name] = attributes[name];
-  return out;
+  return splitShared(attributes, []).own;
 }
 
 const isScalar = (value: AttributeValue) => value === null || typeof value !== 'object';

@@ -56,6 +56,32 @@ export function setOwn<T>(target: Record<string, T>, key: string, value: T): voi
 
 type Container = AttributeValue[] | { [key: string]: AttributeValue };
 
+/** A walk through a nested value: containers still to fill, and whether anything was cut. */
+interface Walk {
+  cut: boolean;
+  readonly pending: { source: object; target: Container; depth: number }[];
+}
+
+/** A value that is not a container, as DynamoDB can hold it (undefined: leave it out). */
+function storableScalar(value: unknown): AttributeValue | undefined {
+  if (typeof value === 'string') return wellFormed(value);
+  if (value === null || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return storableNumber(value);
+  return undefined;
+}
+
+/** A scalar as stored, or an empty container queued to be filled; null past the depth limit. */
+function place(value: unknown, depth: number, walk: Walk): AttributeValue | undefined {
+  if (typeof value !== 'object' || value === null) return storableScalar(value);
+  if (depth > MAX_DEPTH) {
+    walk.cut = true;
+    return null;
+  }
+  const target: Container = Array.isArray(value) ? [] : {};
+  walk.pending.push({ source: value, target, depth });
+  return target;
+}
+
 /**
  * A value as DynamoDB can hold it: undefined, functions and non-finite numbers dropped (null in a
  * list), numbers it cannot represent kept as text, text made well-formed, map keys escaped.
@@ -64,26 +90,12 @@ type Container = AttributeValue[] | { [key: string]: AttributeValue };
  *   map key over DynamoDB's limit (entry left out) was cut
  */
 export function toStorable(value: unknown): { value: AttributeValue | undefined; cut: boolean } {
-  let cut = false;
-  const pending: { source: object; target: Container; depth: number }[] = [];
-  const convert = (v: unknown, depth: number): AttributeValue | undefined => {
-    if (typeof v === 'string') return wellFormed(v);
-    if (v === null || typeof v === 'boolean') return v;
-    if (typeof v === 'number') return storableNumber(v);
-    if (typeof v !== 'object') return undefined;
-    if (depth > MAX_DEPTH) {
-      cut = true;
-      return null;
-    }
-    const target: Container = Array.isArray(v) ? [] : {};
-    pending.push({ source: v, target, depth });
-    return target;
-  };
-  const root = convert(value, 1);
-  while (pending.length > 0) {
-    const { source, target, depth } = pending.pop()!;
+  const walk: Walk = { cut: false, pending: [] };
+  const root = place(value, 1, walk);
+  while (walk.pending.length > 0) {
+    const { source, target, depth } = walk.pending.pop()!;
     if (Array.isArray(source)) {
-      for (const element of source) (target as AttributeValue[]).push(convert(element, depth + 1) ?? null);
+      for (const element of source) (target as AttributeValue[]).push(place(element, depth + 1, walk) ?? null);
       continue;
     }
     const record = source as Record<string, unknown>;
@@ -91,14 +103,14 @@ export function toStorable(value: unknown): { value: AttributeValue | undefined;
     for (const key of Object.keys(record)) {
       const name = escapeMapKey(wellFormed(key));
       if (!nameFits(name)) {
-        cut = true;
+        walk.cut = true;
         continue;
       }
-      const stored = convert(record[key], depth + 1);
+      const stored = place(record[key], depth + 1, walk);
       if (stored !== undefined) setOwn(target as Record<string, AttributeValue>, name, stored);
     }
   }
-  return { value: root, cut };
+  return { value: root, cut: walk.cut };
 }
 
 /**
@@ -110,7 +122,8 @@ export function compact(attributes: Record<string, unknown>, cut?: string[]): At
   for (const name of Object.keys(attributes)) {
     const value = attributes[name];
     if (value === undefined || value === null || value === '') continue;
-    const stored = toStorable(value);
+    // Most attributes are text or numbers: no walk for them.
+    const stored = typeof value === 'object' ? toStorable(value) : { value: storableScalar(value), cut: false };
     if (stored.cut) cut?.push(name);
     if (stored.value !== undefined && stored.value !== null) out[name] = stored.value;
   }
