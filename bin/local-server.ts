@@ -1,4 +1,5 @@
 import { readAllowedSourceIps } from '../lambda/config';
+import { checkedBaseUrl } from '../lambda/elevenlabs-api-guards';
 import { DataDirInUseError, LOCK_FILE_NAME, lockDataDir } from '../lib/local/data-dir-lock';
 import { emptyDir, LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, localPaths, localPorts, localSecret, preparePrivateDir } from '../lib/local/local-settings';
 import { startLocalReceiver } from '../lib/local/local-receiver';
@@ -16,8 +17,9 @@ function audioCheckDelaySeconds(env: NodeJS.ProcessEnv): number | undefined {
 async function main() {
   // The SDK warns on Node 20 about its releases after January 2027; the lock file pins today's.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  // A bad ALLOWED_SOURCE_IPS stops the start, naming the entry, rather than failing every request.
+  // Settings that would fail every request stop the start instead, before the data folder is touched.
   readAllowedSourceIps(process.env);
+  if (process.env.ELEVENLABS_API_KEY && process.env.ELEVENLABS_API_BASE_URL) checkedBaseUrl(process.env.ELEVENLABS_API_BASE_URL);
   const paths = localPaths(process.env);
   preparePrivateDir(paths.dir);
   // Before anything is read or removed: a folder in use stays as the running receiver needs it.

@@ -95,12 +95,16 @@ describe('the data folder of npm start', () => {
     expect((await sendSigned()).stdout).toMatch(/^200 \{"status":"stored"/m);
   }, 40_000);
 
-  it('is not touched by a start refused for a bad ALLOWED_SOURCE_IPS, whose message names the entry', async () => {
-    const other = mkdtempSync(join(tmpdir(), 'receiver-bad-allow-list-'));
+  it.each([
+    ['a bad ALLOWED_SOURCE_IPS, naming the entry', { ALLOWED_SOURCE_IPS: '127.0.0.0/8, notanip' }, /Could not start: ALLOWED_SOURCE_IPS: "notanip" is not an IP address or CIDR range/],
+    ['an API base URL the key must not go to', { ELEVENLABS_API_KEY: 'sk_test', ELEVENLABS_API_BASE_URL: 'http://api.example.com' }, /Could not start: .*ELEVENLABS_API_BASE_URL/],
+  ])('is not touched by a start refused for %s', async (_name, env, message) => {
+    const other = mkdtempSync(join(tmpdir(), 'receiver-bad-setting-'));
     try {
-      const refused = await runLocalServerToExit({ RECEIVER_LOCAL_DIR: other, ALLOWED_SOURCE_IPS: '127.0.0.0/8, notanip' });
+      const refused = await runLocalServerToExit({ RECEIVER_LOCAL_DIR: other, ...env });
       expect(refused.code).toBe(1);
-      expect(refused.output).toMatch(/Could not start: ALLOWED_SOURCE_IPS: "notanip" is not an IP address or CIDR range/);
+      expect(refused.output).toMatch(message);
+      expect(refused.output).not.toContain('api.example.com');
       expect(existsSync(join(other, 'webhook-secret'))).toBe(false);
     } finally {
       rmSync(other, { recursive: true, force: true });
