@@ -54,6 +54,16 @@ describe('computeStats', () => {
     expect(statsByAgent(KNOWN_SET).map((g) => [g.agent_id, g.stats.calls, g.stats.total_cost])).toEqual([['b', 3, 950], ['a', 2, 300]]);
   });
 
+  it('counts keys and values named like object properties as any other, touching no prototype', () => {
+    const hostile = JSON.parse('[{"conversation_id":"h1","data_collection":{"constructor":"entries","__proto__":"polluted","toString":"__proto__"},"external_number":"constructor","termination_reason":"toString"},{"conversation_id":"h2","data_collection":{"constructor":"entries"},"external_number":"constructor","termination_reason":"toString"}]');
+    const hostileStats = computeStats(hostile);
+    expect(typeof Object.entries).toBe('function');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(JSON.stringify(hostileStats.data_collection)).toBe('{"constructor":{"entries":2},"__proto__":{"polluted":1},"toString":{"__proto__":1}}');
+    expect(JSON.stringify(hostileStats.termination_reasons)).toBe('{"toString":2}');
+    expect(hostileStats.top_numbers).toEqual([{ number: 'constructor', calls: 2 }]);
+  });
+
   it('has no averages or rate for no calls', () => {
     expect(computeStats([])).toMatchObject({ calls: 0, duration_secs: { average: null, p50: null }, call_successful: { success_rate: null } });
   });

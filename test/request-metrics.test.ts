@@ -4,9 +4,12 @@ import { METRIC, recordRequestMetrics } from '../lambda/request-metrics';
 function recorded(outcome: string, status = 200): string[] {
   const metrics = new Metrics({ namespace: 'test', serviceName: 'test' });
   const names: string[] = [];
-  jest.spyOn(metrics, 'addMetric').mockImplementation((name) => void names.push(name));
-  jest.spyOn(metrics, 'addDimensions').mockImplementation(() => undefined);
-  jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => undefined);
+  jest.spyOn(metrics, 'addMetric').mockImplementation((name) => {
+    names.push(name);
+    return metrics;
+  });
+  jest.spyOn(metrics, 'addDimensions').mockReturnValue(metrics);
+  jest.spyOn(metrics, 'publishStoredMetrics').mockReturnValue(metrics);
   recordRequestMetrics(metrics, { response: { statusCode: status, body: {} }, log: { outcome, status_code: status, body_bytes: 10 } });
   return names;
 }

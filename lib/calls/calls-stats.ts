@@ -29,21 +29,24 @@ export function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-function count(into: Record<string, number>, key: string) {
-  into[key] = (into[key] ?? 0) + 1;
+/* Counts are kept in Maps: stored keys and values come from payloads, and a key such as
+   `constructor` or `__proto__` must count like any other, not reach an object's prototype. */
+function count(into: Map<string, number>, key: string) {
+  into.set(key, (into.get(key) ?? 0) + 1);
 }
 
-function sortedByCount(counts: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+/** Most frequent first; an object with every key its own (Object.fromEntries defines, never assigns). */
+function sortedByCount(counts: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
 /** Aggregates items into {@link CallStats}. Values are counted as their JSON text (`"Jordan"` as Jordan). */
 export function computeStats(items: readonly CallItem[]): CallStats {
   const durations: number[] = [];
   const outcomes = { success: 0, failure: 0, unknown: 0 };
-  const reasons: Record<string, number> = {};
-  const numbers: Record<string, number> = {};
-  const collected: Record<string, Record<string, number>> = {};
+  const reasons = new Map<string, number>();
+  const numbers = new Map<string, number>();
+  const collected = new Map<string, Map<string, number>>();
   let answered = 0;
   let failed = 0;
   let other = 0;
@@ -59,11 +62,11 @@ export function computeStats(items: readonly CallItem[]): CallStats {
     if (typeof item.cost === 'number') cost += item.cost;
     if (item.call_successful === 'success' || item.call_successful === 'failure') outcomes[item.call_successful as 'success' | 'failure'] += 1;
     else if (connected) outcomes.unknown += 1;
-    if (item.termination_reason) count(reasons, item.termination_reason);
-    if (item.external_number) count(numbers, item.external_number);
+    if (typeof item.termination_reason === 'string') count(reasons, item.termination_reason);
+    if (typeof item.external_number === 'string') count(numbers, item.external_number);
     for (const [field, value] of Object.entries((item.data_collection ?? {}) as Record<string, unknown>)) {
-      collected[field] ??= {};
-      count(collected[field], typeof value === 'string' ? value : JSON.stringify(value));
+      if (!collected.has(field)) collected.set(field, new Map());
+      count(collected.get(field)!, typeof value === 'string' ? value : JSON.stringify(value));
     }
   }
   durations.sort((a, b) => a - b);
@@ -79,7 +82,7 @@ export function computeStats(items: readonly CallItem[]): CallStats {
     call_successful: { ...outcomes, success_rate: evaluated ? outcomes.success / evaluated : null },
     termination_reasons: sortedByCount(reasons),
     top_numbers: Object.entries(sortedByCount(numbers)).slice(0, TOP_NUMBERS).map(([number, calls]) => ({ number, calls })),
-    data_collection: Object.fromEntries(Object.entries(collected).map(([field, values]) => [field, sortedByCount(values)])),
+    data_collection: Object.fromEntries([...collected].map(([field, values]) => [field, sortedByCount(values)])),
   };
 }
 
