@@ -1,7 +1,7 @@
 import { parseCommandLine, runCli, terminalProgress, UsageError } from '../lib/cli';
 import { formatCallDetail } from '../lib/calls/call-detail';
 import { formatList, LIST_WIDTH_COLUMNS } from '../lib/calls/call-list';
-import { formatStats, LIST_COLUMNS, STATS_COLUMNS, toCsv, toJson, toListRow, toStatsRow } from '../lib/calls/calls-format';
+import { formatStats, LIST_COLUMNS, STATS_COLUMNS, toCallJson, toCsv, toJson, toListRow, toStatsRow } from '../lib/calls/calls-format';
 import { findCall, findCalls, readTranscriptEvent, type CallFilter } from '../lib/calls/calls-query';
 import { computeStats, statsByAgent } from '../lib/calls/calls-stats';
 import { describeTargetOptions, explainReadError, resolveTarget, type CallsTarget } from '../lib/calls/calls-target';
@@ -40,8 +40,8 @@ async function show(target: CallsTarget, idOrEnding: string, json: boolean): Pro
   }
   const { item } = found;
   const transcript = item.transcript_format === 'json' && item.transcript_s3_key ? await readTranscriptEvent(target, item.transcript_s3_key) : undefined;
-  if (json) process.stdout.write(toJson({ call: item, transcript_event: transcript ?? null }));
-  else print(formatCallDetail(item, target.bucketName, transcript));
+  if (json) process.stdout.write(toCallJson(item, transcript?.text));
+  else print(formatCallDetail(item, target.bucketName, transcript?.event));
   return 0;
 }
 

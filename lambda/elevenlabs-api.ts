@@ -63,12 +63,20 @@ export interface ConversationFilter {
   readonly shouldStop?: () => boolean;
 }
 
+/** A conversation as the API answered it. */
+export interface ConversationAnswer {
+  /** The same object as a transcription webhook's `data`. */
+  readonly conversation: Record<string, unknown>;
+  /** The answer's text, to store as it came: re-serializing may fail (JSON.stringify stops some thousands of levels deep). */
+  readonly text: string;
+}
+
 export interface ElevenLabsApi {
   /**
-   * The conversation, the same object as a transcription webhook's `data`.
+   * The conversation, the same object as a transcription webhook's `data`, and its text.
    * @throws ElevenLabsApiError `not_found` (404) at once; `server` at once when the answer is about another conversation; others after retries
    */
-  getConversation(conversationId: string): Promise<Record<string, unknown>>;
+  getConversation(conversationId: string): Promise<ConversationAnswer>;
   /**
    * The call's MP3 as a stream, not buffered (recordings can be tens of MB), with its length in bytes
    * when known. Consume or destroy the stream: it holds a connection until then.
@@ -177,20 +185,21 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
     const bytes = await readAtMost(response, maxJsonBytes);
     // Not retried: the same request would bring the same answer, as large.
     if (!bytes) throw new ElevenLabsApiError('server', response.status, `ElevenLabs' answer for ${what} is larger than ${maxJsonBytes} bytes, the most this client reads into memory: not retried; raise maxJsonResponseBytes if such answers are expected.`);
-    const body: unknown = JSON.parse(utf8.decode(bytes));
+    const text = utf8.decode(bytes);
+    const body: unknown = JSON.parse(text);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SyntaxError('not a JSON object');
-    return body as Record<string, unknown>;
+    return { object: body as Record<string, unknown>, text };
   };
 
   return {
     async getConversation(conversationId) {
       const what = `conversation ${conversationId}`;
-      const conversation = await request(`/v1/convai/conversations/${segment(conversationId)}`, {}, what, readObject);
+      const { object: conversation, text } = await request(`/v1/convai/conversations/${segment(conversationId)}`, {}, what, readObject);
       // Callers store it under the id it carries: another conversation's answer would be filed as the wrong call.
       if (conversation.conversation_id !== conversationId) {
         throw new ElevenLabsApiError('server', 200, `ElevenLabs answered the request for ${what} with another conversation_id: refused, so nothing is stored under the wrong id; if it persists, check that ELEVENLABS_API_BASE_URL is the ElevenLabs API.`);
       }
-      return conversation;
+      return { conversation, text };
     },
     async getConversationAudio(conversationId) {
       return request(`/v1/convai/conversations/${segment(conversationId)}/audio`, {}, `audio for conversation ${conversationId}`, async (response, what) => {
@@ -209,7 +218,7 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
       do {
         if (filter.shouldStop?.()) return;
         const query = { agent_id: filter.agentId, call_start_after_unix: filter.callStartAfterUnix, call_start_before_unix: filter.callStartBeforeUnix, page_size: filter.pageSize ?? DEFAULT_PAGE_SIZE, cursor };
-        const page = await request('/v1/convai/conversations', query, 'conversation list', readObject);
+        const { object: page } = await request('/v1/convai/conversations', query, 'conversation list', readObject);
         const { conversations, has_more: hasMore, next_cursor: next } = page;
         const more = hasMore === true || hasMore === 'true';
         const valid = Array.isArray(conversations) && conversations.every((c) => typeof c?.conversation_id === 'string');

@@ -88,10 +88,12 @@ export async function backfillConversation(summary: ConversationSummary, deps: R
   const item = await deps.store.getCall(summary.conversation_id);
   if (hasTranscription(item)) return 'present';
   if (summary.status !== undefined && summary.status !== 'done' && summary.status !== 'failed') return 'skipped';
-  const data = await deps.api.getConversation(summary.conversation_id);
-  const metadata = (data.metadata ?? {}) as { start_time_unix_secs?: unknown };
+  const { conversation, text } = await deps.api.getConversation(summary.conversation_id);
+  const metadata = (conversation.metadata ?? {}) as { start_time_unix_secs?: unknown };
   const startedAt = typeof metadata.start_time_unix_secs === 'number' ? metadata.start_time_unix_secs : summary.start_time_unix_secs ?? 0;
-  const rawBody = Buffer.from(JSON.stringify({ type: 'post_call_transcription', event_timestamp: startedAt, data, source: 'elevenlabs_api' }));
+  // A transcription webhook's body around the API's answer as it came, not re-serialized: it may
+  // nest deeper than JSON.stringify goes.
+  const rawBody = Buffer.from(`{"type":"post_call_transcription","event_timestamp":${startedAt},"source":"elevenlabs_api","data":${text}}`);
   // Archived first, as a webhook's body is: it is the transcript the item points at.
   const rawKey = apiRawKey(summary.conversation_id, nowSecs(deps));
   await deps.store.putObject(rawKey, rawBody, 'application/json');

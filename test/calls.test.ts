@@ -1,5 +1,5 @@
 import { formatList } from '../lib/calls/call-list';
-import { formatDuration, toCsv } from '../lib/calls/calls-format';
+import { formatDuration, toCallJson, toCsv } from '../lib/calls/calls-format';
 import { buildCallsRequest, byNewestFirst } from '../lib/calls/calls-query';
 import { computeStats, percentile, statsByAgent } from '../lib/calls/calls-stats';
 import { parseTimeBound } from '../lib/calls/time-bounds';
@@ -101,6 +101,15 @@ describe('buildCallsRequest', () => {
 describe('formatting', () => {
   it('writes durations for people', () => {
     expect([formatDuration(5), formatDuration(125), formatDuration(3720), formatDuration(undefined)]).toEqual(['5s', '2m 05s', '1h 02m', '-']);
+  });
+
+  it('prints show --json with the transcription event as stored, however deep it nests', () => {
+    const deep = `{"type":"post_call_transcription","data":{"conversation_id":"c","x":${'['.repeat(6_000)}1${']'.repeat(6_000)}}}`;
+    const printed = toCallJson({ conversation_id: 'c', events_received: new Set(['post_call_transcription']) }, deep);
+    const parsed = JSON.parse(printed);
+    expect(parsed.call).toEqual({ conversation_id: 'c', events_received: ['post_call_transcription'] });
+    expect(parsed.transcript_event.data.conversation_id).toBe('c');
+    expect(JSON.parse(toCallJson({ conversation_id: 'c' }, undefined)).transcript_event).toBeNull();
   });
 
   it('escapes CSV cells with commas, quotes and line breaks', () => {

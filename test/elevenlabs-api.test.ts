@@ -36,7 +36,8 @@ async function failureOf(promise: Promise<unknown>): Promise<ElevenLabsApiError>
 
 describe('getConversation', () => {
   it('returns the conversation, the same object as the webhook data', async () => {
-    const conversation = await (await setUp()).getConversation('conv_1');
+    const { conversation, text } = await (await setUp()).getConversation('conv_1');
+    expect(JSON.parse(text)).toEqual(conversation);
     expect(conversation).toMatchObject({ conversation_id: 'conv_1', agent_id: 'agent_a', status: 'done', has_audio: true, metadata: { start_time_unix_secs: 1_700_000_000 } });
     expect(conversation.transcript).toHaveLength(2);
     expect(fake.requests).toEqual([{ method: 'GET', path: '/v1/convai/conversations/conv_1', query: {} }]);
@@ -69,7 +70,7 @@ describe('getConversation', () => {
   it('waits the Retry-After seconds after a 429, then succeeds', async () => {
     const api = await setUp();
     fake.failNext(CONVERSATION, { status: 429, retryAfter: '2' });
-    expect(await api.getConversation('conv_1')).toMatchObject({ conversation_id: 'conv_1' });
+    expect((await api.getConversation('conv_1')).conversation).toMatchObject({ conversation_id: 'conv_1' });
     expect(waits).toEqual([2000]);
   });
 
@@ -100,7 +101,7 @@ describe('getConversation', () => {
   it('backs off with full jitter after 503s, then succeeds', async () => {
     const api = await setUp();
     fake.failNext(CONVERSATION, { status: 503 }, { status: 503 });
-    expect(await api.getConversation('conv_1')).toMatchObject({ conversation_id: 'conv_1' });
+    expect((await api.getConversation('conv_1')).conversation).toMatchObject({ conversation_id: 'conv_1' });
     expect(waits).toHaveLength(2);
     waits.forEach((ms, i) => expect(ms >= 0 && ms < 500 * 2 ** i).toBe(true));
     expect(fake.requests).toHaveLength(3);
@@ -144,7 +145,7 @@ describe('getConversation', () => {
   });
 
   it('URL-encodes ids, so a slash stays inside one path segment', async () => {
-    expect(await (await setUp([call('conv/with?odd#chars')])).getConversation('conv/with?odd#chars')).toMatchObject({ conversation_id: 'conv/with?odd#chars' });
+    expect((await (await setUp([call('conv/with?odd#chars')])).getConversation('conv/with?odd#chars')).conversation).toMatchObject({ conversation_id: 'conv/with?odd#chars' });
     expect(fake.requests[0].path).toBe('/v1/convai/conversations/conv%2Fwith%3Fodd%23chars');
   });
 });
@@ -295,7 +296,7 @@ describe('getConversationAudio', () => {
     const api = await setUp();
     fake.deleteAudio('conv_1');
     expect(await failureOf(api.getConversationAudio('conv_1'))).toMatchObject({ reason: 'not_found', status: 404 });
-    expect(await api.getConversation('conv_1')).toMatchObject({ has_audio: false });
+    expect((await api.getConversation('conv_1')).conversation).toMatchObject({ has_audio: false });
   });
 });
 

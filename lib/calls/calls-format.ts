@@ -60,6 +60,15 @@ export function toJson(value: unknown): string {
   return escapeUnprintableJson(JSON.stringify(value, (_key, v) => (v instanceof Set ? [...v] : v), 2)) + '\n';
 }
 
+/**
+ * `calls show --json`: the item, and the transcription event as stored rather than re-serialized
+ * (a payload may nest deeper than JSON.stringify can go).
+ */
+export function toCallJson(item: unknown, transcriptEventText: string | undefined): string {
+  const event = transcriptEventText === undefined ? 'null' : escapeUnprintableJson(transcriptEventText.trim());
+  return `{\n"call": ${toJson(item).trim()},\n"transcript_event": ${event}\n}\n`;
+}
+
 /** A stored value on one line of at most `width` columns, printable characters only. */
 export function clip(value: unknown, width: number): string {
   return fitColumns(terminalText(value).replace(/ {2,}/g, ' ').trim(), width);

@@ -106,11 +106,12 @@ export async function getCall(target: CallsTarget, conversationId: string): Prom
   return Item && fromDynamoDBItem(Item);
 }
 
-/** The full transcription event the item points at, parsed. */
-export async function readTranscriptEvent(target: CallsTarget, key: string): Promise<any> {
+/** The full transcription event the item points at: its text as stored, and parsed. */
+export async function readTranscriptEvent(target: CallsTarget, key: string): Promise<{ text: string; event: any }> {
   if (!target.bucketName) throw new Error('No bucket known: pass --bucket or --stack to read transcripts.');
   const object = await target.s3.send(new GetObjectCommand({ Bucket: target.bucketName, Key: key }));
-  return JSON.parse(await object.Body!.transformToString());
+  const text = await object.Body!.transformToString();
+  return { text, event: JSON.parse(text) };
 }
 
 /**

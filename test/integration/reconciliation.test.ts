@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createElevenLabsApi } from '../../lambda/elevenlabs-api';
 import { processWebhook } from '../../lambda/process';
-import { backfill, reconcileAudio, type ReconciliationDependencies } from '../../lambda/reconciliation';
+import { backfill, backfillConversation, reconcileAudio, type ReconciliationDependencies } from '../../lambda/reconciliation';
 import { createCallStore } from '../../lambda/storage';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
 import { fakeAudioChunk, startFakeElevenLabsApi, type FakeElevenLabsApi } from '../support/fake-elevenlabs-api';
@@ -140,11 +140,23 @@ describe('API reconciliation', () => {
   });
 
   it('refuses an answer about another conversation: recorded as that call\'s failure, nothing stored, the run carries on', async () => {
-    const real = await deps.api.getConversation('conv_missed_2');
+    const { conversation: real } = await deps.api.getConversation('conv_missed_2');
     api.failNext(/\/conversations\/conv_missed_2$/, { json: { ...real, conversation_id: 'conv_impostor' } });
     expect(await backfill({ sinceUnixSecs: now - 24 * HOUR }, deps)).toEqual({ listed: 4, stored: 0, audioFetched: 0, audioDeleted: 0, failures: ['conv_missed_2: ElevenLabsApiError server'] });
     expect(await read.item('conv_impostor')).toBeUndefined();
     expect(await read.item('conv_missed_2')).toBeUndefined();
+  });
+
+  it('backfills a conversation nested too deep to re-serialize: stored from the answer as it came, the depth cut', async () => {
+    const { conversation } = await deps.api.getConversation('conv_missed_2');
+    Object.assign(conversation, { conversation_id: 'conv_deep', conversation_initiation_client_data: { dynamic_variables: { deep: '__DEEP__', kept: 'yes' } } });
+    // 6,000 levels: JSON.stringify throws a RangeError on them, JSON.parse does not.
+    const text = JSON.stringify(conversation).replace('"__DEEP__"', () => `${'['.repeat(6_000)}1${']'.repeat(6_000)}`);
+    api.failNext(/\/conversations\/conv_deep$/, { jsonText: text });
+    expect(await backfillConversation({ conversation_id: 'conv_deep', status: 'done' }, deps)).toBe('stored');
+    const item = await read.item('conv_deep');
+    expect(item).toMatchObject({ dynamic_variables: { kept: 'yes' }, truncated_fields: ['dynamic_variables'] });
+    expect((await read.object(item!.transcript_s3_key)).body.toString()).toContain(text);
   });
 
   it('backfills the calls whose webhooks never came, and their audio, within the period', async () => {

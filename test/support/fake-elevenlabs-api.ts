@@ -26,6 +26,8 @@ export interface ScriptedAnswer {
   redirectTo?: string;
   /** A 200 with this JSON body. */
   json?: unknown;
+  /** A 200 with this text as its JSON body, as is (JSON.stringify cannot write all a server can send, such as very deep nesting). */
+  jsonText?: string;
   /** A 200 with a JSON object this many bytes long, streamed; bytes the client let through are counted in `bodyBytesSent`. */
   jsonBytes?: number;
   /** With `jsonBytes`: no content-length (a chunked answer). */
@@ -172,6 +174,7 @@ export async function startFakeElevenLabsApi(options: { apiKey: string; conversa
       if (response.destroyed) return;
       if (failure.redirectTo) return sendJson(response, 302, {}, { location: failure.redirectTo });
       if (failure.json !== undefined) return sendJson(response, 200, failure.json);
+      if (failure.jsonText !== undefined) return response.writeHead(200, { 'content-type': 'application/json' }).end(failure.jsonText);
       if (failure.jsonBytes !== undefined) return sendPaddedJson(response, failure);
       if (failure.status === undefined) return handle(response, entry.method, entry.path, entry.query, request.headers['xi-api-key']);
       const status = failure.status === 429 ? 'too_many_concurrent_requests' : 'system_busy';
