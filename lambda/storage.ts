@@ -1,5 +1,5 @@
 import { DynamoDBClient, GetItemCommand, paginateQuery, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectsCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client, type ObjectIdentifier } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client, type ObjectIdentifier } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Transform, type Readable } from 'node:stream';
 import { fromDynamoDBItem, toDynamoDB, toDynamoDBValues, type DynamoDBItem } from './attribute-values';
@@ -39,9 +39,11 @@ export interface CallStore {
   recordStoreError(record: StoreErrorRecord, options: { now: Date; retentionDays?: number }): Promise<void>;
 }
 
-/** What reconciliation needs beyond the webhook's writes: read an item, stream a large object. */
+/** What reconciliation needs beyond the webhook's writes: read an item, check and stream an object. */
 export interface ReconciliationStore extends CallStore {
   getCall(conversationId: string): Promise<Record<string, unknown> | undefined>;
+  /** Whether an object is there (an item can point at an MP3 whose write never happened: its function was stopped). */
+  objectExists(key: string): Promise<boolean>;
   /**
    * Streams a body of unknown length into S3 with a multipart upload, holding one part in memory.
    * @returns the bytes written
@@ -193,6 +195,17 @@ export function createCallStore(config: StorageConfig): ReconciliationStore {
   return {
     putObject,
     getCall: (conversationId) => getItem(config, conversationId),
+    async objectExists(key) {
+      try {
+        await config.s3.send(new HeadObjectCommand({ Bucket: config.bucketName, Key: key }));
+        return true;
+      } catch (error) {
+        // Without s3:ListBucket (the reconciler has none), S3 answers 403, not 404, for a missing key.
+        const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+        if (status === 404 || status === 403) return false;
+        throw sdkFailure('object', 'S3 HeadObject', error);
+      }
+    },
     async uploadStream(key, body, contentType) {
       let bytes = 0;
       const counted = new Transform({

@@ -113,6 +113,8 @@ export class ApiReconciliation extends Construct {
     // Reads and updates items; writes conversations fetched (raw, as transcripts) and audio (multipart, so it may abort one); no deletes.
     Grant.addToPrincipal({ grantee: reconciler, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [props.table.tableArn] });
     grantObjectWrites(reconciler, props.bucket, [AUDIO_PREFIX, RAW_PREFIX], ['s3:AbortMultipartUpload']);
+    // HeadObject on audio only: whether the MP3 an item points at was written (an item is written before its MP3).
+    Grant.addToPrincipal({ grantee: reconciler, actions: ['s3:GetObject'], resourceArns: [props.bucket.arnForObjects(`${AUDIO_PREFIX}*`)] });
     this.apiKeySecret.grantRead(reconciler);
 
     this.queue.grantSendMessages(props.webhookFunction);

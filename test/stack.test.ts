@@ -298,7 +298,9 @@ describe('with API reconciliation', () => {
     expect(reconciler.Properties).toMatchObject({ Timeout: 300, MemorySize: 512, Architectures: ['arm64'] });
     const actions = policyOf(reconciler).filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
     expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']);
+    const reads = policyOf(reconciler).filter((s) => actionsOf(s).includes('s3:GetObject'));
+    expect(reads.flatMap(resourcesOf).map(arnSuffix)).toEqual(['/audio/*']);
     expect(actions.some((a) => /Delete/.test(a) && !a.startsWith('sqs:'))).toBe(false);
   });
 

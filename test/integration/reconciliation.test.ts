@@ -37,7 +37,8 @@ beforeAll(async () => {
       { conversation_id: 'conv_missed_1', agent_id: 'agent_a', start_time_unix_secs: now - 3 * HOUR, has_audio: true, audioBytes: 30_000 },
       { conversation_id: 'conv_missed_2', agent_id: 'agent_b', start_time_unix_secs: now - 4 * HOUR, has_audio: false },
       { conversation_id: 'conv_old', agent_id: 'agent_a', start_time_unix_secs: now - 48 * HOUR, has_audio: false },
-      // Outside every backfill window here: only the memory measurement reads them.
+      // Outside every backfill window here: read by the tests that name them.
+      { conversation_id: 'conv_audio_vanished', agent_id: 'agent_a', start_time_unix_secs: now - 96 * HOUR, has_audio: true, audioBytes: 10_000 },
       { conversation_id: 'conv_memory_small', agent_id: 'agent_m', start_time_unix_secs: now - 96 * HOUR, has_audio: true, audioBytes: 8 * 1024 * 1024 },
       { conversation_id: 'conv_memory_large', agent_id: 'agent_m', start_time_unix_secs: now - 96 * HOUR, has_audio: true, audioBytes: 64 * 1024 * 1024 },
     ],
@@ -145,6 +146,16 @@ describe('API reconciliation', () => {
     expect(await backfill({ sinceUnixSecs: now - 24 * HOUR }, deps)).toEqual({ listed: 4, stored: 0, audioFetched: 0, audioDeleted: 0, failures: ['conv_missed_2: ElevenLabsApiError server'] });
     expect(await read.item('conv_impostor')).toBeUndefined();
     expect(await read.item('conv_missed_2')).toBeUndefined();
+  });
+
+  it('fetches the audio again when the item points at an MP3 that was never written (its function stopped in between)', async () => {
+    expect(await deliverTranscription('conv_audio_vanished', 'agent_a')).toMatchObject({ status: 200 });
+    await deps.store.applyUpdate({ conversationId: 'conv_audio_vanished', eventType: 'post_call_audio', eventTimestamp: 1, set: { has_audio: true, audio_s3_key: 'audio/calls/conv_audio_vanished/1.mp3', audio_bytes: 5, audio_source: 'webhook' }, setIfMissing: {} }, { now: new Date() });
+    expect(await reconcileAudio('conv_audio_vanished', deps)).toBe('fetched');
+    const item = await read.item('conv_audio_vanished');
+    expect(item).toMatchObject({ audio_source: 'api', audio_s3_key: 'audio/calls/conv_audio_vanished/api.mp3' });
+    expect((await read.object(item!.audio_s3_key)).body.length).toBe(item!.audio_bytes);
+    expect(await reconcileAudio('conv_audio_vanished', deps)).toBe('present');
   });
 
   it('backfills a conversation nested too deep to re-serialize: stored from the answer as it came, the depth cut', async () => {
