@@ -169,14 +169,22 @@ async function verify(request: WebhookRequest, deps: ProcessDependencies): Promi
 }
 
 /**
+ * The answer to a caller outside the allow-list, checked before anything else (a server that sees
+ * the caller before the body can answer without reading it); undefined when the caller may call.
+ */
+export function forbiddenSource(sourceIp: string | undefined, deps: Pick<ProcessDependencies, 'allowedSourceIps'>, bodyBytes: number): WebhookResult | undefined {
+  if (!deps.allowedSourceIps || deps.allowedSourceIps.has(sourceIp ?? '')) return undefined;
+  return { response: { statusCode: 403, body: { error: 'forbidden_source' } }, log: { outcome: 'forbidden', status_code: 403, body_bytes: bodyBytes } };
+}
+
+/**
  * The webhook flow: verify → read → archive → validate → store → answer.
  * Never throws; the log entry describes the request without any of its content.
  */
 export async function processWebhook(request: WebhookRequest, deps: ProcessDependencies): Promise<WebhookResult> {
   const log: RequestLog = { outcome: 'rejected', status_code: 500, body_bytes: rawBodyBytes(request.rawBody) };
-  if (deps.allowedSourceIps && !deps.allowedSourceIps.has(request.sourceIp ?? '')) {
-    return { response: { statusCode: 403, body: { error: 'forbidden_source' } }, log: { ...log, outcome: 'forbidden', status_code: 403 } };
-  }
+  const forbidden = forbiddenSource(request.sourceIp, deps, log.body_bytes);
+  if (forbidden) return forbidden;
   try {
     const { signedAt, signature } = await verify(request, deps);
 

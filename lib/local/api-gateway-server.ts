@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { API_GATEWAY_MAX_BODY_BYTES, DEFAULT_BODY_IDLE_MS, RequestClosedError, RequestIdleError, RequestTooLargeError, eventHeaders, localRequestId, readBody, toApiGatewayEvent } from './api-gateway';
 import { SignatureError } from '../../lambda/errors';
 import type { logRequest } from '../../lambda/handler';
-import { failedResult, type ProcessDependencies, type WebhookResult } from '../../lambda/process';
+import { failedResult, forbiddenSource, type ProcessDependencies, type WebhookResult } from '../../lambda/process';
 import { DEFAULT_WEBHOOK_PATH } from '../../lambda/service';
 import { parseSignatureHeader } from '../../lambda/signature';
 
@@ -135,14 +135,14 @@ export async function startApiGatewayServer(options: ApiGatewayServerOptions): P
   };
 
   /**
-   * A missing or malformed signature costs nothing to spot: answered as the handler would, before
-   * the body, so whoever is not ElevenLabs holds no memory here. Requests the handler refuses
-   * earlier (a source outside ALLOWED_SOURCE_IPS, a configuration error) are left to it.
+   * A source outside ALLOWED_SOURCE_IPS, or a missing or malformed signature, costs nothing to
+   * spot: answered as the handler would, before the body, so whoever is not ElevenLabs holds no
+   * memory here. A configuration error is left to the handler.
    */
   const refusedBeforeBody = (request: IncomingMessage): WebhookResult | undefined => {
     try {
-      const { allowedSourceIps } = dependencies();
-      if (allowedSourceIps && !allowedSourceIps.has(request.socket.remoteAddress ?? '')) return undefined;
+      const forbidden = forbiddenSource(request.socket.remoteAddress, dependencies(), 0);
+      if (forbidden) return forbidden;
     } catch {
       return undefined;
     }

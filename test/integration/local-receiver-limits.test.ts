@@ -262,9 +262,18 @@ describe('the local receiver with a source allow-list', () => {
     delete process.env.ALLOWED_SOURCE_IPS;
   });
 
-  it('leaves an unsigned request from another source to the handler, which answers 403 first, as deployed', async () => {
+  it('answers a request from another source 403 first, as deployed, whatever its signature', async () => {
     const response = await fetch(receiver.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({ error: 'forbidden_source' });
+  });
+
+  it('answers that 403 before the body, so a refused source holds no memory here', async () => {
+    // A well-formed (forged) signature and a 9 MB body of which nothing is sent.
+    const post = openPost({ 'elevenlabs-signature': FORGED_SIGNATURE(), 'content-length': String(9 * MB) });
+    post.request.flushHeaders();
+    expect(await within(post.answer, 5_000, 'the 403')).toEqual({ status: 403, body: '{"error":"forbidden_source"}' });
+    expect(post.sent()).toBe(0);
+    post.request.destroy();
   });
 });
