@@ -20,6 +20,8 @@ async function main() {
   // Settings that would fail every request stop the start instead, before the data folder is touched.
   readAllowedSourceIps(process.env);
   if (process.env.ELEVENLABS_API_KEY && process.env.ELEVENLABS_API_BASE_URL) checkedBaseUrl(process.env.ELEVENLABS_API_BASE_URL);
+  const { port, dynamodbPort, s3Port } = localPorts(process.env);
+  const audioCheckDelay = audioCheckDelaySeconds(process.env);
   const paths = localPaths(process.env);
   preparePrivateDir(paths.dir);
   // Before anything is read or removed: a folder in use stays as the running receiver needs it.
@@ -30,7 +32,6 @@ async function main() {
     emptyDir(paths.dir, [LOCK_FILE_NAME]);
     console.log(`Emptied ${paths.dir}: starting with no calls and a new secret.`);
   }
-  const { port, dynamodbPort, s3Port } = localPorts(process.env);
   const { secret, source } = localSecret(process.env);
   const honourDeletionSettings = process.env.HONOUR_DELETION_SETTINGS === 'true';
   const receiver = await startLocalReceiver({
@@ -46,7 +47,7 @@ async function main() {
       ? {
           apiKey: process.env.ELEVENLABS_API_KEY,
           baseUrl: process.env.ELEVENLABS_API_BASE_URL || undefined,
-          audioCheckDelaySeconds: audioCheckDelaySeconds(process.env),
+          audioCheckDelaySeconds: audioCheckDelay,
         }
       : undefined,
     // Every minute locally, so trying it out takes no patience.

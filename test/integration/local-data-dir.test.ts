@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,12 +96,15 @@ describe('the data folder of npm start', () => {
   }, 40_000);
 
   it.each([
-    ['a bad ALLOWED_SOURCE_IPS, naming the entry', { ALLOWED_SOURCE_IPS: '127.0.0.0/8, notanip' }, /Could not start: ALLOWED_SOURCE_IPS: "notanip" is not an IP address or CIDR range/],
-    ['an API base URL the key must not go to', { ELEVENLABS_API_KEY: 'sk_test', ELEVENLABS_API_BASE_URL: 'http://api.example.com' }, /Could not start: .*ELEVENLABS_API_BASE_URL/],
-  ])('is not touched by a start refused for %s', async (_name, env, message) => {
+    ['a bad ALLOWED_SOURCE_IPS, naming the entry', { ALLOWED_SOURCE_IPS: '127.0.0.0/8, notanip' }, /Could not reset and start: ALLOWED_SOURCE_IPS: "notanip" is not an IP address or CIDR range/],
+    ['an API base URL the key must not go to', { ELEVENLABS_API_KEY: 'sk_test', ELEVENLABS_API_BASE_URL: 'http://api.example.com' }, /Could not reset and start: .*ELEVENLABS_API_BASE_URL/],
+    ['a port that is not a number', { PORT: 'abc' }, /Could not reset and start: PORT must be a port number/],
+  ])('is not touched by a start (or --reset) refused for %s', async (_name, env, message) => {
     const other = mkdtempSync(join(tmpdir(), 'receiver-bad-setting-'));
     try {
-      const refused = await runLocalServerToExit({ RECEIVER_LOCAL_DIR: other, ...env });
+      writeFileSync(join(other, 'keep-me'), 'calls');
+      const refused = await runLocalServerToExit({ RECEIVER_LOCAL_DIR: other, ...env }, ['--reset']);
+      expect(existsSync(join(other, 'keep-me'))).toBe(true);
       expect(refused.code).toBe(1);
       expect(refused.output).toMatch(message);
       expect(refused.output).not.toContain('api.example.com');
