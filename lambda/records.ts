@@ -61,7 +61,8 @@ type DataCollectionResult = { data_collection_id?: string | null; value?: unknow
 function resultsById<T>(map: Record<string, T | null | undefined> | null | undefined, list: (T | null | undefined)[] | null | undefined, idOf: (r: T) => string | null | undefined) {
   if (map) return map;
   if (!list) return undefined;
-  return Object.fromEntries(list.flatMap((r) => (r && idOf(r) ? [[idOf(r) as string, r]] : [])));
+  // Any string id, the empty one too (stored under the map-key escape).
+  return Object.fromEntries(list.flatMap((r) => (r && typeof idOf(r) === 'string' ? [[idOf(r) as string, r]] : [])));
 }
 
 const KIB = 1024;

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { AccessLogField as Field, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -167,9 +167,13 @@ export class ElevenLabsWebhookReceiver extends Construct {
     if (!Number.isInteger(recoveryDays) || recoveryDays < 1 || recoveryDays > 35) {
       throw new Error('pointInTimeRecoveryPeriod must be whole days from 1 to 35');
     }
-    // The same parser as the function's: a bad entry fails the synth, not every request.
-    const allowList = props.allowedSourceIps && parseSourceAllowList(props.allowedSourceIps, 'allowedSourceIps');
-    if (allowList && allowList.entries.length === 0) {
+    // The same parser as the function's: a bad entry fails the synth, not every request. An entry
+    // known only at deploy (a token) is left to the function, which checks it at its cold start.
+    const allowedEntries = props.allowedSourceIps;
+    const known = allowedEntries?.filter((entry) => !Token.isUnresolved(entry));
+    const allowList = known && parseSourceAllowList(known, 'allowedSourceIps');
+    const allowedSourceIps = allowList && [...allowList.entries, ...(allowedEntries ?? []).filter((entry) => Token.isUnresolved(entry))];
+    if (allowedSourceIps && allowedSourceIps.length === 0) {
       throw new Error('allowedSourceIps is empty: leave it out to allow any address, or list the addresses');
     }
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
@@ -247,7 +251,7 @@ export class ElevenLabsWebhookReceiver extends Construct {
       SIGNATURE_TOLERANCE_SECONDS: String(props.signatureTolerance?.toSeconds() ?? DEFAULT_TOLERANCE_SECONDS),
       SIGNATURE_FUTURE_TOLERANCE_SECONDS: String(props.signatureFutureTolerance?.toSeconds() ?? DEFAULT_FUTURE_TOLERANCE_SECONDS),
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      ...(allowList ? { ALLOWED_SOURCE_IPS: allowList.entries.join(',') } : {}),
+      ...(allowedSourceIps ? { ALLOWED_SOURCE_IPS: allowedSourceIps.join(',') } : {}),
     };
     if (retentionDays !== undefined) environment.RETENTION_DAYS = String(retentionDays);
 

@@ -160,6 +160,18 @@ describe('transcription', () => {
     expect(set).not.toHaveProperty('start_time_unix_secs');
   });
 
+  it('keeps a result whose id is the empty string, from the list forms too (under the escape)', () => {
+    const body = loadExample('post_call_transcription.phone');
+    const analysis = body.data.analysis;
+    analysis.evaluation_criteria_results_list = [{ criteria_id: '', result: 'success' }];
+    analysis.data_collection_results_list = [{ data_collection_id: '', value: 'x' }];
+    delete analysis.evaluation_criteria_results;
+    delete analysis.data_collection_results;
+    const { set } = write(body).update;
+    expect(set.evaluation).toEqual({ [MAP_KEY_ESCAPE]: 'success' });
+    expect(set.data_collection).toEqual({ [MAP_KEY_ESCAPE]: 'x' });
+  });
+
   it('keeps numeric evaluation scores beside the results', () => {
     const body = loadExample('post_call_transcription.phone');
     Object.assign(body.data.analysis.evaluation_criteria_results.order_status_given, { scoring_mode: 'numeric_uniform', score: 7, max_score: 10 });

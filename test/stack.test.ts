@@ -447,6 +447,14 @@ describe('operations', () => {
     expect(() => synth({ allowedSourceIps: ['203.0.113.0/33'] })).toThrow('allowedSourceIps: "203.0.113.0/33" has a prefix length out of range');
   });
 
+  it('leaves an allow-list entry known only at deploy (a token) to the function, checking the rest', () => {
+    const fromDeploy = Lazy.string({ produce: () => '198.51.100.7' });
+    const template = synth({ allowedSourceIps: ['203.0.113.0/24', fromDeploy] });
+    const variables = onlyResource(template, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    expect(JSON.stringify(variables.ALLOWED_SOURCE_IPS)).toContain('198.51.100.7');
+    expect(() => synth({ allowedSourceIps: ['notanip', fromDeploy] })).toThrow(/"notanip" is not an IP address/);
+  });
+
   it('tells the function its metrics namespace', () => {
     const template = synth();
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: 'ElevenLabsWebhookReceiver' }) } });
