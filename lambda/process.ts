@@ -65,6 +65,8 @@ interface StoreResult {
   readonly outcome: 'stored' | 'duplicate' | 'ignored' | 'store_error';
   /** Bytes written to S3 besides the raw body. */
   readonly objectBytes: number;
+  /** With `store_error`: why DynamoDB refused (for the log; the answer is still 200). */
+  readonly error?: StorageError;
   /** The first delivery of this event type for the call (redeliveries and newer versions are not). */
   readonly first: boolean;
 }
@@ -106,7 +108,7 @@ async function storeEvent(event: WebhookEvent, rawKey: string, deps: ProcessDepe
       },
       options,
     );
-    return { outcome: 'store_error', objectBytes: 0, first: false };
+    return { outcome: 'store_error', objectBytes: 0, first: false, error };
   }
 }
 
@@ -202,6 +204,8 @@ export async function processWebhook(request: WebhookRequest, deps: ProcessDepen
     }
     const result = await storeEvent(event, rawKey, deps);
     Object.assign(log, { outcome: result.outcome, status_code: 200, stored_bytes: log.body_bytes + result.objectBytes });
+    // The receiver's own message, naming the DynamoDB error (never the SDK's, which may quote values).
+    if (result.error) Object.assign(log, { error_name: result.error.name, error_reason: result.error.reason, error_message: result.error.message });
     if (deps.scheduleAudioCheck && result.outcome === 'stored' && event.type === 'post_call_transcription' && event.data.has_audio) {
       // The call is stored either way; a check that cannot be queued is left to the hourly backfill.
       log.audio_check = await deps.scheduleAudioCheck(event.data.conversation_id).then(

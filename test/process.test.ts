@@ -80,7 +80,7 @@ describe('processWebhook', () => {
     const { store, calls, storeErrors } = recordingStore('invalid_item');
     const { response, log } = await processWebhook(signed(loadExample('post_call_transcription.phone')), deps(store));
     expect(response).toEqual({ statusCode: 200, body: { status: 'store_error', type: 'post_call_transcription', conversation_id: 'conv_7901kphone0inbound0000001' } });
-    expect(log.outcome).toBe('store_error');
+    expect(log).toMatchObject({ outcome: 'store_error', error_name: 'StorageError', error_reason: 'item', error_message: 'DynamoDB UpdateItem failed: ValidationException (HTTP 400)' });
     expect(storeErrors).toEqual([
       {
         conversationId: 'conv_7901kphone0inbound0000001',
