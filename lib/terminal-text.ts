@@ -10,11 +10,11 @@
 const LINE_BREAKS = /(?:\r\n|[\n\r\t\v\f\u0085\u2028\u2029])+/g;
 
 /**
- * Everything but printable text: C0 and C1 controls and DEL, bidirectional marks, embeddings,
- * overrides and isolates (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), and zero-width
- * characters (U+200B–U+200D, U+2060, U+FEFF).
+ * Everything but printable text: C0 and C1 controls and DEL, and every format character (Unicode's
+ * Cf: bidirectional marks, embeddings, overrides and isolates, zero-width characters, the soft
+ * hyphen, invisible operators, tag characters, interlinear annotation marks).
  */
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\p{Cf}]/gu;
 
 /**
  * A value as printable text: control, bidirectional and zero-width characters removed, and line
@@ -39,7 +39,9 @@ export function terminalText(value: unknown, lineBreaks: 'space' | 'keep' = 'spa
  * JSON.stringify escapes C0 controls itself; outside strings JSON holds only ASCII punctuation.
  */
 export function escapeUnprintableJson(json: string): string {
-  return json.replace(/[\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Each UTF-16 unit escaped on its own: a tag character (U+E0000 on) is a surrogate pair.
+  const escape = (c: string) => c.split('').map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+  return json.replace(/[\u007f-\u009f\u2028\u2029\p{Cf}]/gu, escape);
 }
 
 /** Characters a terminal draws two columns wide: East Asian wide and full-width forms, emoji. */

@@ -96,7 +96,7 @@ describe('calls show as text', () => {
   });
 
   it('keeps each value on its own line', () => {
-    expect(text).toContain('a[31mred[0m ]8;;https://evil.example/\\link]8;;\\ ]0;pwned 2J evil zerowidthiso second line');
+    expect(text).toContain('a[31mred[0m ]8;;https://evil.example/\\link]8;;\\ ]0;pwned 2J evil zerowidthiso softhyphen tag op mongol annotx second line');
     expect(text).toMatch(/^ {2}\[0:02\] a\[31mred.*: a\[31mred.* and more$/m);
   });
 });

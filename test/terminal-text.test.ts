@@ -4,7 +4,7 @@ import { HOSTILE, UNPRINTABLE } from './support/hostile-text';
 
 describe('terminalText', () => {
   it('removes C0 and C1 controls, bidirectional controls and zero-width characters, keeping the printable rest', () => {
-    expect(terminalText(HOSTILE)).toBe('a[31mred[0m ]8;;https://evil.example/\\link]8;;\\ ]0;pwned 2J evil zerowidthiso');
+    expect(terminalText(HOSTILE)).toBe('a[31mred[0m ]8;;https://evil.example/\\link]8;;\\ ]0;pwned 2J evil zerowidthiso softhyphen tag op mongol annotx');
   });
 
   it('removes every bidirectional mark, override and isolate, and every zero-width character listed', () => {
