@@ -12,6 +12,9 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** Plain http is allowed only here (tests and local fakes); the URL parser has already turned `127.1` into `127.0.0.1`. */
 const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 
+/** https, or plain http to this machine (tests and local fakes). */
+const secureOrLoopback = (url: URL) => url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname));
+
 /** Where the base URL and the key are set, for the fix an error suggests. */
 export interface BaseUrlSettings {
   readonly baseUrl: string;
@@ -36,7 +39,7 @@ export function checkedBaseUrl(value: string, settings: BaseUrlSettings = ENVIRO
   } catch {
     throw new ConfigurationError('environment', `The ElevenLabs API base URL is not a URL: ${fix}.`);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname))) {
+  if (!secureOrLoopback(url)) {
     throw new ConfigurationError('environment', `The ElevenLabs API base URL must use https, so the API key never travels in the clear (plain http only to localhost, 127.0.0.0/8 or ::1, for tests): ${fix}.`);
   }
   if (url.username || url.password || url.search || url.hash) {
@@ -54,6 +57,21 @@ export function redirectTarget(response: Response, from: string): string {
     return origin === 'null' ? '' : ` to ${origin}`;
   } catch {
     return '';
+  }
+}
+
+/**
+ * Where a redirect may be followed without the API key (a recording served from signed storage):
+ * an https URL, or http to a loopback address as for the base URL; undefined otherwise.
+ */
+export function keylessLocation(response: Response, from: string): string | undefined {
+  const location = response.headers.get('location');
+  if (!location) return undefined;
+  try {
+    const url = new URL(location, from);
+    return secureOrLoopback(url) ? url.href : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { checkedBaseUrl, discardBody, errorCode, readAtMost, redirectTarget, withIdleTimeout } from './elevenlabs-api-guards';
+import { checkedBaseUrl, discardBody, errorCode, keylessLocation, readAtMost, redirectTarget, withIdleTimeout } from './elevenlabs-api-guards';
 
 /** Where the ElevenLabs API lives; data-residency workspaces and tests pass their own. */
 export const DEFAULT_API_BASE_URL = 'https://api.elevenlabs.io';
@@ -125,13 +125,18 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
   const timeoutMs = options.timeoutMs ?? 20_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
-  async function attempt<T>(url: string, what: string, read: (response: Response, what: string) => Promise<T>): Promise<Attempt<T>> {
+  async function attempt<T>(url: string, what: string, read: (response: Response, what: string) => Promise<T>, keylessRedirect: boolean): Promise<Attempt<T>> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      // Redirects are not followed: fetch would take the key along to wherever they point, and
-      // ElevenLabs' API answers these endpoints itself, so a redirect means a wrong base URL.
-      const response = await fetch(url, { headers: { 'xi-api-key': options.apiKey }, signal: controller.signal, redirect: 'manual' });
+      // Redirects are not followed with the key: fetch would take it along to wherever they point.
+      let response = await fetch(url, { headers: { 'xi-api-key': options.apiKey }, signal: controller.signal, redirect: 'manual' });
+      // A recording may be served from elsewhere (a signed storage URL): one hop, https, and no key.
+      const location = keylessRedirect && response.status >= 300 && response.status < 400 ? keylessLocation(response, url) : undefined;
+      if (location) {
+        await discardBody(response);
+        response = await fetch(location, { signal: controller.signal, redirect: 'manual' });
+      }
       if (response.ok) return { value: await read(response, what) };
       const { status } = response;
       if (status >= 300 && status < 400) {
@@ -156,7 +161,7 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
     }
   }
 
-  async function request<T>(path: string, query: Record<string, string | number | undefined>, what: string, read: (response: Response, what: string) => Promise<T>): Promise<T> {
+  async function request<T>(path: string, query: Record<string, string | number | undefined>, what: string, read: (response: Response, what: string) => Promise<T>, keylessRedirect = false): Promise<T> {
     const url = new URL(baseUrl + path);
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
     let outcome: Attempt<T> | undefined;
@@ -168,7 +173,7 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
         }
         await sleep(outcome.waitMs ?? backoffMs(attemptNumber - 1));
       }
-      outcome = await attempt(url.href, what, read);
+      outcome = await attempt(url.href, what, read, keylessRedirect);
       if ('value' in outcome) return outcome.value;
     }
     const failed = outcome as Exclude<Attempt<T>, { value: T }>;
@@ -210,7 +215,7 @@ export function createElevenLabsApi(options: ElevenLabsApiOptions): ElevenLabsAp
         const stalled = () => new ElevenLabsApiError('timeout', undefined, `ElevenLabs stopped sending ${what} for ${timeoutMs} ms: try again later.`);
         const stream = withIdleTimeout(Readable.fromWeb(response.body as never), timeoutMs, stalled);
         return { stream, contentLength: known ? length : undefined };
-      });
+      }, true);
     },
     async *listConversations(filter: ConversationFilter = {}) {
       const seen = new Set<string>();

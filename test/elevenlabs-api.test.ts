@@ -248,6 +248,36 @@ describe('a redirect', () => {
   });
 });
 
+describe('a recording served from elsewhere', () => {
+  it('is fetched through one redirect without the API key, as from signed storage', async () => {
+    const keysSeen: unknown[] = [];
+    const storage = createServer((request, response) => {
+      keysSeen.push(request.headers['xi-api-key']);
+      response.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': '3' }).end('ID3');
+    });
+    await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
+    const storageUrl = `http://127.0.0.1:${(storage.address() as AddressInfo).port}/recordings/conv_1.mp3?signature=abc`;
+    try {
+      const api = await setUp();
+      fake.failNext(/\/conv_1\/audio$/, { redirectTo: storageUrl });
+      const { stream, contentLength } = await api.getConversationAudio('conv_1');
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      expect([Buffer.concat(chunks).toString(), contentLength]).toEqual(['ID3', 3]);
+      expect(keysSeen).toEqual([undefined]);
+    } finally {
+      storage.closeAllConnections();
+      storage.close();
+    }
+  });
+
+  it('is not fetched from a plain-http address off this machine', async () => {
+    const api = await setUp();
+    fake.failNext(/\/conv_1\/audio$/, { redirectTo: 'http://storage.example.com/conv_1.mp3' });
+    expect(await failureOf(api.getConversationAudio('conv_1'))).toMatchObject({ reason: 'client', status: 302 });
+  });
+});
+
 describe('a JSON answer larger than maxJsonResponseBytes', () => {
   const SIXTY_FOUR_MB = 64 * 1024 * 1024;
 
