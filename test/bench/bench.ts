@@ -162,16 +162,17 @@ const PRICE = { lambdaGbSecond: 0.0000133334, lambdaRequest: 0.2 / 1e6, httpApiR
 
 function costPer10k(durationMs: { transcription: number; audio: number }, memoryGb: number) {
   const calls = 10_000;
-  // A call: a transcription and an audio webhook; each archives its raw body, then writes one
-  // object and updates the item (~2 write units for a ~1 KB item plus index copies).
+  // A call: a transcription and an audio webhook; each archives its raw body (the transcription's
+  // is its transcript) and updates the item (~2 write units for a ~1 KB item plus index copies);
+  // the audio's MP3 is one more object.
   const lambda = calls * (durationMs.transcription + durationMs.audio) / 1000 * memoryGb * PRICE.lambdaGbSecond + calls * 2 * PRICE.lambdaRequest;
   const api = calls * 2 * PRICE.httpApiRequest;
   const dynamodb = calls * 2 * 3 * PRICE.dynamoWriteUnit;
-  const s3Requests = calls * 4 * PRICE.s3Put;
-  // Per call for a month, in MB: the raw transcription event and the transcript (~20 KB each), the
-  // raw audio event (base64, a third larger) and the MP3 itself: the 4.4 MB recording timed above.
+  const s3Requests = calls * 3 * PRICE.s3Put;
+  // Per call for a month, in MB: the raw transcription event (~20 KB), the raw audio event (base64,
+  // a third larger) and the MP3 itself: the 4.4 MB recording timed above.
   const mp3Mb = 4.4;
-  const s3Storage = (calls * (0.02 + 0.02 + (mp3Mb * 4) / 3 + mp3Mb)) / 1024 * PRICE.s3GbMonth;
+  const s3Storage = (calls * (0.02 + (mp3Mb * 4) / 3 + mp3Mb)) / 1024 * PRICE.s3GbMonth;
   return { lambda, api, dynamodb, s3Requests, s3Storage, total: lambda + api + dynamodb + s3Requests + s3Storage };
 }
 
