@@ -101,7 +101,9 @@ describe('API reconciliation', () => {
     const small = await measure('conv_memory_small');
     const large = await measure('conv_memory_large');
     expect([small.bytes, large.bytes]).toEqual([8 * 1024 * 1024, 64 * 1024 * 1024]);
-    expect(large.arrayBuffersGrowth).toBeLessThan(small.arrayBuffersGrowth + 16 * 1024 * 1024);
+    // Flat, not tight: on a loaded machine the upload falls behind by a part or two (5 MB each);
+    // memory that followed the recording's size would add 56 MB here.
+    expect(large.arrayBuffersGrowth).toBeLessThan(small.arrayBuffersGrowth + 24 * 1024 * 1024);
     expect(large.arrayBuffersGrowth).toBeLessThan(large.bytes / 2);
   });
 
