@@ -26,8 +26,6 @@ export const DEFAULT_BACKFILL_LOOKBACK_HOURS = 6;
 /** `waiting`: no transcription yet, so nothing says whether there is audio; a later check will tell. */
 export type AudioOutcome = 'present' | 'no_audio' | 'waiting' | 'fetched' | 'deleted';
 
-
-
 const nowSecs = (deps: ReconciliationDependencies) => Math.floor(deps.now().getTime() / 1000);
 
 function apply(update: CallUpdate, deps: ReconciliationDependencies) {

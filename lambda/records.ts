@@ -53,7 +53,6 @@ function mapValues<T>(record: Record<string, T | null | undefined> | null | unde
   return out;
 }
 
-
 type EvaluationResult = { criteria_id?: string | null; result?: string | null; score?: number | null };
 type DataCollectionResult = { data_collection_id?: string | null; value?: unknown };
 

@@ -66,13 +66,13 @@ export interface StorageConfig {
   readonly deletionSweep?: boolean;
 }
 
-/** The DynamoDB and S3 clients of the receiver's functions; endpoints follow AWS_ENDPOINT_URL_* as usual. */
 /**
  * Slow storage must end in an answer ElevenLabs retries (500), not in API Gateway's 30 s timeout:
  * each attempt gets this long, and the SDK's three attempts fit in the function's 25 s.
  */
 export const STORAGE_HTTP_OPTIONS = { connectionTimeout: 2_000, requestTimeout: 6_000, throwOnRequestTimeout: true } as const;
 
+/** The DynamoDB and S3 clients of the receiver's functions; endpoints follow AWS_ENDPOINT_URL_* as usual. */
 export function createStorageClients(env: NodeJS.ProcessEnv) {
   return {
     dynamodb: new DynamoDBClient({ requestHandler: STORAGE_HTTP_OPTIONS }),

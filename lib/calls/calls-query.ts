@@ -23,7 +23,6 @@ export interface CallFilter {
 /** Called after each page read, so long reads can show progress. */
 export type ProgressListener = (pages: number, items: number) => void;
 
-
 /**
  * Builds the read for a filter: a Query on the agent or number index when either is given (never
  * a scan then), otherwise a Scan. Newest first where the index can sort.
