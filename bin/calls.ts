@@ -65,10 +65,12 @@ async function main(): Promise<number> {
     },
   });
   const [command, conversationId] = positionals;
-  if (values.help || !['list', 'show', 'stats'].includes(command ?? '') || (command === 'show' && !conversationId)) {
+  if (values.help) {
     console.log(USAGE);
-    return values.help ? 0 : 2;
+    return 0;
   }
+  if (!['list', 'show', 'stats'].includes(command ?? '')) throw new UsageError(command ? `Unknown command '${command}': list, show or stats.` : 'Which command: list, show or stats?');
+  if (command === 'show' && !conversationId) throw new UsageError('show needs the id of a call (the short id list prints, or the whole conversation id).');
   if (command === 'show' && values.csv) throw new UsageError('show prints --json, not --csv.');
   // Everything typed is checked before anything is read.
   const filter: CallFilter = { agentId: values.agent, number: values.number, failedOnly: values.failed, ...parseTimeRange(values.since, values.until, new Date()) };

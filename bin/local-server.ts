@@ -67,7 +67,7 @@ ElevenLabs webhook receiver, running locally
   API          ${receiver.reconciliation ? 'ElevenLabs API reconciliation on: audio checked after each transcription, backfill now and hourly' : 'reconciliation off (set ELEVENLABS_API_KEY to fetch missed audio and calls)'}
   Deletion     ${honourDeletionSettings ? 'ElevenLabs deletion settings honoured: due deletions swept every minute' : 'deletion settings recorded, not carried out (HONOUR_DELETION_SETTINGS=true sweeps them)'}
 
-Send a signed example:  npm run send -- post_call_transcription.phone
+Send a signed example:  ${port === 3000 ? '' : `PORT=${port} `}npm run send -- post_call_transcription.phone
 Stop:                   Ctrl-C
 `);
 

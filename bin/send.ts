@@ -1,4 +1,4 @@
-import { parseCommandLine, runCli } from '../lib/cli';
+import { parseCommandLine, runCli, UsageError } from '../lib/cli';
 import { localPorts, readLocalSecret } from '../lib/local/local-settings';
 import { resolvePayload, sendWebhook } from '../lib/send-webhook';
 import { DEFAULT_WEBHOOK_PATH } from '../lambda/service';
@@ -45,6 +45,7 @@ async function main(): Promise<number> {
   }
   const { body, source } = resolvePayload(positionals[0]);
   const url = values.url ?? `http://localhost:${localPorts(process.env).port}${DEFAULT_WEBHOOK_PATH}`;
+  if (!URL.canParse(url)) throw new UsageError(`--url ${url} is not a URL: give it as https://host/elevenlabs/webhook.`);
   console.log(`POST ${url}  (${source}, ${body.length} bytes, timestamp offset ${offset} s)`);
   const answer = await sendWebhook({ url, secret, body, timestampOffsetSeconds: offset });
   // --url may point at any server: its answer is shown as printable text.

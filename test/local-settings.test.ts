@@ -34,7 +34,7 @@ describe('preparePrivateDir', () => {
     const dir = join(parent, 'shared');
     mkdirSync(dir);
     chmodSync(dir, 0o1777);
-    expect(() => preparePrivateDir(dir)).toThrow(`${dir} is a shared folder (like /tmp): set RECEIVER_LOCAL_DIR to a folder of its own.`);
+    expect(() => preparePrivateDir(dir)).toThrow(`${dir} is a folder shared by all users (its sticky bit is set): set RECEIVER_LOCAL_DIR to a folder of its own.`);
     expect(modeOf(dir)).toBe(0o1777);
   });
 });

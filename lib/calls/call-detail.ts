@@ -81,10 +81,12 @@ export function formatCallDetail(item: CallItem, bucketName: string | undefined,
       ['deletion at', item.deletion_time && [item.deletion_time, item.delete_transcript_and_pii && 'transcript and personal data', item.delete_audio && 'audio'].filter(Boolean).join(', ')],
       ['events', item.events_received && [...item.events_received].sort().join(', ')],
       ['updated', item.updated_at],
-      ['truncated', item.truncated_fields],
+      ['truncated', [...(item.truncated_fields ?? []), ...(item.failure_truncated_fields ?? [])].join(', ') || undefined],
     ]),
   ];
-  if (item.has_audio && !item.audio_s3_key && !item.audio_deleted_at) lines.push('ElevenLabs recorded audio, but none has arrived (over 4.4 MB of MP3 cannot reach the Lambda).', '');
+  if (item.has_audio && !item.audio_s3_key && !item.audio_deleted_at) {
+    lines.push('ElevenLabs recorded audio, but none has arrived: its webhook is off, late or lost, or the MP3 is over about 4.4 MB, which cannot reach a Lambda through API Gateway (reconciliation fetches it).', '');
+  }
   if (transcriptEvent !== undefined) {
     const turns = formatTranscript(transcriptEvent);
     lines.push(`Transcript (${turns.length} lines)`, ...(turns.length ? turns : ['  (no turns)']), '');

@@ -15,7 +15,7 @@ export function localPaths(env: NodeJS.ProcessEnv) {
  */
 export function preparePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (statSync(dir).mode & 0o1000) throw new Error(`${dir} is a shared folder (like /tmp): set RECEIVER_LOCAL_DIR to a folder of its own.`);
+  if (statSync(dir).mode & 0o1000) throw new Error(`${dir} is a folder shared by all users (its sticky bit is set): set RECEIVER_LOCAL_DIR to a folder of its own.`);
   chmodSync(dir, 0o700);
 }
 

@@ -50,6 +50,15 @@ describe('a command line that cannot run', () => {
     expect(result.stderr).not.toContain('TypeError');
   });
 
+  it('says what is wrong with an unknown command, a show without an id, and a --url that is not one', async () => {
+    const unknown = await run('bin/calls.ts', ['frobnicate']);
+    expect([unknown.code, unknown.stderr.split('\n')[0]]).toEqual([2, "Unknown command 'frobnicate': list, show or stats."]);
+    const show = await run('bin/calls.ts', ['show']);
+    expect([show.code, show.stderr.split('\n')[0]]).toEqual([2, 'show needs the id of a call (the short id list prints, or the whole conversation id).']);
+    const url = await run('bin/send.ts', ['post_call_audio', '--url', 'notaurl', '--secret', 'wsec_x']);
+    expect([url.code, url.stderr.split('\n')[0]]).toEqual([2, '--url notaurl is not a URL: give it as https://host/elevenlabs/webhook.']);
+  });
+
   it('does the same for send', async () => {
     const result = await run('bin/send.ts', ['post_call_audio', '--bogus']);
     expect(result.code).toBe(2);
