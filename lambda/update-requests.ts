@@ -31,6 +31,9 @@ function placeholders() {
   return { names, values, name, value, assignment };
 }
 
+/** When an item written now expires, in unix seconds (DynamoDB TTL). */
+const expiresAt = (now: Date, retentionDays: number) => Math.floor(now.getTime() / 1000) + retentionDays * 86_400;
+
 /**
  * Builds the UpdateItem request: owned attributes, if_not_exists for the others, the ordering
  * guard, and the store error of this event type cleared (a full write repairs it).
@@ -43,9 +46,7 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
   }
   assignments.push(assignment(EVENT_TIMESTAMP_ATTRIBUTE[update.eventType], update.eventTimestamp));
   assignments.push(assignment('updated_at', now.toISOString()));
-  if (retentionDays !== undefined) {
-    assignments.push(assignment(EXPIRY_ATTRIBUTE, Math.floor(now.getTime() / 1000) + retentionDays * 86_400));
-  }
+  if (retentionDays !== undefined) assignments.push(assignment(EXPIRY_ATTRIBUTE, expiresAt(now, retentionDays)));
   const removals = (update.remove ?? []).map(name);
   const repaired = storeErrorType(update.eventType);
   if (repaired) removals.push(name(storeErrorDetailAttribute(repaired)));
@@ -150,7 +151,7 @@ export function buildStoreErrorRequest(tableName: string, record: StoreErrorReco
     assignment('start_time', isoTime(record.eventTimestamp) as string, true),
   ];
   if (record.agentId !== undefined) assignments.push(assignment('agent_id', record.agentId, true));
-  if (retentionDays !== undefined) assignments.push(assignment(EXPIRY_ATTRIBUTE, Math.floor(now.getTime() / 1000) + retentionDays * 86_400));
+  if (retentionDays !== undefined) assignments.push(assignment(EXPIRY_ATTRIBUTE, expiresAt(now, retentionDays)));
   return {
     TableName: tableName,
     Key: { conversation_id: record.conversationId },
