@@ -60,7 +60,7 @@ describe('fitToShare', () => {
         const withList = cut.length ? { ...fitted, [share.truncatedAttribute]: [...new Set(cut)] } : fitted;
         expect(attributesBytes(withList)).toBeLessThanOrEqual(share.bytes);
       }),
-      { numRuns: 150 },
+      { numRuns: 150, endOnFailure: true },
     );
   });
 
@@ -75,7 +75,7 @@ describe('fitToShare', () => {
         expect(fitToShare(attributes, share, [])).toBe(attributes);
         for (const name of Object.keys(attributes)) expect(attributeBytes(name, attributes[name])).toBeLessThanOrEqual(size);
       }),
-      { numRuns: 150 },
+      { numRuns: 150, endOnFailure: true },
     );
   });
 });

@@ -16,6 +16,8 @@ import { exampleNames, loadExample, TEST_SECRET } from './support/webhooks';
  * update is applied to an in-memory DynamoDB that refuses what DynamoDB refuses (item over 400 KB,
  * nesting over 32, empty or oversized map keys, malformed numbers, half surrogate pairs), so a 200
  * means the call's full item is stored, and never a store error (the fallback must not hide a bug).
+ * The properties over large values end on their first failure (endOnFailure): shrinking
+ * megabytes of JSON would outlast any CI run.
  */
 const NOW = new Date('2026-01-01T00:00:00Z');
 const NOW_SECS = NOW.getTime() / 1000;
@@ -210,10 +212,12 @@ describe('properties of the webhook flow', () => {
         const { response } = await deliver(text, store);
         expect(response).toMatchObject({ statusCode: 200, body: { status: 'stored' } });
         expect(stored.storeErrors).toEqual([]);
-        // Every key arrives in DynamoDB, as sent or under the documented escape.
-        if (keys) expect(storedKeys(table, conversationId, field.stored)).toEqual(keys);
+        // Every key arrives in DynamoDB, as sent or under the documented escape, unless the map was
+        // left out to fit the item (its values can be large), which the item then says.
+        const truncated = ['truncated_fields', 'failure_truncated_fields'].flatMap((name) => (table.items.get(conversationId)?.[name]?.L ?? []).map((v) => v.S));
+        if (keys && !truncated.includes(field.stored[0])) expect(storedKeys(table, conversationId, field.stored)).toEqual(keys);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, endOnFailure: true },
     );
   });
 
@@ -234,7 +238,7 @@ describe('properties of the webhook flow', () => {
         expect(stored.storeErrors).toEqual([]);
         expect(table.items.size).toBe(1);
       }),
-      { numRuns: 150 },
+      { numRuns: 150, endOnFailure: true },
     );
   });
 });
