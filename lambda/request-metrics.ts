@@ -18,6 +18,8 @@ export const METRIC = {
   calls: 'Calls',
   callDuration: 'CallDurationSeconds',
   callCost: 'CallCostCredits',
+  callCostUsd: 'CallCostUsd',
+  toolErrors: 'ToolErrors',
   callSucceeded: 'CallSucceeded',
   initiationFailures: 'InitiationFailures',
 } as const;

@@ -29,6 +29,13 @@ export const BY_NUMBER_INDEX: CallsIndex = {
   sortKey: { name: 'start_time_unix_secs', type: 'N' },
 };
 
+/** "One outbound campaign's calls": ElevenLabs' batch call id + start time (sparse: campaign calls only). */
+export const BY_BATCH_INDEX: CallsIndex = {
+  indexName: 'by_batch',
+  partitionKey: { name: 'batch_call_id', type: 'S' },
+  sortKey: { name: 'start_time_unix_secs', type: 'N' },
+};
+
 /** The value of {@link BY_DELETION_DUE_INDEX}'s partition key while a call has a deletion to carry out. */
 export const DELETION_QUEUE_DUE = 'due';
 
@@ -43,7 +50,7 @@ export const BY_DELETION_DUE_INDEX: CallsIndex = {
   projection: 'KEYS_ONLY',
 };
 
-export const CALLS_INDEXES: readonly CallsIndex[] = [BY_AGENT_INDEX, BY_NUMBER_INDEX, BY_DELETION_DUE_INDEX];
+export const CALLS_INDEXES: readonly CallsIndex[] = [BY_AGENT_INDEX, BY_NUMBER_INDEX, BY_DELETION_DUE_INDEX, BY_BATCH_INDEX];
 
 /** Items carrying this attribute (unix seconds) expire when a retention period is configured. */
 export const EXPIRY_ATTRIBUTE = 'expires_at';
