@@ -94,13 +94,13 @@ describe('ElevenLabsWebhookReceiverStack', () => {
     expect(JSON.stringify(variables)).not.toContain('wsec_');
   });
 
-  it('creates the calls table from the shared schema: keys, both indexes, on-demand, TTL', () => {
+  it('creates the calls table from the shared schema: keys, the indexes that project every attribute, on-demand, TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'conversation_id', KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
       GlobalSecondaryIndexes: Match.arrayWith(
-        [['by_agent', 'agent_id'], ['by_number', 'external_number']].map(([IndexName, partitionKey]) =>
+        [['by_agent', 'agent_id'], ['by_number', 'external_number'], ['by_batch', 'batch_call_id']].map(([IndexName, partitionKey]) =>
           Match.objectLike({
             IndexName,
             KeySchema: [
