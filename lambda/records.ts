@@ -4,7 +4,7 @@ import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, isoTime, type CallObj
 import { type AudioData, type DeletionSettings, type FailureData, type OtelTranscriptionData, type TranscriptionData, type WebhookEvent } from './events';
 import { fitToShare, splitShared, type ItemShare } from './item-shares';
 import { webhookAudioKey } from './object-keys';
-import { otelCallWindow } from './otel-window';
+import { otelCall as otelCallWindow } from './otel-call';
 import { compact, setOwn, type Attributes } from './storable';
 
 /*
