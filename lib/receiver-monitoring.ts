@@ -97,6 +97,19 @@ export class ReceiverMonitoring extends Construct {
           new GraphWidget({ title: 'Success rate per agent (0 to 1)', left: [perAgent(METRIC.callSucceeded, 'Average', 'success rate')], width: 12 }),
           new GraphWidget({ title: 'Calls that never connected, by reason', left: [new MathExpression({ expression: `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="${METRIC.initiationFailures}"', 'Sum', 86400)`, label: 'not connected', period: day })], width: 12 }),
         ],
+        // USD as ElevenLabs bills it (cost_fiat), beside credits; tool errors show a broken tool or its API.
+        [
+          new GraphWidget({
+            title: 'Cost per day (USD): total and per agent',
+            left: [receiverMetric(METRIC.callCostUsd, 'Sum', day).with({ label: 'total USD' }), perAgent(METRIC.callCostUsd, 'Sum', 'USD')],
+            width: 12,
+          }),
+          new GraphWidget({
+            title: 'Tool errors per day: total and per agent',
+            left: [receiverMetric(METRIC.toolErrors, 'Sum', day).with({ label: 'total tool errors' }), perAgent(METRIC.toolErrors, 'Sum', 'tool errors')],
+            width: 12,
+          }),
+        ],
         [
           new SingleValueWidget({ title: 'Signature failures and store errors (5 min)', metrics: [receiverMetric(METRIC.signatureFailures, 'Sum', FIVE_MINUTES), receiverMetric(METRIC.storeErrors, 'Sum', FIVE_MINUTES)], width: 6 }),
           new GraphWidget({ title: 'Errors', left: [...functions.map((fn) => fn.metricErrors({ period: FIVE_MINUTES })), props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' })], width: 9 }),

@@ -419,10 +419,10 @@ describe('operations', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });
 
-  it('has a dashboard of calls per day, duration, cost, success per agent, failures, signature failures, errors and latency', () => {
+  it('has a dashboard of calls per day, duration, cost (credits and USD), tool errors, success per agent, failures, signature failures, errors and latency', () => {
     const template = synth();
     const body = JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').resource.Properties.DashboardBody);
-    for (const title of ['Calls per day', 'average and p90', 'Cost per day', 'Success rate per agent', 'never connected', 'Signature failures', 'Errors', 'Latency']) {
+    for (const title of ['Calls per day', 'average and p90', 'Cost per day (credits)', 'Cost per day (USD)', 'Tool errors per day', 'Success rate per agent', 'never connected', 'Signature failures', 'Errors', 'Latency']) {
       expect(body).toContain(title);
     }
   });
