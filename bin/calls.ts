@@ -1,20 +1,29 @@
 import { parseCommandLine, runCli, terminalProgress, UsageError } from '../lib/cli';
 import { formatCallDetail } from '../lib/calls/call-detail';
 import { formatList, LIST_WIDTH_COLUMNS } from '../lib/calls/call-list';
-import { formatStats, LIST_COLUMNS, STATS_COLUMNS, toCallJson, toCsv, toJson, toListRow, toStatsRow } from '../lib/calls/calls-format';
+import { LIST_COLUMNS, toCallJson, toCsv, toJson, toListRow } from '../lib/calls/calls-format';
 import { findCall, findCalls, readTranscriptEvent, type CallFilter } from '../lib/calls/calls-query';
 import { computeStats, statsByAgent } from '../lib/calls/calls-stats';
+import { withFailureKind } from '../lib/calls/failure-kind';
+import { formatStats, STATS_COLUMNS, toStatsRow } from '../lib/calls/stats-format';
 import { describeTargetOptions, explainReadError, resolveTarget, type CallsTarget } from '../lib/calls/calls-target';
 import { parseTimeRange } from '../lib/calls/time-bounds';
 import { terminalText } from '../lib/terminal-text';
 
 const USAGE = `Usage: npm run calls -- <list | show <id> | stats> [options]
 
-  list     calls, newest first      --agent ID  --number +1555...  --since WHEN  --until WHEN  --failed  --limit N
-  show     one call: metadata, analysis, data collection, evaluation, transcript, where the audio is;
+  list     calls, newest first      --agent ID  --batch ID  --number +1555...  --since WHEN  --until WHEN  --failed  --limit N
+  show     one call: metadata, campaign, cost and charging, errors, analysis, turns and tools, data collection
+           and evaluation with rationales, transcript, where the audio is;
            <id> is a conversation id, or the short id list prints (the id's last characters)
-  stats    calls, answered, not connected, duration (total, average, p50, p90), cost, success rate,
-           how calls ended, top numbers, data collected       (same filters; --by-agent for one block per agent)
+  stats    calls, answered, not connected, failed conversations, duration (total, average, p50, p90), cost in
+           credits and USD, success rate, channels, initiation sources, tool error rate, evaluation pass rate
+           per criterion, how calls ended, top numbers, data collected
+           (same filters; --by-agent for one block per agent; --batch adds the campaign's recipients reached)
+
+  --batch ID          one outbound campaign (ElevenLabs' batch call id)
+  --number N          with or without +: a full number (8-15 digits) is found however it was stored
+  --failed            calls that never connected and conversations that failed (failure_kind says which)
 
   --json              machine-readable output (list, show and stats); --csv for list and stats
   WHEN                2025-11-24, 2025-11-24T16:00Z, or relative: 7d, 24h, 30m
@@ -50,6 +59,7 @@ async function main(): Promise<number> {
     allowPositionals: true,
     options: {
       agent: { type: 'string' },
+      batch: { type: 'string' },
       number: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
@@ -73,7 +83,7 @@ async function main(): Promise<number> {
   if (command === 'show' && !conversationId) throw new UsageError('show needs the id of a call (the short id list prints, or the whole conversation id).');
   if (command === 'show' && values.csv) throw new UsageError('show prints --json, not --csv.');
   // Everything typed is checked before anything is read.
-  const filter: CallFilter = { agentId: values.agent, number: values.number, failedOnly: values.failed, ...parseTimeRange(values.since, values.until, new Date()) };
+  const filter: CallFilter = { agentId: values.agent, batchId: values.batch, number: values.number, failedOnly: values.failed, ...parseTimeRange(values.since, values.until, new Date()) };
   const limit = command === 'list' && values.limit !== undefined ? Number(values.limit) : undefined;
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit takes a whole number above 0.');
   let target: CallsTarget | undefined;
@@ -83,14 +93,15 @@ async function main(): Promise<number> {
     const items = await findCalls(target, filter, progress, limit);
     terminalProgress.end();
     if (command === 'list') {
-      if (values.json) process.stdout.write(toJson(items));
+      if (values.json) process.stdout.write(toJson(items.map(withFailureKind)));
       else if (values.csv) process.stdout.write(toCsv(LIST_COLUMNS, items.map(toListRow)));
       else print(formatList(items, Math.max(LIST_WIDTH_COLUMNS, (process.stdout.isTTY && process.stdout.columns) || 0)));
       return 0;
     }
+    const options = { campaign: values.batch !== undefined };
     const groups = values['by-agent']
-      ? statsByAgent(items).map((g) => ({ group: g.agent_name ? `${g.agent_name} (${g.agent_id})` : g.agent_id, stats: g.stats }))
-      : [{ group: 'all agents', stats: computeStats(items) }];
+      ? statsByAgent(items, options).map((g) => ({ group: g.agent_name ? `${g.agent_name} (${g.agent_id})` : g.agent_id, stats: g.stats }))
+      : [{ group: values.batch === undefined ? 'all agents' : `campaign ${values.batch}`, stats: computeStats(items, options) }];
     if (values.json) process.stdout.write(toJson(groups));
     else if (values.csv) process.stdout.write(toCsv(STATS_COLUMNS, groups.map((g) => toStatsRow(g.group, g.stats))));
     else print(groups.length > 0 ? groups.map((g) => formatStats(g.group, g.stats)).join('\n') : 'No calls match.\n');

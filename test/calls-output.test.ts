@@ -1,7 +1,8 @@
 import { formatCallDetail } from '../lib/calls/call-detail';
 import { formatList, isShortIdOf, shortIds } from '../lib/calls/call-list';
-import { formatStats, toCsv, toJson } from '../lib/calls/calls-format';
+import { toCsv, toJson } from '../lib/calls/calls-format';
 import { computeStats } from '../lib/calls/calls-stats';
+import { formatStats } from '../lib/calls/stats-format';
 import { columnsOf, HOSTILE, UNPRINTABLE } from './support/hostile-text';
 
 /* What `calls` prints: within a terminal's width, with ids `show` takes, and no stored text that drives the terminal. */

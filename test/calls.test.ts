@@ -1,6 +1,6 @@
 import { formatList } from '../lib/calls/call-list';
 import { formatDuration, toCallJson, toCsv } from '../lib/calls/calls-format';
-import { buildCallsRequest, byNewestFirst } from '../lib/calls/calls-query';
+import { buildCallsRequests, byNewestFirst } from '../lib/calls/calls-query';
 import { computeStats, percentile, statsByAgent } from '../lib/calls/calls-stats';
 import { parseTimeBound } from '../lib/calls/time-bounds';
 
@@ -30,9 +30,9 @@ describe('computeStats', () => {
     expect([stats.calls, stats.answered, stats.failed, stats.other]).toEqual([5, 4, 1, 0]);
   });
 
-  it('counts a failed conversation as not connected and audio alone as awaiting, so the parts add up', () => {
-    const mixed = computeStats([...KNOWN_SET, answered('c6', 'a', 0, 0, 'failure', { status: 'failed' }), { conversation_id: 'c7', audio_s3_key: 'k' }]);
-    expect([mixed.calls, mixed.answered, mixed.failed, mixed.other]).toEqual([7, 4, 2, 1]);
+  it('counts never connected and failed conversations apart, audio alone as awaiting, so the parts add up', () => {
+    const mixed = computeStats([...KNOWN_SET, answered('c6', 'a', 0, 0, 'failure', { status: 'failed' }), answered('c8', 'a', 5, 0, 'unknown', { error_code: 1002 }), { conversation_id: 'c7', audio_s3_key: 'k' }]);
+    expect([mixed.calls, mixed.answered, mixed.failed, mixed.not_connected, mixed.conversation_failed, mixed.other]).toEqual([8, 4, 3, 1, 2, 1]);
   });
 
   it('sums and ranks durations (nearest-rank percentiles)', () => {
@@ -74,22 +74,47 @@ describe('computeStats', () => {
   });
 });
 
-describe('buildCallsRequest', () => {
+describe('buildCallsRequests', () => {
   it('queries the agent index, newest first, with the time range in the key condition', () => {
-    const request = buildCallsRequest('t', { agentId: 'a', since: 10, until: 20 });
-    expect(request.kind).toBe('query');
+    const [request, ...more] = buildCallsRequests('t', { agentId: 'a', since: 10, until: 20 });
+    expect([request.kind, more]).toEqual(['query', []]);
     expect(request.input).toMatchObject({ IndexName: 'by_agent', ScanIndexForward: false, KeyConditionExpression: '#pk = :pk AND #start BETWEEN :since AND :until' });
   });
 
   it('queries the number index for a number, and filters by number on the agent index when both are given', () => {
-    expect(buildCallsRequest('t', { number: '+1' }).input).toMatchObject({ IndexName: 'by_number', KeyConditionExpression: '#pk = :pk' });
-    expect(buildCallsRequest('t', { agentId: 'a', number: '+1' }).input).toMatchObject({ IndexName: 'by_agent', FilterExpression: '#number = :number' });
+    expect(buildCallsRequests('t', { number: 'sip:alice' })[0].input).toMatchObject({ IndexName: 'by_number', KeyConditionExpression: '#pk = :pk', ExpressionAttributeValues: { ':pk': 'sip:alice' } });
+    expect(buildCallsRequests('t', { agentId: 'a', number: '+1' })[0].input).toMatchObject({ IndexName: 'by_agent', FilterExpression: '#number = :number0' });
   });
 
-  it('scans only when neither an agent nor a number is given', () => {
-    const request = buildCallsRequest('t', { since: 10, failedOnly: true });
+  it('queries a full number in both stored forms, with + and without, typed either way', () => {
+    for (const typed of ['+15550100123', '15550100123']) {
+      const requests = buildCallsRequests('t', { number: typed });
+      expect(requests).toMatchObject([
+        { kind: 'query', input: { IndexName: 'by_number', ExpressionAttributeValues: { ':pk': '+15550100123' } } },
+        { kind: 'query', input: { IndexName: 'by_number', ExpressionAttributeValues: { ':pk': '15550100123' } } },
+      ]);
+    }
+    expect(buildCallsRequests('t', { number: '+1234567' })).toHaveLength(1);
+    expect(buildCallsRequests('t', { agentId: 'a', number: '15550100123' })[0].input).toMatchObject({ FilterExpression: '#number IN (:number0, :number1)', ExpressionAttributeValues: { ':number0': '+15550100123', ':number1': '15550100123' } });
+  });
+
+  it('queries the campaign index for --batch, with the time range, and filters by agent there', () => {
+    const requests = buildCallsRequests('t', { batchId: 'btc_1', agentId: 'a', since: 10 });
+    expect(requests).toHaveLength(1);
+    expect(requests[0].kind).toBe('query');
+    expect(requests[0].input).toMatchObject({
+      IndexName: 'by_batch',
+      KeyConditionExpression: '#pk = :pk AND #start BETWEEN :since AND :until',
+      FilterExpression: '#agentId = :agentId0',
+      ExpressionAttributeNames: { '#pk': 'batch_call_id', '#agentId': 'agent_id' },
+      ExpressionAttributeValues: { ':pk': 'btc_1', ':agentId0': 'a', ':since': 10 },
+    });
+  });
+
+  it('scans only when no campaign, agent or number is given, leaving out what cannot have failed for --failed', () => {
+    const [request] = buildCallsRequests('t', { since: 10, failedOnly: true });
     expect(request.kind).toBe('scan');
-    expect(request.input.FilterExpression).toBe('attribute_exists(#failure) AND #start BETWEEN :since AND :until');
+    expect(request.input.FilterExpression).toBe('(attribute_exists(#failure) OR attribute_exists(#failure_at) OR #status = :failed OR attribute_exists(#error_code) OR attribute_exists(#error_reason)) AND #start BETWEEN :since AND :until');
   });
 
   it('sorts newest first with undated calls last', () => {

@@ -1,18 +1,12 @@
-import { columnWidth, padColumns, terminalText } from '../terminal-text';
+import { terminalText } from '../terminal-text';
+import { campaignSection, connectionSection, costSection, dataCollectedSection, errorsSection, evaluationSection, section, sessionSection, turnsSection } from './call-detail-sections';
 import { formatDuration } from './calls-format';
 import type { CallItem } from './calls-query';
 
 /*
- * `calls show`: one call, the way a person reads it. Every stored name and value goes through
- * terminalText, one line each: stored text must not drive the terminal or break the layout.
+ * `calls show`: one call, the way a person reads it, in groups (call-detail-sections.ts). Every
+ * stored name and value goes through terminalText: stored text must not drive the terminal.
  */
-
-function section(title: string, entries: [string, unknown][]): string[] {
-  const present = entries.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => [terminalText(k), terminalText(v)]);
-  if (present.length === 0) return [];
-  const width = Math.max(...present.map(([k]) => columnWidth(k)));
-  return [title, ...present.map(([k, v]) => `  ${padColumns(k, width)}  ${v}`), ''];
-}
 
 function clock(seconds: unknown): string {
   const s = typeof seconds === 'number' ? Math.round(seconds) : 0;
@@ -47,30 +41,30 @@ export function formatCallDetail(item: CallItem, bucketName: string | undefined,
       ['agent', [item.agent_name, item.agent_id && `(${item.agent_id})`].filter(Boolean).join(' ')],
       ['started', item.start_time],
       ['duration', item.call_duration_secs === undefined ? undefined : formatDuration(item.call_duration_secs)],
-      ['cost', item.cost === undefined ? undefined : `${item.cost} credits`],
       ['status', item.status],
       ['ended by', item.termination_reason],
       ['language', item.main_language],
-      ['direction', item.direction],
-      ['number', item.external_number],
-      ['agent number', item.agent_number],
-      ['provider', item.phone_provider],
-      ['call sid', item.call_sid],
-      ['user id', item.user_id],
       ['feedback', item.feedback],
     ]),
+    ...connectionSection(item),
+    ...sessionSection(item),
+    ...campaignSection(item),
+    ...costSection(item),
     ...section('Not connected', [
       ['reason', item.failure_reason],
       ['provider', item.failure_provider],
       ['details', item.failure_metadata],
     ]),
+    ...errorsSection(item),
     ...section('Analysis', [
       ['successful', item.call_successful],
+      ['success score', item.call_success_score],
       ['title', item.call_summary_title],
       ['summary', item.transcript_summary],
     ]),
-    ...section('Data collected', Object.entries(item.data_collection ?? {})),
-    ...section('Evaluation', Object.entries(item.evaluation ?? {}).map(([k, v]) => [k, item.evaluation_scores?.[k] === undefined ? v : `${terminalText(v)} (score ${terminalText(item.evaluation_scores[k])})`])),
+    ...turnsSection(item),
+    ...dataCollectedSection(item),
+    ...evaluationSection(item),
     ...section('Dynamic variables', Object.entries(item.dynamic_variables ?? {})),
     ...section('Stored', [
       ['audio', where(item.audio_s3_key) && `${where(item.audio_s3_key)} (${item.audio_bytes} bytes, audio/mpeg, from the ${item.audio_source ?? 'webhook'})`],

@@ -1,6 +1,7 @@
 import { columnWidth, fitColumns, padColumns, terminalText } from '../terminal-text';
-import { clip, formatDuration, toListRow, type ListRow } from './calls-format';
+import { clip, formatDuration, formatUsd, toListRow, type ListRow } from './calls-format';
 import type { CallItem } from './calls-query';
+import { conversationError, FAILURE_OUTCOME, failureKind } from './failure-kind';
 
 /*
  * `calls list` for a person: one line per call within a terminal's width, each call named by a
@@ -41,27 +42,51 @@ export function isShortIdOf(text: string, id: string): boolean {
 
 const DIRECTIONS = new Map<unknown, string>([['inbound', 'in'], ['outbound', 'out']]);
 
+/** How the call came: its channel (`phone`, `whatsapp`, `sms`, `web`) when stored, its direction, and the other party's number. */
+function callCell(item: CallItem, row: ListRow): string {
+  const direction = DIRECTIONS.get(item.direction) ?? item.direction;
+  const how = item.channel !== undefined ? [item.channel, direction] : [direction ?? row.direction];
+  return [...how, row.number].filter(Boolean).join(' ') || '-';
+}
+
+/** US dollars when the item has them (`$0.12`), else ElevenLabs credits as before (`438`); both are in show, --json and --csv. */
+function costCell(item: CallItem, row: ListRow): string {
+  return formatUsd(item.cost_fiat) || (row.cost === '' ? '-' : String(row.cost));
+}
+
+/** Which kind of failure, or else ElevenLabs' verdict. */
+function outcomeCell(item: CallItem): string {
+  const kind = failureKind(item);
+  return kind ? FAILURE_OUTCOME[kind] : item.call_successful || '-';
+}
+
 /** The text list's columns: a heading, the most columns a cell takes, and the cell. */
 const LIST_LAYOUT: [string, number, (item: CallItem, row: ListRow) => string][] = [
   ['time (UTC)', 17, (_item, row) => String(row.start_time).replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, 'Z') || '-'],
   ['agent', 14, (_item, row) => String(row.agent) || '-'],
-  ['call', 18, (item, row) => [DIRECTIONS.get(item.direction) ?? row.direction, row.number].filter(Boolean).join(' ') || '-'],
+  ['call', 22, callCell],
   ['duration', 8, (item) => formatDuration(item.call_duration_secs)],
-  ['cost', 10, (_item, row) => (row.cost === '' ? '-' : String(row.cost))],
-  ['outcome', 13, (item) => (item.failure_reason ? 'not connected' : item.call_successful || '-')],
+  ['cost', 10, costCell],
+  ['outcome', 13, outcomeCell],
 ];
 
+/** Where the title would be: why a call did not connect, or the failed conversation's error, or the title. */
+function titleCell(item: CallItem, row: ListRow): string {
+  if (failureKind(item) === 'not_connected') return `${item.failure_reason ?? 'call_initiation_failure'}${item.failure_provider ? ` (${item.failure_provider})` : ''}`;
+  const error = conversationError(item);
+  return error && row.title ? `${error} · ${row.title}` : (error ?? String(row.title));
+}
+
 /**
- * The calls as a table that fits LIST_WIDTH_COLUMNS: short id, time, agent, direction and number,
- * duration, cost, outcome, and as much of the title (or summary, or why it did not connect) as fits.
+ * The calls as a table that fits LIST_WIDTH_COLUMNS: short id, time, agent, channel, direction and
+ * number, duration, cost (USD, or credits), outcome (or which kind of failure), and as much of the title (or summary, or why it did not connect) as fits.
  */
 export function formatList(items: readonly CallItem[], widthColumns = LIST_WIDTH_COLUMNS): string {
   if (items.length === 0) return 'No calls match.\n';
   const ids = shortIds(items.map((item) => terminalText(item.conversation_id)));
   const rows = items.map((item, i) => {
     const row = toListRow(item);
-    const title = item.failure_reason ? `${item.failure_reason}${item.failure_provider ? ` (${item.failure_provider})` : ''}` : row.title;
-    return [ids[i], ...LIST_LAYOUT.map(([, max, cell]) => clip(cell(item, row), max)), clip(title, widthColumns)];
+    return [ids[i], ...LIST_LAYOUT.map(([, max, cell]) => clip(cell(item, row), max)), clip(titleCell(item, row), widthColumns)];
   });
   const header = ['id', ...LIST_LAYOUT.map(([heading]) => heading), 'title or summary'];
   const widths = header.slice(0, -1).map((h, i) => Math.max(columnWidth(h), ...rows.map((r) => columnWidth(r[i]))));

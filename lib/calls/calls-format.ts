@@ -1,6 +1,6 @@
-import { columnWidth, escapeUnprintableJson, fitColumns, padColumns, terminalText } from '../terminal-text';
+import { escapeUnprintableJson, fitColumns, terminalText } from '../terminal-text';
 import type { CallItem } from './calls-query';
-import type { CallStats } from './calls-stats';
+import { failureKind } from './failure-kind';
 
 /*
  * How calls read for a person (text), a spreadsheet (CSV) and a script (JSON).
@@ -15,8 +15,14 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** The columns of `calls list`, in order. */
-export const LIST_COLUMNS = ['start_time', 'agent', 'direction', 'number', 'duration_secs', 'cost', 'call_successful', 'title', 'conversation_id'] as const;
+/** US dollars for a person: `$0.12`, `$0.004` under a cent; '' when not a number. */
+export function formatUsd(usd: unknown): string {
+  if (typeof usd !== 'number' || !Number.isFinite(usd)) return '';
+  return `$${usd !== 0 && Math.abs(usd) < 0.01 ? usd.toPrecision(1) : usd.toFixed(2)}`;
+}
+
+/** The columns of `calls list --csv`, in order (those added later at the end, so scripts keep their places). */
+export const LIST_COLUMNS = ['start_time', 'agent', 'direction', 'number', 'duration_secs', 'cost', 'call_successful', 'title', 'conversation_id', 'channel', 'cost_usd', 'failure_kind'] as const;
 export type ListRow = Record<(typeof LIST_COLUMNS)[number], string | number>;
 
 export function toListRow(item: CallItem): ListRow {
@@ -27,9 +33,12 @@ export function toListRow(item: CallItem): ListRow {
     number: item.external_number ?? '',
     duration_secs: item.call_duration_secs ?? '',
     cost: item.cost ?? '',
-    call_successful: item.failure_reason ? `not connected: ${item.failure_reason}` : (item.call_successful ?? ''),
+    call_successful: failureKind(item) === 'not_connected' ? ['not connected', item.failure_reason].filter(Boolean).join(': ') : (item.call_successful ?? ''),
     title: item.call_summary_title ?? item.transcript_summary ?? '',
     conversation_id: item.conversation_id,
+    channel: item.channel ?? '',
+    cost_usd: item.cost_fiat ?? '',
+    failure_kind: failureKind(item) ?? '',
   };
 }
 
@@ -72,56 +81,4 @@ export function toCallJson(item: unknown, transcriptEventText: string | undefine
 /** A stored value on one line of at most `width` columns, printable characters only. */
 export function clip(value: unknown, width: number): string {
   return fitColumns(terminalText(value).replace(/ {2,}/g, ' ').trim(), width);
-}
-
-function tally(counts: Record<string, number>, limit = 10): string {
-  const entries = Object.entries(counts);
-  if (entries.length === 0) return '-';
-  const shown = entries.slice(0, limit).map(([k, n]) => `${clip(k, 40)} ${n}`);
-  return shown.join(' · ') + (entries.length > limit ? ` · (${entries.length - limit} more)` : '');
-}
-
-/** A stats block for the terminal. */
-export function formatStats(title: string, stats: CallStats): string {
-  const { duration_secs: d, call_successful: s } = stats;
-  const rate = s.success_rate === null ? '-' : `${Math.round(s.success_rate * 100)}% (${s.success} of ${s.success + s.failure} evaluated, ${s.unknown} unknown)`;
-  const lines = [
-    terminalText(title),
-    `  calls          ${stats.calls}   answered ${stats.answered}   not connected ${stats.failed}${stats.other ? `   awaiting transcription ${stats.other}` : ''}`,
-    `  duration       total ${formatDuration(d.total)}   average ${formatDuration(d.average)}   p50 ${formatDuration(d.p50)}   p90 ${formatDuration(d.p90)}`,
-    `  cost           ${stats.total_cost.toLocaleString('en-US')} credits`,
-    `  success rate   ${rate}`,
-    `  ended by       ${tally(stats.termination_reasons)}`,
-    `  top numbers    ${tally(Object.fromEntries(stats.top_numbers.map((n) => [n.number, n.calls])))}`,
-  ];
-  const fields = Object.entries(stats.data_collection);
-  if (fields.length > 0) {
-    lines.push('  data collected');
-    const names = fields.map(([field]) => clip(field, 40));
-    const width = Math.max(...names.map(columnWidth));
-    fields.forEach(([, values], i) => lines.push(`    ${padColumns(names[i], width)}  ${tally(values)}`));
-  }
-  return lines.join('\n') + '\n';
-}
-
-/** The columns of `calls stats --csv`: one row per group; distributions are in --json. */
-export const STATS_COLUMNS = ['group', 'calls', 'answered', 'not_connected', 'total_duration_secs', 'average_duration_secs', 'p50_duration_secs', 'p90_duration_secs', 'total_cost', 'success', 'failure', 'unknown', 'success_rate'] as const;
-
-export function toStatsRow(group: string, stats: CallStats): Record<string, unknown> {
-  const { duration_secs: d, call_successful: s } = stats;
-  return {
-    group,
-    calls: stats.calls,
-    answered: stats.answered,
-    not_connected: stats.failed,
-    total_duration_secs: d.total,
-    average_duration_secs: d.average === null ? '' : Math.round(d.average * 10) / 10,
-    p50_duration_secs: d.p50 ?? '',
-    p90_duration_secs: d.p90 ?? '',
-    total_cost: stats.total_cost,
-    success: s.success,
-    failure: s.failure,
-    unknown: s.unknown,
-    success_rate: s.success_rate === null ? '' : Math.round(s.success_rate * 1000) / 1000,
-  };
 }

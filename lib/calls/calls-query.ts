@@ -2,61 +2,89 @@ import { GetItemCommand, QueryCommand, ScanCommand, type AttributeValue } from '
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { fromDynamoDBItem, toDynamoDB, toDynamoDBValues } from '../../lambda/attribute-values';
 import { LAST_UNIX_SECOND } from '../../lambda/events';
-import { BY_AGENT_INDEX, BY_NUMBER_INDEX } from '../calls-table-schema';
+import { storedNumberForms } from '../../lambda/phone-numbers';
+import { BY_AGENT_INDEX, BY_BATCH_INDEX, BY_NUMBER_INDEX, type CallsIndex } from '../calls-table-schema';
 import { isShortIdOf } from './call-list';
 import type { CallsTarget } from './calls-target';
+import { failureKind } from './failure-kind';
 
 /** A call item as stored (see the README's record table). */
 export type CallItem = Record<string, any>;
 
 export interface CallFilter {
   readonly agentId?: string;
+  /** ElevenLabs' batch call id: one outbound campaign's calls. */
+  readonly batchId?: string;
+  /** A number as typed: a full number is found stored with or without `+` (see storedNumberForms). */
   readonly number?: string;
   /** Unix seconds, inclusive. */
   readonly since?: number;
   /** Unix seconds, inclusive. */
   readonly until?: number;
-  /** Only calls that never connected (call_initiation_failure). */
+  /** Only calls that failed: never connected, or a failed conversation (see failureKind). */
   readonly failedOnly?: boolean;
 }
 
 /** Called after each page read, so long reads can show progress. */
 export type ProgressListener = (pages: number, items: number) => void;
 
+type KeyFilter = 'batchId' | 'agentId' | 'number';
+
+/** The index each key filter reads, in the order one is chosen: a campaign is the smallest set. */
+const KEY_FILTER_INDEXES: [KeyFilter, CallsIndex][] = [['batchId', BY_BATCH_INDEX], ['agentId', BY_AGENT_INDEX], ['number', BY_NUMBER_INDEX]];
+
+/** The values a key filter matches: every stored form of a number, the value itself otherwise. */
+function keyValues(filter: CallFilter, key: KeyFilter): string[] {
+  const value = filter[key] as string;
+  return key === 'number' ? storedNumberForms(value) : [value];
+}
+
 /**
- * Builds the read for a filter: a Query on the agent or number index when either is given (never
- * a scan then), otherwise a Scan. Newest first where the index can sort.
+ * What DynamoDB can leave out for --failed: items with neither a failure nor a failed status or
+ * error. A superset of both kinds (a failure followed by a transcription passes); findCalls keeps
+ * exactly the items failureKind names.
  */
-export function buildCallsRequest(tableName: string, filter: CallFilter) {
+const FAILED_PREFILTER = '(attribute_exists(#failure) OR attribute_exists(#failure_at) OR #status = :failed OR attribute_exists(#error_code) OR attribute_exists(#error_reason))';
+
+/**
+ * Builds the reads for a filter: a Query on the campaign, agent or number index when one is given
+ * (never a scan then), one per stored form of a number when the number index is read; otherwise a
+ * Scan. The other filters given become filter expressions. Newest first where the index can sort.
+ */
+export function buildCallsRequests(tableName: string, filter: CallFilter) {
   const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
+  const values: Record<string, string | number> = {};
   const filters: string[] = [];
-  const index = filter.agentId !== undefined ? BY_AGENT_INDEX : filter.number !== undefined ? BY_NUMBER_INDEX : undefined;
+  const [indexKey, index] = KEY_FILTER_INDEXES.find(([key]) => filter[key] !== undefined) ?? [];
   const timeRange = filter.since !== undefined || filter.until !== undefined;
   if (timeRange) {
     names['#start'] = 'start_time_unix_secs';
     values[':since'] = filter.since ?? 0;
     values[':until'] = filter.until ?? LAST_UNIX_SECOND;
   }
-  if (filter.number !== undefined && index !== BY_NUMBER_INDEX) {
-    names['#number'] = BY_NUMBER_INDEX.partitionKey.name;
-    values[':number'] = filter.number;
-    filters.push('#number = :number');
+  for (const [key, keyIndex] of KEY_FILTER_INDEXES) {
+    if (filter[key] === undefined || key === indexKey) continue;
+    const placeholders = keyValues(filter, key).map((value, i) => {
+      values[`:${key}${i}`] = value;
+      return `:${key}${i}`;
+    });
+    names[`#${key}`] = keyIndex.partitionKey.name;
+    filters.push(placeholders.length === 1 ? `#${key} = ${placeholders[0]}` : `#${key} IN (${placeholders.join(', ')})`);
   }
   if (filter.failedOnly) {
-    names['#failure'] = 'failure_reason';
-    filters.push('attribute_exists(#failure)');
+    Object.assign(names, { '#failure': 'failure_reason', '#failure_at': 'failure_event_timestamp', '#status': 'status', '#error_code': 'error_code', '#error_reason': 'error_reason' });
+    values[':failed'] = 'failed';
+    filters.push(FAILED_PREFILTER);
   }
-  if (!index) {
+  if (!indexKey || !index) {
     if (timeRange) filters.push('#start BETWEEN :since AND :until');
-    return {
+    return [{
       kind: 'scan' as const,
       input: { TableName: tableName, FilterExpression: filters.join(' AND ') || undefined, ExpressionAttributeNames: Object.keys(names).length ? names : undefined, ExpressionAttributeValues: Object.keys(values).length ? values : undefined },
-    };
+    }];
   }
   names['#pk'] = index.partitionKey.name;
-  values[':pk'] = index === BY_AGENT_INDEX ? filter.agentId : filter.number;
-  return {
+  return keyValues(filter, indexKey).map((pk) => ({
     kind: 'query' as const,
     input: {
       TableName: tableName,
@@ -64,10 +92,10 @@ export function buildCallsRequest(tableName: string, filter: CallFilter) {
       KeyConditionExpression: timeRange ? '#pk = :pk AND #start BETWEEN :since AND :until' : '#pk = :pk',
       FilterExpression: filters.join(' AND ') || undefined,
       ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
+      ExpressionAttributeValues: { ...values, ':pk': pk } as Record<string, string | number>,
       ScanIndexForward: false,
     },
-  };
+  }));
 }
 
 /** Newest first; calls with no start time (audio only, so far) last. */
@@ -75,28 +103,40 @@ export function byNewestFirst(a: CallItem, b: CallItem): number {
   return (b.start_time_unix_secs ?? -1) - (a.start_time_unix_secs ?? -1);
 }
 
-/**
- * The calls matching the filter, newest first, reading page after page. With `limit`, an index
- * query (already newest first) stops reading once it has that many; a scan must read everything
- * to sort it.
- */
-export async function findCalls(target: CallsTarget, filter: CallFilter, onProgress?: ProgressListener, limit?: number): Promise<CallItem[]> {
-  const request = buildCallsRequest(target.tableName, filter);
+type CallsRequest = ReturnType<typeof buildCallsRequests>[number];
+
+/** One request's matching items, page after page; a query stops once it has `limit` of them. */
+async function readRequest(target: CallsTarget, request: CallsRequest, keep: (item: CallItem) => boolean, onPage: (items: number) => void, limit?: number): Promise<CallItem[]> {
   // Read with the receiver's own item codec: every map key comes back as sent.
-  const values = request.input.ExpressionAttributeValues && toDynamoDBValues(request.input.ExpressionAttributeValues as Record<string, string | number>);
+  const values = request.input.ExpressionAttributeValues && toDynamoDBValues(request.input.ExpressionAttributeValues);
   const items: CallItem[] = [];
-  let pages = 0;
   let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
   do {
     const page = request.kind === 'query'
       ? await target.dynamodb.send(new QueryCommand({ ...request.input, ExpressionAttributeValues: values, ExclusiveStartKey }))
       : await target.dynamodb.send(new ScanCommand({ ...request.input, ExpressionAttributeValues: values, ExclusiveStartKey }));
-    items.push(...(page.Items ?? []).map(fromDynamoDBItem));
-    pages += 1;
-    onProgress?.(pages, items.length);
+    items.push(...(page.Items ?? []).map(fromDynamoDBItem).filter(keep));
+    onPage(items.length);
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey && !(request.kind === 'query' && limit !== undefined && items.length >= limit));
-  const sorted = items.sort(byNewestFirst);
+  return items;
+}
+
+/**
+ * The calls matching the filter, newest first, reading page after page (the queries for a
+ * number's forms one after the other, merged without duplicates). With `limit`, an index query
+ * (already newest first) stops reading once it has that many; a scan must read everything to sort it.
+ */
+export async function findCalls(target: CallsTarget, filter: CallFilter, onProgress?: ProgressListener, limit?: number): Promise<CallItem[]> {
+  const keep = filter.failedOnly ? (item: CallItem) => failureKind(item) !== undefined : () => true;
+  const found = new Map<string, CallItem>();
+  let pages = 0;
+  for (const request of buildCallsRequests(target.tableName, filter)) {
+    const before = found.size;
+    const items = await readRequest(target, request, keep, (read) => onProgress?.(++pages, before + read), limit);
+    for (const item of items) found.set(item.conversation_id, item);
+  }
+  const sorted = [...found.values()].sort(byNewestFirst);
   return limit === undefined ? sorted : sorted.slice(0, limit);
 }
 
