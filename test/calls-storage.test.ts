@@ -1,0 +1,104 @@
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { toDynamoDBValues } from '../lambda/attribute-values';
+import { findCalls, type CallFilter } from '../lib/calls/calls-query';
+import type { CallsTarget } from '../lib/calls/calls-target';
+import { computeStats } from '../lib/calls/calls-stats';
+import { startEmulators, type Emulators } from '../lib/local/emulators';
+
+/*
+ * `calls` reading issue 11's items from DynamoDB (the dynalite emulator, the table as the stack
+ * defines it): --batch through the by_batch index, --number in both stored forms, --failed with
+ * both kinds. Items are put directly, as the writer stores them, and as earlier versions did.
+ */
+
+const T = 1_764_000_000;
+const transcribed = { status: 'done', transcription_event_timestamp: T + 900, call_successful: 'success' };
+
+const ITEMS: Record<string, unknown>[] = [
+  // An outbound campaign: three calls to two recipients, one not connected, one failed conversation.
+  { conversation_id: 'camp_1', agent_id: 'agent_out', batch_call_id: 'btcal_A', batch_call_recipient_id: 'r1', start_time_unix_secs: T + 10, channel: 'phone', external_number: '+15550100001', cost_fiat: 0.1, tools_used: new Set(['crm']), ...transcribed },
+  { conversation_id: 'camp_2', agent_id: 'agent_out', batch_call_id: 'btcal_A', batch_call_recipient_id: 'r2', start_time_unix_secs: T + 20, status: 'failed', failure_reason: 'no-answer', failure_event_timestamp: T + 20, channel: 'phone' },
+  { conversation_id: 'camp_3', agent_id: 'agent_out', batch_call_id: 'btcal_A', batch_call_recipient_id: 'r2', start_time_unix_secs: T + 3600, channel: 'phone', cost_fiat: 0.3, ...transcribed, status: 'failed', error_code: 1002, error_reason: 'quota' },
+  { conversation_id: 'camp_other', agent_id: 'agent_out', batch_call_id: 'btcal_B', start_time_unix_secs: T + 30, ...transcribed },
+  // One caller: stored before numbers had their +, and since.
+  { conversation_id: 'num_old', agent_id: 'agent_in', external_number: '15550100123', start_time_unix_secs: T - 86_400, ...transcribed },
+  { conversation_id: 'num_new', agent_id: 'agent_in', external_number: '+15550100123', start_time_unix_secs: T, channel: 'whatsapp', ...transcribed },
+  { conversation_id: 'num_short', agent_id: 'agent_in', external_number: '1234', start_time_unix_secs: T, ...transcribed },
+  // A failure a transcription followed: the call did connect.
+  { conversation_id: 'retried', agent_id: 'agent_in', failure_reason: 'busy', failure_event_timestamp: T, start_time_unix_secs: T + 5, ...transcribed },
+];
+
+let emulators: Emulators;
+let sent: string[];
+let target: CallsTarget;
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  for (const item of ITEMS) {
+    await emulators.dynamodb.send(new PutItemCommand({ TableName: emulators.tableName, Item: toDynamoDBValues(item as Parameters<typeof toDynamoDBValues>[0]) }));
+  }
+  sent = [];
+  // The emulator's client, noting which operations the reader sends.
+  const dynamodb = { send: (command: { constructor: { name: string } }) => (sent.push(command.constructor.name), emulators.dynamodb.send(command as never)) } as unknown as DynamoDBClient;
+  target = { description: 'emulators', local: true, tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb, s3: emulators.s3 };
+});
+
+afterAll(async () => {
+  await emulators?.close();
+});
+
+async function ids(filter: CallFilter, limit?: number): Promise<string[]> {
+  sent.length = 0;
+  return (await findCalls(target, filter, undefined, limit)).map((item) => item.conversation_id);
+}
+
+describe('--batch', () => {
+  it("reads one campaign's calls from the by_batch index, newest first, never scanning", async () => {
+    expect(await ids({ batchId: 'btcal_A' })).toEqual(['camp_3', 'camp_2', 'camp_1']);
+    expect(new Set(sent)).toEqual(new Set(['QueryCommand']));
+  });
+
+  it('takes --since, --until and --agent with it', async () => {
+    expect(await ids({ batchId: 'btcal_A', since: T + 15, until: T + 100 })).toEqual(['camp_2']);
+    expect(await ids({ batchId: 'btcal_A', agentId: 'agent_in' })).toEqual([]);
+    expect(await ids({ batchId: 'btcal_A', agentId: 'agent_out', until: T + 15 })).toEqual(['camp_1']);
+    expect(new Set(sent)).toEqual(new Set(['QueryCommand']));
+  });
+
+  it('keeps the stored attributes, so stats can count the campaign', async () => {
+    const items = await findCalls(target, { batchId: 'btcal_A' });
+    expect(items.find((i) => i.conversation_id === 'camp_1')?.tools_used).toEqual(new Set(['crm']));
+    const stats = computeStats(items, { campaign: true });
+    expect(stats).toMatchObject({ calls: 3, answered: 1, not_connected: 1, conversation_failed: 1, cost_usd: { calls: 2 }, campaign: { recipients: 2, recipients_answered: 1, calls_per_recipient: 1.5 } });
+    expect(stats.cost_usd.total).toBeCloseTo(0.4);
+  });
+});
+
+describe('--number', () => {
+  it.each(['+15550100123', '15550100123'])('finds %s stored with and without +, newest first, through the index only', async (typed) => {
+    expect(await ids({ number: typed })).toEqual(['num_new', 'num_old']);
+    expect(sent).toEqual(['QueryCommand', 'QueryCommand']);
+  });
+
+  it('stops at --limit across both forms, keeping the newest', async () => {
+    expect(await ids({ number: '15550100123' }, 1)).toEqual(['num_new']);
+  });
+
+  it('finds a full number in both forms on the agent index too', async () => {
+    expect(await ids({ agentId: 'agent_in', number: '+15550100123', since: T - 100_000 })).toEqual(['num_new', 'num_old']);
+  });
+
+  it('queries anything else as given', async () => {
+    expect(await ids({ number: '1234' })).toEqual(['num_short']);
+    expect(await ids({ number: '+1234' })).toEqual([]);
+    expect(sent).toEqual(['QueryCommand']);
+  });
+});
+
+describe('--failed', () => {
+  it('lists calls that never connected and conversations that failed, not a failure a transcription followed', async () => {
+    expect(await ids({ failedOnly: true })).toEqual(['camp_3', 'camp_2']);
+    expect(await ids({ failedOnly: true, agentId: 'agent_in' })).toEqual([]);
+    expect(await ids({ failedOnly: true, batchId: 'btcal_A', since: T + 100 })).toEqual(['camp_3']);
+  });
+});
