@@ -1,5 +1,5 @@
 import type { AttributeValue as DynamoDBValue } from '@aws-sdk/client-dynamodb';
-import { setOwn, unescapeMapKey, type AttributeValue } from './storable';
+import { isStringSet, setOwn, unescapeMapKey, type AttributeValue } from './storable';
 
 /*
  * Values to and from DynamoDB's wire format, for every write and read of call items. Not the SDK's
@@ -10,12 +10,8 @@ import { setOwn, unescapeMapKey, type AttributeValue } from './storable';
 
 export type DynamoDBItem = Record<string, DynamoDBValue>;
 
-/** What the storage layer writes: stored values, and string sets (the event types a call received). */
-export type WritableValue = AttributeValue | ReadonlySet<string>;
-
-function isStringSet(value: WritableValue): value is ReadonlySet<string> {
-  return value instanceof Set;
-}
+/** What the storage layer writes: stored values, string sets included (see AttributeValue). */
+export type WritableValue = AttributeValue;
 
 /** A value in DynamoDB's format. Numbers go as their shortest text, as DynamoDB wants them. */
 export function toDynamoDB(value: WritableValue): DynamoDBValue {

@@ -20,11 +20,13 @@ export const DELETION_GRACE_SECONDS = 86_400;
 
 /**
  * Personal data on an item: who called, what was said or collected. Removed with the transcript.
- * (Agent, times, duration, cost, outcome and evaluation results are not personal and stay.)
+ * (Agent, times, duration, cost, outcome, evaluation results, campaign and counts are not personal and stay.)
  */
 export const PERSONAL_ATTRIBUTES = [
   'user_id', 'external_number', 'call_sid', 'transcript_summary', 'call_summary_title', 'data_collection',
-  'dynamic_variables', 'feedback', 'failure_metadata',
+  'dynamic_variables', 'feedback', 'failure_metadata', 'initiator_id', 'batch_call_recipient_id', 'timezone',
+  // Rationales quote the conversation.
+  'evaluation_rationale', 'data_collection_rationale',
 ] as const;
 
 /** What the sweep changes on an item once its objects are gone. */

@@ -77,13 +77,41 @@ function recordOf<T extends z.ZodMiniType>(valueSchema: T) {
   );
 }
 
+/** A phone number as sent: text, or a JSON number (the docs type SIP numbers so); see phone-numbers.ts. */
+const numberText = lenient(z.union([z.string(), z.number()]));
+
+/** `phone_call`: Twilio, Exotel or SIP trunking (the same fields, SIP without `stream_sid`). */
 const phoneCall = z.looseObject({
   type: text,
   direction: text,
-  external_number: keyText,
-  agent_number: text,
+  external_number: numberText,
+  agent_number: numberText,
+  phone_number_id: text,
   call_sid: text,
 });
+
+/** `whatsapp`: the user's id is their number in digits; the phone number id is ElevenLabs' id of yours. */
+const whatsapp = z.looseObject({
+  direction: text,
+  whatsapp_phone_number_id: text,
+  whatsapp_user_id: numberText,
+});
+
+const sms = z.looseObject({
+  direction: text,
+  phone_number_id: text,
+  sms_user_phone_number: numberText,
+  agent_phone_number: numberText,
+});
+
+/** Outbound campaigns (batch calling): the batch id becomes an index key. */
+const batchCall = z.looseObject({ batch_call_id: keyText, batch_call_recipient_id: text });
+
+/** Why a conversation failed: the code is a number in the SDK's model; take text too. */
+const conversationError = z.looseObject({ code: lenient(z.union([z.number(), z.string()])), reason: text });
+
+/** A list of text, other elements left out. */
+const texts = lenient(z.pipe(z.array(z.unknown()), z.transform((values) => values.filter((v): v is string => typeof v === 'string'))));
 
 /** A yes/no that some senders write as text. */
 const flag = lenient(z.pipe(z.union([z.boolean(), z.enum(['true', 'false'])]), z.transform((value) => value === true || value === 'true')));
@@ -95,8 +123,8 @@ const deletionSettings = z.looseObject({
   delete_audio: flag,
 });
 
-const evaluationResult = z.looseObject({ criteria_id: text, result: text, score: lenient(numeric) });
-const dataCollectionResult = z.looseObject({ data_collection_id: text, value: z.optional(z.unknown()) });
+const evaluationResult = z.looseObject({ criteria_id: text, result: text, score: lenient(numeric), rationale: text });
+const dataCollectionResult = z.looseObject({ data_collection_id: text, value: z.optional(z.unknown()), rationale: text });
 
 const transcriptionData = z.looseObject({
   agent_id: keyText,
@@ -105,16 +133,36 @@ const transcriptionData = z.looseObject({
   status: text,
   user_id: text,
   has_audio: lenient(z.boolean()),
+  has_user_audio: flag,
+  has_response_audio: flag,
+  branch_id: text,
+  version_id: text,
+  environment: text,
+  tag_ids: texts,
   transcript: lenient(z.array(z.unknown())),
   metadata: lenient(
     z.looseObject({
       start_time_unix_secs: lenient(unixSeconds),
+      accepted_time_unix_secs: lenient(unixSeconds),
       call_duration_secs: lenient(numeric),
+      queue_wait_secs: lenient(numeric),
       cost: lenient(numeric),
+      cost_fiat: lenient(numeric),
+      charging: lenient(objectMap),
       termination_reason: text,
       main_language: text,
       feedback: lenient(objectMap),
       phone_call: lenient(phoneCall),
+      whatsapp: lenient(whatsapp),
+      sms: lenient(sms),
+      batch_call: lenient(batchCall),
+      error: lenient(conversationError),
+      warnings: texts,
+      conversation_initiation_source: text,
+      authorization_method: text,
+      text_only: flag,
+      timezone: text,
+      initiator_id: text,
       user_id: text,
       deletion_settings: lenient(deletionSettings),
     }),
@@ -122,6 +170,7 @@ const transcriptionData = z.looseObject({
   analysis: lenient(
     z.looseObject({
       call_successful: text,
+      call_success_score: lenient(numeric),
       transcript_summary: text,
       call_summary_title: text,
       evaluation_criteria_results: lenient(recordOf(lenient(evaluationResult))),

@@ -14,6 +14,8 @@ export interface ItemShare {
   readonly owned: readonly string[];
   /** Left out in this order while the attributes exceed the share (the full event stays in S3). */
   readonly droppable: readonly string[];
+  /** Never left out (small numbers the figures rely on). @default - none */
+  readonly kept?: readonly string[];
   /** Where the writer lists the attributes it cut or left out (itself one of `owned`). */
   readonly truncatedAttribute: string;
 }
@@ -21,7 +23,7 @@ export interface ItemShare {
 /** The call's identity, written by several event types: each value is capped instead of shared out. */
 export const SHARED_ATTRIBUTES = [
   'agent_id', 'status', 'start_time_unix_secs', 'start_time', 'call_duration_secs', 'direction', 'external_number',
-  'agent_number', 'call_sid', 'has_audio', 'transcript_format', 'transcript_s3_key',
+  'agent_number', 'call_sid', 'channel', 'has_audio', 'transcript_format', 'transcript_s3_key',
 ] as const;
 
 /** Text in a shared attribute is cut to this many characters (index keys are already refused longer). */
@@ -108,9 +110,10 @@ export function fitToShare(attributes: Attributes, share: ItemShare, cut: string
   };
   const sizes = new Map(Object.keys(fitted).map((name) => [name, attributeBytes(name, fitted[name])]));
   const bySize = [...sizes.keys()].sort((a, b) => (sizes.get(b) as number) - (sizes.get(a) as number));
+  const kept = new Set(share.kept);
   for (const name of [...share.droppable.filter((n) => n in fitted), ...bySize.filter((n) => !isScalar(fitted[n])), ...bySize]) {
     if (fits()) break;
-    if (name in fitted) leaveOut(name);
+    if (name in fitted && !kept.has(name)) leaveOut(name);
   }
   return fitted;
 }

@@ -1,4 +1,4 @@
-import type { AttributeValue, Attributes } from './storable';
+import { isStringSet, type AttributeValue, type Attributes } from './storable';
 
 /*
  * Item sizes as DynamoDB counts them against its 400 KB limit (developer guide, "Item sizes"):
@@ -27,6 +27,10 @@ function valueSize(value: AttributeValue, stringBytes: StringBytes, limit: numbe
   if (typeof value === 'number') return NUMBER_BYTES;
   if (value === null || typeof value === 'boolean') return 1;
   let total = CONTAINER_BYTES;
+  if (isStringSet(value)) {
+    for (const element of value) total += ELEMENT_BYTES + stringBytes(element);
+    return total > limit ? Infinity : total;
+  }
   if (Array.isArray(value)) {
     for (const element of value) {
       total += ELEMENT_BYTES + valueSize(element, stringBytes, limit - total);

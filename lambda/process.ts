@@ -4,7 +4,7 @@ import { rawEventKey } from './object-keys';
 import { toCallWrite } from './records';
 import { checkSignatureTime, matchingSignature, MISMATCH_MESSAGE, parseSignatureHeader, rawBodyBytes, type RawBody } from './signature';
 import type { CallStore } from './storage';
-import { nonEmptyText } from './storable';
+import { nonEmptyText, type Attributes } from './storable';
 
 /** A webhook request reduced to what the flow needs; adapters (Lambda, local server) build it. */
 export interface WebhookRequest {
@@ -67,8 +67,8 @@ interface StoreResult {
   readonly objectBytes: number;
   /** With `store_error`: why DynamoDB refused (for the log; the answer is still 200). */
   readonly error?: StorageError;
-  /** The first delivery of this event type for the call (redeliveries and newer versions are not). */
-  readonly first: boolean;
+  /** With the first delivery of a transcription or failure for the call: its facts, for per-call metrics. */
+  readonly call?: CallFacts;
 }
 
 /** What a call's first transcription or failure says, for per-call metrics (no personal data). */
@@ -77,7 +77,9 @@ export interface CallFacts {
   readonly agent_id?: string;
   readonly call_duration_secs?: number;
   readonly cost?: number;
+  readonly cost_fiat?: number;
   readonly call_successful?: string;
+  readonly tool_errors?: number;
   readonly failure_reason?: string;
 }
 
@@ -88,12 +90,13 @@ export interface CallFacts {
  */
 async function storeEvent(event: WebhookEvent, rawKey: string, deps: ProcessDependencies): Promise<StoreResult> {
   const write = toCallWrite(event, rawKey);
-  if (!write || event.type === 'unknown') return { outcome: 'ignored', objectBytes: 0, first: false };
+  if (!write || event.type === 'unknown') return { outcome: 'ignored', objectBytes: 0 };
   const options = { now: deps.now(), retentionDays: deps.retentionDays };
   try {
     const result = await deps.store.applyUpdate(write.update, { ...options, object: write.object });
-    if (result === 'stale') return { outcome: 'duplicate', objectBytes: 0, first: false };
-    return { outcome: 'stored', objectBytes: write.object?.body.length ?? 0, first: result === 'created' };
+    if (result === 'stale') return { outcome: 'duplicate', objectBytes: 0 };
+    const call = result === 'created' ? callFacts(event.type, Object.assign({}, write.update.setIfMissing, write.update.set)) : undefined;
+    return { outcome: 'stored', objectBytes: write.object?.body.length ?? 0, call };
   } catch (error) {
     if (!(error instanceof StorageError && error.permanent)) throw error;
     const { agent_id: agentId } = { ...write.update.setIfMissing, ...write.update.set };
@@ -108,16 +111,18 @@ async function storeEvent(event: WebhookEvent, rawKey: string, deps: ProcessDepe
       },
       options,
     );
-    return { outcome: 'store_error', objectBytes: 0, first: false, error };
+    return { outcome: 'store_error', objectBytes: 0, error };
   }
 }
 
-function callFacts(event: WebhookEvent): CallFacts | undefined {
-  if (event.type === 'post_call_transcription') {
-    const { agent_id, metadata, analysis } = event.data;
-    return { type: event.type, agent_id: nonEmptyText(agent_id), call_duration_secs: metadata?.call_duration_secs ?? undefined, cost: metadata?.cost ?? undefined, call_successful: nonEmptyText(analysis?.call_successful) };
+/** The facts of a call as its item got them (so the counts are the item's, counted once). */
+function callFacts(type: WebhookEvent['type'], attributes: Attributes): CallFacts | undefined {
+  const number = (name: string) => (typeof attributes[name] === 'number' ? (attributes[name] as number) : undefined);
+  const text = (name: string) => nonEmptyText(attributes[name]);
+  if (type === 'post_call_transcription') {
+    return { type, agent_id: text('agent_id'), call_duration_secs: number('call_duration_secs'), cost: number('cost'), cost_fiat: number('cost_fiat'), call_successful: text('call_successful'), tool_errors: number('tool_errors') };
   }
-  if (event.type === 'call_initiation_failure') return { type: event.type, agent_id: nonEmptyText(event.data.agent_id), failure_reason: nonEmptyText(event.data.failure_reason) };
+  if (type === 'call_initiation_failure') return { type, agent_id: text('agent_id'), failure_reason: text('failure_reason') };
   return undefined;
 }
 
@@ -216,7 +221,7 @@ export async function processWebhook(request: WebhookRequest, deps: ProcessDepen
     return {
       response: { statusCode: 200, body: { status: result.outcome, type: log.type, conversation_id: log.conversation_id } },
       log,
-      call: result.first ? callFacts(event) : undefined,
+      call: result.call,
     };
   } catch (error) {
     return failedResult(error, log);

@@ -1,11 +1,14 @@
 import { DELETION_QUEUE_DUE } from '../lib/calls-table-schema';
 import { decodeAudioBase64 } from './audio-base64';
 import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, isoTime, type CallObject, type CallUpdate } from './call-item';
+import { failureParties, transcriptionParties } from './call-channel';
+import { chargingSummary } from './charging';
 import { type AudioData, type DeletionSettings, type FailureData, type OtelTranscriptionData, type TranscriptionData, type WebhookEvent } from './events';
 import { fitToShare, splitShared, type ItemShare } from './item-shares';
 import { webhookAudioKey } from './object-keys';
-import { otelCall as otelCallWindow } from './otel-call';
+import { otelCall } from './otel-call';
 import { compact, setOwn, type Attributes } from './storable';
+import { countTranscript } from './transcript-counts';
 
 /*
  * Event → the attributes of the call's DynamoDB item. One item per call, keyed by
@@ -42,6 +45,11 @@ function deletionAttributes(settings: DeletionSettings | null | undefined): Reco
   };
 }
 
+/** A map with at least one value, or undefined (an empty map says nothing). */
+function someValue(map: Record<string, unknown> | undefined) {
+  return map && Object.values(map).some((v) => v !== null) ? map : undefined;
+}
+
 function mapValues<T>(record: Record<string, T | null | undefined> | null | undefined, pick: (v: T) => unknown) {
   if (!record) return undefined;
   const out: Record<string, unknown> = {};
@@ -53,8 +61,8 @@ function mapValues<T>(record: Record<string, T | null | undefined> | null | unde
   return out;
 }
 
-type EvaluationResult = { criteria_id?: string | null; result?: string | null; score?: number | null };
-type DataCollectionResult = { data_collection_id?: string | null; value?: unknown };
+type EvaluationResult = { criteria_id?: string | null; result?: string | null; score?: number | null; rationale?: string | null };
+type DataCollectionResult = { data_collection_id?: string | null; value?: unknown; rationale?: string | null };
 
 /** Results by id, from the map ElevenLabs sends or, failing that, its list form. */
 function resultsById<T>(map: Record<string, T | null | undefined> | null | undefined, list: (T | null | undefined)[] | null | undefined, idOf: (r: T) => string | null | undefined) {
@@ -66,6 +74,9 @@ function resultsById<T>(map: Record<string, T | null | undefined> | null | undef
 
 const KIB = 1024;
 
+/** Counted from the transcript: a few numbers, never left out to fit. */
+const TRANSCRIPT_NUMBERS = ['user_turns', 'agent_turns', 'interrupted_turns', 'tool_calls', 'tool_errors', 'llm_ttfb_p50_secs'] as const;
+
 /**
  * The transcription owns the call's metadata and analysis. A newer transcription without one of
  * these removes it, so the item never mixes two versions. (Identity, such as phone fields and the
@@ -74,12 +85,22 @@ const KIB = 1024;
 export const TRANSCRIPTION_SHARE: ItemShare = {
   bytes: 280 * KIB,
   owned: [
-    'agent_name', 'user_id', 'call_duration_secs', 'cost', 'termination_reason', 'main_language', 'phone_provider',
-    'call_successful', 'transcript_summary', 'call_summary_title', 'evaluation', 'evaluation_scores', 'data_collection',
-    'feedback', 'dynamic_variables', 'transcript_turns', 'truncated_fields', 'deletion_time_unix_secs', 'deletion_time',
-    'delete_transcript_and_pii', 'delete_audio', DELETION_QUEUE_ATTRIBUTE, DELETION_DUE_ATTRIBUTE, 'transcript_deleted_at',
+    'agent_name', 'user_id', 'call_duration_secs', 'cost', 'cost_fiat', 'charging', 'termination_reason', 'main_language',
+    'phone_provider', 'phone_number_id', 'conversation_initiation_source', 'batch_call_id', 'batch_call_recipient_id',
+    'error_code', 'error_reason', 'warnings', 'call_successful', 'call_success_score', 'transcript_summary',
+    'call_summary_title', 'evaluation', 'evaluation_scores', 'evaluation_rationale', 'data_collection',
+    'data_collection_rationale', 'feedback', 'dynamic_variables', 'transcript_turns', ...TRANSCRIPT_NUMBERS, 'tools_used',
+    'tools_errored', 'has_user_audio', 'has_response_audio', 'accepted_time_unix_secs',
+    'queue_wait_secs', 'text_only', 'authorization_method', 'timezone', 'initiator_id', 'branch_id', 'version_id',
+    'environment', 'tag_ids', 'truncated_fields', 'deletion_time_unix_secs', 'deletion_time', 'delete_transcript_and_pii',
+    'delete_audio', DELETION_QUEUE_ATTRIBUTE, DELETION_DUE_ATTRIBUTE, 'transcript_deleted_at',
   ],
-  droppable: ['dynamic_variables', 'data_collection', 'evaluation_scores', 'evaluation', 'feedback', 'transcript_summary'],
+  // The why goes first: it quotes the conversation, which is in S3 whole.
+  droppable: [
+    'evaluation_rationale', 'data_collection_rationale', 'dynamic_variables', 'data_collection', 'warnings', 'tag_ids',
+    'tools_errored', 'tools_used', 'charging', 'evaluation_scores', 'evaluation', 'feedback', 'transcript_summary',
+  ],
+  kept: TRANSCRIPT_NUMBERS,
   truncatedAttribute: 'truncated_fields',
 };
 
@@ -100,11 +121,15 @@ export const AUDIO_SHARE: ItemShare = {
   truncatedAttribute: 'audio_truncated_fields',
 };
 
-/** An OpenTelemetry transcript owns only where it is. */
+/**
+ * An OpenTelemetry transcript owns where it is. The counts it sets are the JSON transcription's
+ * attributes (which they equal), so it does not remove them: a JSON transcription of the call,
+ * from the API backfill, is the fuller source.
+ */
 export const OTEL_SHARE: ItemShare = {
-  bytes: 4 * KIB,
+  bytes: 8 * KIB,
   owned: ['otel_transcript_s3_key', 'otel_truncated_fields'],
-  droppable: [],
+  droppable: ['tools_used'],
   truncatedAttribute: 'otel_truncated_fields',
 };
 
@@ -138,7 +163,6 @@ function shareUpdate(base: Pick<CallUpdate, 'conversationId' | 'eventType' | 'ev
  */
 export function transcriptionWrite(data: TranscriptionData, eventTimestamp: number, rawKey: string): CallWrite {
   const metadata = data.metadata ?? {};
-  const phone = metadata.phone_call ?? {};
   const analysis = data.analysis ?? {};
   const client = data.conversation_initiation_client_data ?? {};
   const evaluations = resultsById<EvaluationResult>(analysis.evaluation_criteria_results, analysis.evaluation_criteria_results_list, (r) => r.criteria_id);
@@ -153,25 +177,45 @@ export function transcriptionWrite(data: TranscriptionData, eventTimestamp: numb
       user_id: data.user_id ?? client.user_id ?? metadata.user_id,
       start_time_unix_secs: metadata.start_time_unix_secs,
       start_time: isoTime(metadata.start_time_unix_secs),
+      accepted_time_unix_secs: metadata.accepted_time_unix_secs,
       call_duration_secs: metadata.call_duration_secs,
+      queue_wait_secs: metadata.queue_wait_secs,
       cost: metadata.cost,
+      cost_fiat: metadata.cost_fiat,
+      charging: chargingSummary(metadata.charging ?? undefined),
       termination_reason: metadata.termination_reason,
       main_language: metadata.main_language,
-      direction: phone.direction,
-      external_number: phone.external_number,
-      agent_number: phone.agent_number,
-      call_sid: phone.call_sid,
-      phone_provider: phone.type,
+      ...transcriptionParties(metadata),
+      conversation_initiation_source: metadata.conversation_initiation_source,
+      batch_call_id: metadata.batch_call?.batch_call_id,
+      batch_call_recipient_id: metadata.batch_call?.batch_call_recipient_id,
+      error_code: metadata.error?.code,
+      error_reason: metadata.error?.reason,
+      warnings: metadata.warnings?.length ? metadata.warnings : undefined,
       call_successful: analysis.call_successful,
+      call_success_score: analysis.call_success_score,
       transcript_summary: analysis.transcript_summary,
       call_summary_title: analysis.call_summary_title,
       evaluation: mapValues(evaluations, (r) => r.result),
       // Numeric-scored criteria only; absent when every criterion is pass/fail.
-      evaluation_scores: scores && Object.values(scores).some((v) => v !== null) ? scores : undefined,
+      evaluation_scores: someValue(scores),
+      evaluation_rationale: someValue(mapValues(evaluations, (r) => r.rationale)),
       data_collection: mapValues(dataCollection, (r) => r.value),
+      data_collection_rationale: someValue(mapValues(dataCollection, (r) => r.rationale)),
       feedback: metadata.feedback,
       dynamic_variables: client.dynamic_variables,
       transcript_turns: data.transcript?.length ?? 0,
+      ...(data.transcript ? countTranscript(data.transcript) : {}),
+      has_user_audio: data.has_user_audio,
+      has_response_audio: data.has_response_audio,
+      text_only: metadata.text_only,
+      authorization_method: metadata.authorization_method,
+      timezone: metadata.timezone,
+      initiator_id: metadata.initiator_id,
+      branch_id: data.branch_id,
+      version_id: data.version_id,
+      environment: data.environment,
+      tag_ids: data.tag_ids ? new Set(data.tag_ids) : undefined,
       transcript_format: 'json',
       transcript_s3_key: rawKey,
       ...deletionAttributes(metadata.deletion_settings),
@@ -185,11 +229,11 @@ export function transcriptionWrite(data: TranscriptionData, eventTimestamp: numb
 
 /**
  * A transcript in OpenTelemetry format: the raw body under `rawKey` is the transcript; the item
- * learns where it is and, where no JSON transcription has said, the call's start and duration from
- * the spans.
+ * learns where it is, what the spans count (turns, tool calls) and, where no JSON transcription
+ * has said, the call's start and duration.
  */
 export function otelTranscriptionWrite(data: OtelTranscriptionData, eventTimestamp: number, rawKey: string): CallWrite {
-  const { start, end } = otelCallWindow(data.otlp_traces);
+  const { start, end, attributes } = otelCall(data.otlp_traces);
   const setIfMissing = compact({
     agent_id: data.agent_id,
     transcript_format: 'opentelemetry',
@@ -199,7 +243,7 @@ export function otelTranscriptionWrite(data: OtelTranscriptionData, eventTimesta
     call_duration_secs: start !== undefined && end !== undefined ? end - start : undefined,
   });
   const base = { conversationId: data.conversation_id, eventType: 'post_call_transcription_otel' as const, eventTimestamp };
-  return { update: shareUpdate(base, OTEL_SHARE, { set: compact({ otel_transcript_s3_key: rawKey }), setIfMissing }, []) };
+  return { update: shareUpdate(base, OTEL_SHARE, { set: compact({ otel_transcript_s3_key: rawKey, ...attributes }), setIfMissing }, []) };
 }
 
 /** The audio event owns where the MP3 is and its size; the decoded MP3 goes to S3 under a key of its own. */
@@ -209,20 +253,6 @@ export function audioWrite(data: AudioData, eventTimestamp: number): CallWrite {
   const set = compact({ has_audio: true, audio_s3_key: key, audio_bytes: audio.length, audio_source: 'webhook' });
   const update = shareUpdate({ conversationId: data.conversation_id, eventType: 'post_call_audio', eventTimestamp }, AUDIO_SHARE, { set, setIfMissing: compact({ agent_id: data.agent_id }) }, []);
   return { update, object: { key, body: audio, contentType: 'audio/mpeg' } };
-}
-
-/** Caller, callee and call id, from SIP or Twilio failure metadata. */
-function failureParties(provider: string | undefined, body: Record<string, unknown>) {
-  // Numbers are typed as numbers on one docs page and sent as strings in its examples: take both.
-  const text = (key: string) => {
-    const value = body[key];
-    const found = typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
-    // These become index keys, which DynamoDB caps at 2048 bytes.
-    return found !== undefined && found.length <= 512 ? found : undefined;
-  };
-  return provider === 'twilio'
-    ? { external_number: text('To'), agent_number: text('From'), call_sid: text('CallSid') }
-    : { external_number: text('to_number'), agent_number: text('from_number'), call_sid: text('call_sid') };
 }
 
 /**
@@ -237,10 +267,9 @@ export function failureWrite(data: FailureData, eventTimestamp: number): CallWri
   const setIfMissing = compact({
     agent_id: data.agent_id,
     status: 'failed',
-    direction: 'outbound',
     start_time_unix_secs: eventTimestamp,
     start_time: isoTime(eventTimestamp),
-    ...failureParties(provider, body),
+    ...failureParties(data),
   });
   return { update: shareUpdate({ conversationId: data.conversation_id, eventType: 'call_initiation_failure', eventTimestamp }, FAILURE_SHARE, { set, setIfMissing }, cut) };
 }

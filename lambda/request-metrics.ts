@@ -4,7 +4,7 @@ import type { WebhookResult } from './process';
 /*
  * CloudWatch metrics, as embedded-metric-format log lines (no API calls, no added latency).
  * Per request: webhooks by type and outcome, signature failures, store errors, bytes stored. Per call, on its
- * first delivery only: duration, cost and success by agent, and failures to connect by reason.
+ * first delivery only: duration, cost (credits and USD), tool errors and success by agent, and failures to connect by reason.
  */
 
 export const METRICS_NAMESPACE = 'ElevenLabsWebhookReceiver';
@@ -44,6 +44,8 @@ export function recordRequestMetrics(metrics: Metrics, { log, call }: WebhookRes
     const values: [string, Unit, number][] = [[METRIC.calls, MetricUnit.Count, 1]];
     if (call.call_duration_secs !== undefined) values.push([METRIC.callDuration, MetricUnit.Seconds, call.call_duration_secs]);
     if (call.cost !== undefined) values.push([METRIC.callCost, MetricUnit.Count, call.cost]);
+    if (call.cost_fiat !== undefined) values.push([METRIC.callCostUsd, MetricUnit.NoUnit, call.cost_fiat]);
+    if (call.tool_errors !== undefined) values.push([METRIC.toolErrors, MetricUnit.Count, call.tool_errors]);
     if (call.call_successful === 'success' || call.call_successful === 'failure') values.push([METRIC.callSucceeded, MetricUnit.Count, call.call_successful === 'success' ? 1 : 0]);
     // Overall and per agent: the dashboard shows both.
     emit(metrics, {}, values);

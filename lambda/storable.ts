@@ -3,7 +3,12 @@
  * number) becomes something DynamoDB takes, or is cut and said so; never an error.
  */
 
-export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
+export function isStringSet(value: unknown): value is ReadonlySet<string> {
+  return value instanceof Set;
+}
+
+/** A stored value: JSON as DynamoDB holds it, or a set of names the receiver builds (tools used, tags). */
+export type AttributeValue = string | number | boolean | null | AttributeValue[] | ReadonlySet<string> | { [key: string]: AttributeValue };
 export type Attributes = Record<string, AttributeValue>;
 
 /** DynamoDB nests at most 32 levels; a value nested deeper than this in an attribute is cut. */
@@ -122,10 +127,22 @@ export function compact(attributes: Record<string, unknown>, cut?: string[]): At
   for (const name of Object.keys(attributes)) {
     const value = attributes[name];
     if (value === undefined || value === null || value === '') continue;
+    if (isStringSet(value)) {
+      const names = stringSet(value);
+      if (names) out[name] = names;
+      continue;
+    }
     // Most attributes are text or numbers: no walk for them.
     const stored = typeof value === 'object' ? toStorable(value) : { value: storableScalar(value), cut: false };
     if (stored.cut) cut?.push(name);
     if (stored.value !== undefined && stored.value !== null) out[name] = stored.value;
   }
   return out;
+}
+
+/** A set of well-formed, non-empty text, or undefined when none is left (DynamoDB refuses an empty set). */
+function stringSet(values: ReadonlySet<unknown>): ReadonlySet<string> | undefined {
+  const names = new Set<string>();
+  for (const value of values) if (typeof value === 'string' && value !== '') names.add(wellFormed(value));
+  return names.size > 0 ? names : undefined;
 }

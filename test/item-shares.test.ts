@@ -78,4 +78,19 @@ describe('fitToShare', () => {
       { numRuns: 150, endOnFailure: true },
     );
   });
+
+  it('never leaves out what the share keeps, even when everything else must go', () => {
+    // A share so small that the last pass, by size over scalars, is reached.
+    // 1024 bytes are kept for the list of what was cut: 30 left, room for one number.
+    const share = { bytes: 1024 + 30, owned: [], droppable: ['a'], kept: ['count'], truncatedAttribute: 'cut' };
+    const attributes = compact({ a: 'x'.repeat(100), b: { c: 'y'.repeat(50) }, d: 'z'.repeat(50), e: 7, count: 3 });
+    const cut: string[] = [];
+    const fitted = fitToShare(attributes, share, cut);
+    expect(fitted).toEqual({ count: 3 });
+    expect(cut).toEqual(['a', 'b', 'd', 'e']);
+  });
+
+  it('counts a string set by its elements', () => {
+    expect(attributeBytes('s', new Set(['ab', 'c']))).toBe(1 + 3 + (1 + 2) + (1 + 1));
+  });
 });

@@ -29,23 +29,49 @@ describe('transcription', () => {
       status: 'done',
       start_time_unix_secs: 1764000000,
       start_time: '2025-11-24T16:00:00Z',
+      accepted_time_unix_secs: 1764000000,
       call_duration_secs: 21,
       cost: 142,
+      // The example predates fiat tracking: a price, no cost_fiat.
+      charging: {
+        llm_price: 0.05574830000000001, tier: 'creator', is_burst: false, dev_discount: false, free_minutes_consumed: 0, free_llm_dollars_consumed: 0,
+        llm_tokens: { 'gemini-2.0-flash-001': { input: 787567, output: 4407 } },
+      },
       termination_reason: 'Call ended by remote party',
       main_language: 'en',
+      channel: 'phone',
       direction: 'inbound',
       external_number: '+15550100123',
       agent_number: '+15550100999',
       call_sid: 'CA00000000000000000000000000000001',
       phone_provider: 'twilio',
+      phone_number_id: 'PHN0demo0000000000001',
+      conversation_initiation_source: 'unknown',
       call_successful: 'success',
       transcript_summary: expect.stringContaining('Jordan called about order A123'),
       call_summary_title: 'Order A123 status',
       evaluation: { order_status_given: 'success' },
+      evaluation_rationale: { order_status_given: 'The agent looked up the order and told the caller its delivery date.' },
       data_collection: { caller_name: 'Jordan', order_id: 'A123', needs_follow_up: false },
+      data_collection_rationale: {
+        caller_name: 'The caller introduced themselves as Jordan.',
+        order_id: 'The caller asked about order A123.',
+        needs_follow_up: 'The question was fully answered.',
+      },
       feedback: { overall_score: null, likes: 0, dislikes: 0 },
       dynamic_variables: expect.objectContaining({ system__caller_id: '+15550100123', system__call_duration_secs: 21 }),
       transcript_turns: 5,
+      user_turns: 2,
+      agent_turns: 3,
+      interrupted_turns: 0,
+      tool_calls: 1,
+      tool_errors: 0,
+      tools_used: new Set(['lookup_order']),
+      llm_ttfb_p50_secs: 0.412,
+      has_user_audio: true,
+      has_response_audio: true,
+      text_only: false,
+      authorization_method: 'signed_url',
       transcript_format: 'json',
       transcript_s3_key: RAW_KEY,
       // ElevenLabs deletes nothing of this call, so it stays out of the deletion index.
@@ -77,8 +103,10 @@ describe('transcription', () => {
     delete body.data.analysis.call_summary_title;
     const { set, remove } = write(body).update;
     expect([...remove!].sort()).toEqual([
-      'call_summary_title', 'deletion_due_unix_secs', 'deletion_queue', 'deletion_time', 'deletion_time_unix_secs', 'evaluation_scores',
-      'transcript_deleted_at', 'truncated_fields', 'user_id',
+      'batch_call_id', 'batch_call_recipient_id', 'branch_id', 'call_success_score', 'call_summary_title', 'cost_fiat',
+      'deletion_due_unix_secs', 'deletion_queue', 'deletion_time', 'deletion_time_unix_secs', 'environment', 'error_code',
+      'error_reason', 'evaluation_scores', 'initiator_id', 'queue_wait_secs', 'tag_ids', 'timezone', 'tools_errored',
+      'transcript_deleted_at', 'truncated_fields', 'user_id', 'version_id', 'warnings',
     ]);
     expect(remove!.filter((name) => name in set)).toEqual([]);
   });
@@ -207,7 +235,8 @@ describe('transcription', () => {
     body.data.analysis.data_collection_results.notes = { data_collection_id: 'notes', value: 'y'.repeat(350_000) };
     const { set } = write(body).update;
     expect(attributesBytes(ownAttributes(set))).toBeLessThanOrEqual(TRANSCRIPTION_SHARE.bytes);
-    expect(set.truncated_fields).toEqual(['dynamic_variables', 'data_collection']);
+    // The rationales go first: they quote the conversation, which is in S3 whole.
+    expect(set.truncated_fields).toEqual(['evaluation_rationale', 'data_collection_rationale', 'dynamic_variables', 'data_collection']);
     expect(set.call_summary_title).toBe('Order A123 status');
   });
 
@@ -255,7 +284,8 @@ describe('OpenTelemetry transcription', () => {
     };
     const { update, object } = write(body);
     expect(object).toBeUndefined();
-    expect(update.set).toEqual({ otel_transcript_s3_key: RAW_KEY });
+    // A root span and nothing under it: a call of no turns, as the spans count them.
+    expect(update.set).toEqual({ otel_transcript_s3_key: RAW_KEY, user_turns: 0, agent_turns: 0, tool_calls: 0 });
     expect(update.eventTimestamp).toBe(1764000030);
     expect(update.setIfMissing).toEqual({
       agent_id: 'agent_x',
@@ -327,6 +357,7 @@ describe('call initiation failure', () => {
     expect(update.setIfMissing).toEqual({
       agent_id: 'agent_7901kdemo0outbound00000001',
       status: 'failed',
+      channel: 'phone',
       direction: 'outbound',
       start_time_unix_secs: 1759931652,
       start_time: '2025-10-08T13:54:12Z',
@@ -339,7 +370,7 @@ describe('call initiation failure', () => {
   it('reads SIP numbers sent as JSON numbers', () => {
     const body = loadExample('call_initiation_failure.sip');
     Object.assign(body.data.metadata.body, { from_number: 441111111111, to_number: 11111111111 });
-    expect(write(body).update.setIfMissing).toMatchObject({ external_number: '11111111111', agent_number: '441111111111' });
+    expect(write(body).update.setIfMissing).toMatchObject({ external_number: '+11111111111', agent_number: '+441111111111' });
   });
 
   it('reads the parties of a Twilio failure from its status-callback fields', () => {

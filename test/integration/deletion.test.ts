@@ -225,3 +225,26 @@ describe('deletion settings, honoured by the sweep', () => {
     expect(await read.item(id)).not.toHaveProperty('transcript_summary');
   });
 });
+
+// Last: these calls stay in the queue for the sweep's second pass, which the tests above count.
+describe('the personal data of every channel', () => {
+  it.each(['whatsapp.outbound', 'phone.sip_trunking', 'sms'])('removes what identifies or describes the person of a %s conversation, and keeps the figures', async (fixture) => {
+    const body = loadExample(`sdk/${fixture}`);
+    const id = `conv_delete_${fixture}`;
+    body.data.conversation_id = id;
+    body.event_timestamp = nowSecs() - 30;
+    body.data.metadata.deletion_settings = { deletion_time_unix_secs: nowSecs() - 60, delete_transcript_and_pii: true, delete_audio: false };
+    await deliver(body);
+    const personal = ['external_number', 'initiator_id', 'batch_call_recipient_id', 'evaluation_rationale', 'data_collection_rationale', 'timezone'];
+    const before = (await read.item(id))!;
+    expect(personal.filter((name) => name in before).length).toBeGreaterThanOrEqual(4);
+    expect((await sweep(nowSecs())).failures).toEqual([]);
+    const scrubbed = (await read.item(id))!;
+    for (const attribute of PERSONAL_ATTRIBUTES) expect(scrubbed).not.toHaveProperty(attribute);
+    // Not personal: the channel, the money, the campaign, the counts and the verdicts.
+    for (const kept of ['channel', 'cost_fiat', 'charging', 'agent_turns', 'tool_calls', 'evaluation', 'phone_number_id', 'conversation_initiation_source']) {
+      if (kept in before) expect(scrubbed[kept]).toEqual(before[kept]);
+    }
+    if (before.batch_call_id) expect(scrubbed.batch_call_id).toBe(before.batch_call_id);
+  });
+});

@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { BY_AGENT_INDEX, BY_NUMBER_INDEX } from '../../lib/calls-table-schema';
+import { BY_AGENT_INDEX, BY_BATCH_INDEX, BY_NUMBER_INDEX } from '../../lib/calls-table-schema';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
 import { createCallStore, STORAGE_HTTP_OPTIONS, type UpdateOptions } from '../../lambda/storage';
 import { StorageError } from '../../lambda/errors';
@@ -55,6 +55,34 @@ describe('handler against DynamoDB and S3 emulators', () => {
     expect(item).toMatchObject({ conversation_id: body.data.conversation_id, agent_id: body.data.agent_id });
     expect(item!.events_received).toEqual(expect.any(Set));
     expect([...item!.events_received]).toContain(body.type);
+  });
+
+  it('stores every channel\'s SDK-shaped transcription whole, and the indexes find a campaign and a WhatsApp number', async () => {
+    const fixtures = ['phone.twilio', 'phone.sip_trunking', 'phone.exotel', 'whatsapp.inbound', 'whatsapp.outbound', 'sms', 'widget', 'failed', 'analysis-lists-only'];
+    for (const name of fixtures) expect((await deliver(loadExample(`sdk/${name}`))).status).toBe(200);
+    const twilio = await read.item(loadExample('sdk/phone.twilio').data.conversation_id);
+    expect(twilio).toMatchObject({ channel: 'phone', cost_fiat: 0.066251, tools_errored: new Set(['reschedule_appointment']), charging: { llm_tokens: { 'gpt-4o-mini': { input: 8445, output: 79 } } } });
+    expect(twilio).not.toHaveProperty('truncated_fields');
+    // Tool names and tags are string sets on the wire, as the DynamoDB console shows them.
+    const wire = await read.rawItem(loadExample('sdk/phone.twilio').data.conversation_id);
+    expect(wire!.tools_used.SS).toEqual(expect.arrayContaining(['lookup_appointment', 'reschedule_appointment', 'end_call']));
+    expect(wire!.tag_ids.SS).toHaveLength(2);
+
+    const query = async (index: typeof BY_BATCH_INDEX, key: string) => {
+      const { Items } = await emulators.dynamodb.send(new QueryCommand({
+        TableName: emulators.tableName,
+        IndexName: index.indexName,
+        KeyConditionExpression: '#k = :k',
+        ExpressionAttributeNames: { '#k': index.partitionKey.name },
+        ExpressionAttributeValues: { ':k': { S: key } },
+      }));
+      return Items!.map((i) => i.conversation_id.S);
+    };
+    const sip = loadExample('sdk/phone.sip_trunking').data;
+    expect(await query(BY_BATCH_INDEX, sip.metadata.batch_call.batch_call_id)).toEqual([sip.conversation_id]);
+    // WhatsApp sends the user's number as digits: stored, and found, with its +.
+    const whatsapp = loadExample('sdk/whatsapp.inbound').data;
+    expect(await query(BY_NUMBER_INDEX, `+${whatsapp.metadata.whatsapp.whatsapp_user_id}`)).toEqual([whatsapp.conversation_id]);
   });
 
   it('stores the audio decoded, byte for byte, as audio/mpeg', async () => {
@@ -197,7 +225,7 @@ describe('handler against DynamoDB and S3 emulators', () => {
     expect(raw.length).toBeGreaterThan(1_000_000);
     expect((await deliver(raw)).status).toBe(200);
     const item = await read.item('conv_long_call');
-    expect(item).toMatchObject({ transcript_turns: 3000, truncated_fields: ['dynamic_variables'] });
+    expect(item).toMatchObject({ transcript_turns: 3000, agent_turns: 3000, truncated_fields: ['evaluation_rationale', 'data_collection_rationale', 'dynamic_variables'] });
     expect((await read.object(item!.transcript_s3_key)).body.length).toBe(Buffer.byteLength(raw));
   });
 

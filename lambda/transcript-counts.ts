@@ -1,0 +1,95 @@
+import { nonEmptyText, wellFormed } from './storable';
+
+/*
+ * What happened in a call, counted from its transcript turns, so that nobody opens the transcript
+ * in S3 to know it. One pass over plain JSON: turns are ElevenLabs' to change, so anything missing
+ * or of another type counts as nothing rather than failing the call.
+ */
+
+export interface TranscriptCounts {
+  readonly user_turns: number;
+  readonly agent_turns: number;
+  readonly interrupted_turns: number;
+  readonly tool_calls: number;
+  /** Tool results with `is_error`. */
+  readonly tool_errors: number;
+  /** Names of the tools called; absent when none (DynamoDB refuses an empty set). */
+  readonly tools_used?: ReadonlySet<string>;
+  /** Names of the tools whose result was an error. */
+  readonly tools_errored?: ReadonlySet<string>;
+  /** Median over agent turns of the LLM's time to first byte, in seconds. */
+  readonly llm_ttfb_p50_secs?: number;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/** Real payloads wrap the turn metrics as `{metrics: {...}}`; the docs' example does not. */
+function llmTtfbSecs(turn: Json): number | undefined {
+  const recorded = turn.conversation_turn_metrics;
+  if (!isObject(recorded)) return undefined;
+  const metrics = isObject(recorded.metrics) ? recorded.metrics : recorded;
+  const ttfb = metrics.convai_llm_service_ttfb;
+  const elapsed = isObject(ttfb) ? ttfb.elapsed_time : undefined;
+  return typeof elapsed === 'number' && Number.isFinite(elapsed) && elapsed >= 0 ? elapsed : undefined;
+}
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  values.sort((a, b) => a - b);
+  const middle = values.length >> 1;
+  if (values.length % 2 === 1) return values[middle];
+  // To the microsecond: the mean of two middles must not print as 0.33099999999999996.
+  return Math.round(((values[middle - 1] + values[middle]) / 2) * 1e6) / 1e6;
+}
+
+function addName(names: Set<string>, value: unknown): void {
+  const name = nonEmptyText(value);
+  if (name !== undefined) names.add(wellFormed(name));
+}
+
+const nonEmpty = (names: Set<string>) => (names.size > 0 ? names : undefined);
+
+/** The counts of a transcript (the `transcript` list of turns). */
+export function countTranscript(turns: readonly unknown[]): TranscriptCounts {
+  let user = 0;
+  let agent = 0;
+  let interrupted = 0;
+  let toolCalls = 0;
+  let toolErrors = 0;
+  const used = new Set<string>();
+  const errored = new Set<string>();
+  const ttfbs: number[] = [];
+  for (const turn of turns) {
+    if (!isObject(turn)) continue;
+    if (turn.role === 'user') user++;
+    if (turn.role === 'agent') {
+      agent++;
+      const ttfb = llmTtfbSecs(turn);
+      if (ttfb !== undefined) ttfbs.push(ttfb);
+    }
+    if (turn.interrupted === true) interrupted++;
+    for (const call of listOf(turn.tool_calls)) {
+      if (!isObject(call)) continue;
+      toolCalls++;
+      addName(used, call.tool_name);
+    }
+    for (const result of listOf(turn.tool_results)) {
+      if (!isObject(result) || result.is_error !== true) continue;
+      toolErrors++;
+      addName(errored, result.tool_name);
+    }
+  }
+  return {
+    user_turns: user,
+    agent_turns: agent,
+    interrupted_turns: interrupted,
+    tool_calls: toolCalls,
+    tool_errors: toolErrors,
+    tools_used: nonEmpty(used),
+    tools_errored: nonEmpty(errored),
+    llm_ttfb_p50_secs: median(ttfbs),
+  };
+}
