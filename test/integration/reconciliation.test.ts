@@ -172,6 +172,16 @@ describe('API reconciliation', () => {
     expect((await read.object(item!.transcript_s3_key)).body.toString()).toContain(text);
   });
 
+  it('backfills the same record as the webhook: the API answers with the same object', async () => {
+    const data = { ...loadExample('sdk/phone.sip_trunking').data, conversation_id: 'conv_sdk_backfill' };
+    api.failNext(/\/conversations\/conv_sdk_backfill$/, { jsonText: JSON.stringify(data) });
+    expect(await backfillConversation({ conversation_id: 'conv_sdk_backfill', status: 'done' }, deps)).toBe('stored');
+    expect(await read.item('conv_sdk_backfill')).toMatchObject({
+      channel: 'phone', external_number: '+16305550112', cost_fiat: 0.033171, batch_call_id: 'btcal_4401k2reminders0march01',
+      tools_used: new Set(['confirm_appointment', 'end_call']), evaluation_rationale: expect.any(Object), tag_ids: new Set(['tag_4401k2reminders00000001']),
+    });
+  });
+
   it('backfills the calls whose webhooks never came, and their audio, within the period', async () => {
     const report = await backfill({ sinceUnixSecs: now - 24 * HOUR }, deps);
     expect(report).toMatchObject({ listed: 4, stored: 1, failures: [] });
