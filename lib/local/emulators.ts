@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
-import { callsTableCreateInput } from '../calls-table-schema';
 import { listObjectVersions } from './s3-object-versions';
+import { ensureCallsTable } from './table-upgrade';
 
 /*
  * In-process DynamoDB (dynalite) and S3 (s3rver) emulators on loopback, speaking the real AWS
@@ -29,6 +29,8 @@ export interface EmulatorOptions {
   readonly tableName?: string;
   /** @default 'calls' */
   readonly bucketName?: string;
+  /** Where the one line about a table upgrade goes (a data folder from a version with other indexes). @default console.log */
+  readonly log?: (line: string) => void;
 }
 
 export interface Emulators {
@@ -43,16 +45,7 @@ export interface Emulators {
   close(): Promise<void>;
 }
 
-async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-    await client.send(new CreateTableCommand(callsTableCreateInput(tableName)));
-  }
-}
-
-/** Starts both emulators, creates the table (as the stack defines it) and the bucket. */
+/** Starts both emulators, creates (or upgrades) the table as the stack defines it, and the bucket. */
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const tableName = options.tableName ?? 'calls';
   const bucketName = options.bucketName ?? 'calls';
@@ -92,7 +85,19 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  await ensureTable(dynamodb, tableName);
+  const close = async () => {
+    dynamodb.destroy();
+    s3.destroy();
+    await s3Server.close();
+    await new Promise((resolve) => dynamoServer.close(resolve));
+    if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
+  };
+  try {
+    await ensureCallsTable(dynamodb, tableName, dataDir, options.log ?? ((line) => console.log(line)));
+  } catch (error) {
+    await close();
+    throw error;
+  }
 
   return {
     dynamodbEndpoint,
@@ -112,12 +117,6 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       CALLS_TABLE_NAME: tableName,
       CALLS_BUCKET_NAME: bucketName,
     },
-    async close() {
-      dynamodb.destroy();
-      s3.destroy();
-      await s3Server.close();
-      await new Promise((resolve) => dynamoServer.close(resolve));
-      if (temporaryDir) await rm(temporaryDir, { recursive: true, force: true });
-    },
+    close,
   };
 }

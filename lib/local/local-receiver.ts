@@ -9,7 +9,7 @@ import { startLocalReconciliation, type LocalReconciliationOptions } from './loc
 export interface LocalReceiverOptions extends EmulatorOptions, ApiGatewayServerSettings {
   /** The webhook secret the handler verifies with. */
   readonly secret: string;
-  /** Where one line per refused request (and per reconciliation) goes. @default console.error */
+  /** Where one line per refused request (and per reconciliation) goes, and the line about a table upgrade. @default console.error (the upgrade line: console.log) */
   readonly log?: (line: string) => void;
   /** With an ElevenLabs API key, audio checks and backfill run as deployed. @default - off */
   readonly reconciliation?: Omit<LocalReconciliationOptions, 'store' | 'log'>;
