@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { toDynamoDBValues } from '../../lambda/attribute-values';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/emulators';
+import { LOCAL_TABLE_NAME } from '../../lib/local/local-settings';
 import { portIsFree, startLocalServerProcess } from '../support/local-server-process';
 import { exampleNames } from '../support/webhooks';
 
@@ -68,8 +72,8 @@ describe('npm start and npm run send', () => {
   it('lists one agent\'s calls through its index, and as CSV', async () => {
     const { stdout } = await calls('list', '--agent', 'agent_7901kdemo0outbound00000001', '--csv');
     const lines = stdout.trim().split('\n');
-    expect(lines[0]).toBe('start_time,agent,direction,number,duration_secs,cost,call_successful,title,conversation_id');
-    expect(lines.slice(1).map((l) => l.split(',').at(-1)).sort()).toEqual(['conv_7901kfail0sip000000000001', 'conv_7901kfail0twilio0000000001']);
+    expect(lines[0]).toBe('start_time,agent,direction,number,duration_secs,cost,call_successful,title,conversation_id,channel,cost_usd,failure_kind');
+    expect(lines.slice(1).map((l) => l.split(',')[8]).sort()).toEqual(['conv_7901kfail0sip000000000001', 'conv_7901kfail0twilio0000000001']);
   });
 
   it('shows one call with its analysis, transcript turns and where its audio is', async () => {
@@ -105,6 +109,49 @@ describe('npm start and npm run send', () => {
     const { call, transcript_event } = JSON.parse(shown.stdout);
     expect(call).toMatchObject({ conversation_id: 'abc', agent_id: 'xyz', transcript_format: 'json' });
     expect(transcript_event).toMatchObject({ type: 'post_call_transcription', data: { conversation_id: 'abc' } });
+  });
+
+  it("reads calls stored with issue 11's attributes: a campaign, a number stored both ways, both kinds of failure", async () => {
+    const T = 1_764_100_000;
+    const done = { status: 'done', transcription_event_timestamp: T + 900, agent_id: 'agent_issue11' };
+    const items = [
+      { ...done, conversation_id: 'conv_issue11_campaign_ok', batch_call_id: 'btcal_cmd', batch_call_recipient_id: 'r1', start_time_unix_secs: T, start_time: '2025-11-25T19:46:40Z', call_duration_secs: 40, channel: 'phone', direction: 'outbound', external_number: '+15550109999', cost: 100, cost_fiat: 0.25, call_successful: 'success', evaluation: { solved: 'success' }, evaluation_rationale: { solved: 'Answered the question.' }, charging: { llm_price: 0.01, llm_tokens: { 'gpt-4o-mini': { input: 10, output: 5 } } }, tool_calls: 2, tool_errors: 1, tools_used: new Set(['crm', 'calendar']), call_summary_title: 'Campaign reached' },
+      { ...done, conversation_id: 'conv_issue11_campaign_err', batch_call_id: 'btcal_cmd', batch_call_recipient_id: 'r2', start_time_unix_secs: T + 60, channel: 'phone', status: 'failed', error_code: 1002, error_reason: 'LLM quota exceeded' },
+      { ...done, conversation_id: 'conv_issue11_old_number', external_number: '15550109999', start_time_unix_secs: T - 1000 },
+    ];
+    const dynamodb = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: `http://127.0.0.1:${ports[1]}` });
+    try {
+      for (const item of items) await dynamodb.send(new PutItemCommand({ TableName: LOCAL_TABLE_NAME, Item: toDynamoDBValues(item as Parameters<typeof toDynamoDBValues>[0]) }));
+    } finally {
+      dynamodb.destroy();
+    }
+    const ids = (list: { conversation_id: string }[]) => list.map((c) => c.conversation_id);
+
+    const campaign = JSON.parse((await calls('list', '--batch', 'btcal_cmd', '--json')).stdout);
+    expect(ids(campaign)).toEqual(['conv_issue11_campaign_err', 'conv_issue11_campaign_ok']);
+    expect(campaign[0].failure_kind).toBe('conversation_failed');
+    expect(campaign[1]).toMatchObject({ cost_fiat: 0.25, channel: 'phone', tools_used: ['crm', 'calendar'], charging: { llm_tokens: { 'gpt-4o-mini': { input: 10, output: 5 } } } });
+    expect(campaign[1].failure_kind).toBeUndefined();
+
+    expect(ids(JSON.parse((await calls('list', '--number', '15550109999', '--json')).stdout))).toEqual(['conv_issue11_campaign_ok', 'conv_issue11_old_number']);
+    const failed = JSON.parse((await calls('list', '--failed', '--json')).stdout) as { conversation_id: string; failure_kind: string }[];
+    expect(failed.map((c) => [c.conversation_id, c.failure_kind]).sort()).toEqual([
+      ['conv_7901kfail0sip000000000001', 'not_connected'], ['conv_7901kfail0twilio0000000001', 'not_connected'], ['conv_issue11_campaign_err', 'conversation_failed'],
+    ]);
+
+    const text = (await calls('list', '--batch', 'btcal_cmd')).stdout.split('\n');
+    expect(text[1]).toMatch(/phone\s+-\s+-\s+conv\. failed\s+error 1002: LLM quot/);
+    expect(text[2]).toMatch(/phone out \+15550109999\s+40s\s+\$0\.25\s+success\s+Campaign reached$/);
+
+    const shown = (await calls('show', 'conv_issue11_campaign_ok')).stdout;
+    expect(shown).toMatch(/Campaign\n {2}batch call {2}btcal_cmd\n {2}recipient {3}r1\n/);
+    expect(shown).toMatch(/Evaluation\n {2}solved {2}success\n {10}Answered the question\.\n/);
+    expect(shown).toMatch(/tokens gpt-4o-mini {2}10 in, 5 out/);
+
+    const [{ group, stats }] = JSON.parse((await calls('stats', '--batch', 'btcal_cmd', '--json')).stdout);
+    expect(group).toBe('campaign btcal_cmd');
+    expect(stats).toMatchObject({ calls: 2, answered: 1, conversation_failed: 1, cost_usd: { total: 0.25, calls: 1 }, channels: { phone: 2 }, tools: { calls: 2, errors: 1, error_rate: 0.5 }, evaluation: { solved: { pass: 1, fail: 0 } }, campaign: { recipients: 2, recipients_answered: 1 } });
+    expect((await calls('stats', '--batch', 'btcal_cmd')).stdout).toContain('  calls          2   answered 1   not connected 0   conversation failed 1\n');
   });
 
   it('stops on Ctrl-C and frees every port', async () => {
