@@ -1,4 +1,4 @@
-import { attributeBytes, attributesBytes, DYNAMODB_ITEM_LIMIT_BYTES, surelyFits } from './item-size';
+import { attributeBytes, attributesBytes, attributesBytesAtMost, DYNAMODB_ITEM_LIMIT_BYTES, surelyFits } from './item-size';
 import { wellFormed, type AttributeValue, type Attributes } from './storable';
 
 /*
@@ -50,6 +50,8 @@ export function sharesFit(shares: readonly ItemShare[]): boolean {
 }
 
 const SHARED = new Set<string>(SHARED_ATTRIBUTES);
+
+export const isSharedAttribute = (name: string) => SHARED.has(name);
 
 /** A shared attribute's value with its text capped; undefined (and named in `cut`) for a structure, which identity never is. */
 function cappedShared(name: string, value: AttributeValue, cut: string[]): AttributeValue | undefined {
@@ -116,4 +118,24 @@ export function fitToShare(attributes: Attributes, share: ItemShare, cut: string
     if (name in fitted && !kept.has(name)) leaveOut(name);
   }
   return fitted;
+}
+
+/**
+ * A writer's attributes made to fit: identity capped (in place), its own attributes fitted to its
+ * share. Nearly always they fit as they are and come back as the same object: the identity's size
+ * is taken off the measure rather than split out (splitting and merging back fifty attributes costs
+ * more than the rest of the mapping).
+ */
+export function fitWriterAttributes(attributes: Attributes, share: ItemShare, cut: string[]): Attributes {
+  const identity: Attributes = {};
+  for (const name of SHARED_ATTRIBUTES) {
+    if (!Object.hasOwn(attributes, name)) continue;
+    const value = cappedShared(name, attributes[name], cut);
+    if (value === undefined) delete attributes[name];
+    else identity[name] = attributes[name] = value;
+  }
+  const limit = share.bytes - TRUNCATED_LIST_BYTES;
+  if (surelyFits(attributes, limit + attributesBytesAtMost(identity)) || attributesBytes(attributes) <= limit + attributesBytes(identity)) return attributes;
+  const { shared, own } = splitShared(attributes, cut);
+  return Object.assign(shared, fitToShare(own, share, cut));
 }

@@ -64,6 +64,11 @@ export function attributeBytes(name: string, value: AttributeValue): number {
   return utf8Bytes(name) + valueSize(value, utf8Bytes, Infinity);
 }
 
+/** An upper bound of the attributes' size, from string lengths alone. */
+export function attributesBytesAtMost(attributes: Attributes): number {
+  return attributesSize(attributes, utf8BytesAtMost, Infinity);
+}
+
 /**
  * Whether the attributes surely take at most `limit` bytes, from string lengths alone (never their
  * contents): nearly every event is far under, and this settles it without encoding a byte.

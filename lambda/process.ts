@@ -4,7 +4,8 @@ import { rawEventKey } from './object-keys';
 import { toCallWrite } from './records';
 import { checkSignatureTime, matchingSignature, MISMATCH_MESSAGE, parseSignatureHeader, rawBodyBytes, type RawBody } from './signature';
 import type { CallStore } from './storage';
-import { nonEmptyText, type Attributes } from './storable';
+import { nonEmptyText } from './storable';
+import type { CallUpdate } from './call-item';
 
 /** A webhook request reduced to what the flow needs; adapters (Lambda, local server) build it. */
 export interface WebhookRequest {
@@ -95,7 +96,7 @@ async function storeEvent(event: WebhookEvent, rawKey: string, deps: ProcessDepe
   try {
     const result = await deps.store.applyUpdate(write.update, { ...options, object: write.object });
     if (result === 'stale') return { outcome: 'duplicate', objectBytes: 0 };
-    const call = result === 'created' ? callFacts(event.type, Object.assign({}, write.update.setIfMissing, write.update.set)) : undefined;
+    const call = result === 'created' ? callFacts(event.type, write.update) : undefined;
     return { outcome: 'stored', objectBytes: write.object?.body.length ?? 0, call };
   } catch (error) {
     if (!(error instanceof StorageError && error.permanent)) throw error;
@@ -116,9 +117,13 @@ async function storeEvent(event: WebhookEvent, rawKey: string, deps: ProcessDepe
 }
 
 /** The facts of a call as its item got them (so the counts are the item's, counted once). */
-function callFacts(type: WebhookEvent['type'], attributes: Attributes): CallFacts | undefined {
-  const number = (name: string) => (typeof attributes[name] === 'number' ? (attributes[name] as number) : undefined);
-  const text = (name: string) => nonEmptyText(attributes[name]);
+function callFacts(type: WebhookEvent['type'], { set, setIfMissing }: CallUpdate): CallFacts | undefined {
+  const value = (name: string) => set[name] ?? setIfMissing[name];
+  const number = (name: string) => {
+    const found = value(name);
+    return typeof found === 'number' ? found : undefined;
+  };
+  const text = (name: string) => nonEmptyText(value(name));
   if (type === 'post_call_transcription') {
     return { type, agent_id: text('agent_id'), call_duration_secs: number('call_duration_secs'), cost: number('cost'), cost_fiat: number('cost_fiat'), call_successful: text('call_successful'), tool_errors: number('tool_errors') };
   }
