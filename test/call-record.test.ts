@@ -5,7 +5,8 @@ import { countTranscript } from '../lambda/transcript-counts';
 import { chargingSummary } from '../lambda/charging';
 import { parseEvent } from '../lambda/events';
 import { normalizedNumber, storedNumberForms } from '../lambda/phone-numbers';
-import { toCallWrite, TRANSCRIPTION_SHARE } from '../lambda/records';
+import { TRANSCRIPTION_SHARE } from '../lambda/event-shares';
+import { toCallWrite } from '../lambda/records';
 import { loadExample } from './support/webhooks';
 
 /*

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { EVENT_TIMESTAMP_ATTRIBUTE, STORE_ERROR_ATTRIBUTE, storeErrorDetailAttribute } from '../lambda/call-item';
 import { BOOKKEEPING_BYTES, fitToShare, SHARED_ATTRIBUTES, SHARED_BYTES, SHARED_TEXT_MAX_CHARS, sharesFit, splitShared } from '../lambda/item-shares';
 import { attributeBytes, attributesBytes, DYNAMODB_ITEM_LIMIT_BYTES, surelyFits } from '../lambda/item-size';
-import { ITEM_SHARES, TRANSCRIPTION_SHARE } from '../lambda/records';
+import { ITEM_SHARES, TRANSCRIPTION_SHARE } from '../lambda/event-shares';
 import { compact, type Attributes } from '../lambda/storable';
 
 /** A character that takes 3 bytes of UTF-8: the worst case per UTF-16 unit. */

@@ -2,7 +2,8 @@ import { PayloadError } from '../lambda/errors';
 import { parseEvent } from '../lambda/events';
 import { attributesBytes } from '../lambda/item-size';
 import { ownAttributes } from '../lambda/item-shares';
-import { FAILURE_SHARE, toCallWrite, TRANSCRIPTION_SHARE, type CallWrite } from '../lambda/records';
+import { FAILURE_SHARE, TRANSCRIPTION_SHARE } from '../lambda/event-shares';
+import { toCallWrite, type CallWrite } from '../lambda/records';
 import { MAP_KEY_ESCAPE, toStorable } from '../lambda/storable';
 import { loadExample } from './support/webhooks';
 
