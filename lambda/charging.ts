@@ -1,4 +1,4 @@
-import { setOwn } from './storable';
+import { figure, setOwn } from './storable';
 
 /*
  * What a call cost, broken down as users sum it: ElevenLabs' `metadata.charging` without its
@@ -6,11 +6,10 @@ import { setOwn } from './storable';
  * transcription in S3.
  */
 
-/** The figures kept as sent (prices and charges in USD, the plan tier, discounts and free allowances). */
-const KEPT = [
-  'llm_price', 'llm_charge', 'call_charge', 'platform_price', 'platform_charge', 'tier', 'is_burst', 'dev_discount',
-  'free_minutes_consumed', 'free_llm_dollars_consumed',
-] as const;
+/** The figures kept: prices in USD, charges in credits, free allowances used (numbers, a numeric string read as one). */
+const FIGURES = ['llm_price', 'llm_charge', 'call_charge', 'platform_price', 'platform_charge', 'free_minutes_consumed', 'free_llm_dollars_consumed'] as const;
+/** Kept as sent: the plan tier, and whether the call was a burst or discounted. */
+const AS_SENT = ['tier', 'is_burst', 'dev_discount'] as const;
 
 /** Token counts of one model: input (cache reads and writes included) and output. */
 export interface ModelTokens {
@@ -24,8 +23,7 @@ const isScalar = (value: unknown) => typeof value === 'string' || typeof value =
 
 /** `{tokens, price}` of one category, or nothing. */
 function tokensOf(category: unknown): number | undefined {
-  const tokens = isObject(category) ? category.tokens : undefined;
-  return typeof tokens === 'number' && Number.isFinite(tokens) ? tokens : undefined;
+  return isObject(category) ? figure(category.tokens) : undefined;
 }
 
 function sum(values: (number | undefined)[]): number | undefined {
@@ -71,7 +69,13 @@ export function chargingSummary(charging: Json | undefined): Json | undefined {
   if (!charging) return undefined;
   const out: Json = {};
   let any = false;
-  for (const name of KEPT) {
+  for (const name of FIGURES) {
+    const value = figure(charging[name]);
+    if (value === undefined) continue;
+    out[name] = value;
+    any = true;
+  }
+  for (const name of AS_SENT) {
     const value = charging[name];
     if (!isScalar(value)) continue;
     out[name] = value;

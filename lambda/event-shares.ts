@@ -9,8 +9,10 @@ import type { ItemShare } from './item-shares';
 
 const KIB = 1024;
 
-/** Counted from the transcript: a few numbers, never left out to fit. */
-const TRANSCRIPT_NUMBERS = ['user_turns', 'agent_turns', 'interrupted_turns', 'tool_calls', 'tool_errors', 'llm_ttfb_p50_secs'] as const;
+/** Counted from the transcript: a few numbers and two bounded sets (transcript-counts.ts), never left out to fit. */
+const TRANSCRIPT_COUNTS = [
+  'user_turns', 'agent_turns', 'interrupted_turns', 'tool_calls', 'tool_errors', 'tools_used', 'tools_errored', 'llm_ttfb_p50_secs',
+] as const;
 
 /**
  * The transcription owns the call's metadata and analysis. A newer transcription without one of
@@ -24,8 +26,7 @@ export const TRANSCRIPTION_SHARE: ItemShare = {
     'phone_provider', 'phone_number_id', 'conversation_initiation_source', 'batch_call_id', 'batch_call_recipient_id',
     'error_code', 'error_reason', 'warnings', 'call_successful', 'call_success_score', 'transcript_summary',
     'call_summary_title', 'evaluation', 'evaluation_scores', 'evaluation_rationale', 'data_collection',
-    'data_collection_rationale', 'feedback', 'dynamic_variables', 'transcript_turns', ...TRANSCRIPT_NUMBERS, 'tools_used',
-    'tools_errored', 'has_user_audio', 'has_response_audio', 'accepted_time_unix_secs',
+    'data_collection_rationale', 'feedback', 'dynamic_variables', 'transcript_turns', ...TRANSCRIPT_COUNTS, 'has_user_audio', 'has_response_audio', 'accepted_time_unix_secs',
     'queue_wait_secs', 'text_only', 'authorization_method', 'timezone', 'initiator_id', 'branch_id', 'version_id',
     'environment', 'tag_ids', 'truncated_fields', 'deletion_time_unix_secs', 'deletion_time', 'delete_transcript_and_pii',
     'delete_audio', DELETION_QUEUE_ATTRIBUTE, DELETION_DUE_ATTRIBUTE, 'transcript_deleted_at',
@@ -33,9 +34,9 @@ export const TRANSCRIPTION_SHARE: ItemShare = {
   // The why goes first: it quotes the conversation, which is in S3 whole.
   droppable: [
     'evaluation_rationale', 'data_collection_rationale', 'dynamic_variables', 'data_collection', 'warnings', 'tag_ids',
-    'tools_errored', 'tools_used', 'charging', 'evaluation_scores', 'evaluation', 'feedback', 'transcript_summary',
+    'charging', 'evaluation_scores', 'evaluation', 'feedback', 'transcript_summary',
   ],
-  kept: TRANSCRIPT_NUMBERS,
+  kept: TRANSCRIPT_COUNTS,
   truncatedAttribute: 'truncated_fields',
 };
 
@@ -62,9 +63,10 @@ export const AUDIO_SHARE: ItemShare = {
  * from the API backfill, is the fuller source.
  */
 export const OTEL_SHARE: ItemShare = {
-  bytes: 8 * KIB,
+  bytes: 16 * KIB,
   owned: ['otel_transcript_s3_key', 'otel_truncated_fields'],
-  droppable: ['tools_used'],
+  droppable: [],
+  kept: ['user_turns', 'agent_turns', 'tool_calls', 'tools_used'],
   truncatedAttribute: 'otel_truncated_fields',
 };
 

@@ -104,14 +104,17 @@ const sms = z.looseObject({
   agent_phone_number: numberText,
 });
 
+/** An id that some sender may write as a number: kept as text. */
+const idText = lenient(z.union([keyString, z.pipe(z.number(), z.transform(String))]));
+
 /** Outbound campaigns (batch calling): the batch id becomes an index key. */
-const batchCall = z.looseObject({ batch_call_id: keyText, batch_call_recipient_id: text });
+const batchCall = z.looseObject({ batch_call_id: idText, batch_call_recipient_id: idText });
 
-/** Why a conversation failed: the code is a number in the SDK's model; take text too. */
-const conversationError = z.looseObject({ code: lenient(z.union([z.number(), z.string()])), reason: text });
+/** Why a conversation failed: the code is a number in the SDK's model (a numeric string is read as one); other text is kept. */
+const conversationError = z.looseObject({ code: lenient(z.union([numeric, z.string()])), reason: text });
 
-/** A list of text, other elements left out. */
-const texts = lenient(z.pipe(z.array(z.unknown()), z.transform((values) => values.filter((v): v is string => typeof v === 'string'))));
+/** A list of text, other elements and empty text left out. */
+const texts = lenient(z.pipe(z.array(z.unknown()), z.transform((values) => values.filter((v): v is string => typeof v === 'string' && v !== ''))));
 
 /** A yes/no that some senders write as text. */
 const flag = lenient(z.pipe(z.union([z.boolean(), z.enum(['true', 'false'])]), z.transform((value) => value === true || value === 'true')));

@@ -41,6 +41,9 @@ export const BOOKKEEPING_BYTES = 16 * 1024;
 /** Strings kept whole when even the droppable attributes were not enough (a pathological payload). */
 const LAST_RESORT_STRING_CHARS = 1024;
 
+/** Text no real title, reason or id comes near: cut (to the length above) before anything is left out. */
+const ABSURD_STRING_CHARS = 16 * 1024;
+
 /** Room kept in each share for the list of what was cut. */
 const TRUNCATED_LIST_BYTES = 1024;
 
@@ -90,8 +93,9 @@ const isScalar = (value: AttributeValue) => value === null || typeof value !== '
 
 /**
  * The writer's own attributes, made to fit its share: first text no real event makes that long
- * (a reason, a language) is cut, then droppable attributes are left out in order, then any
- * structure, largest first. Names of what was cut go to `cut`.
+ * (a 500 KB reason) is cut, then the droppable attributes are left out in order, then any other
+ * text over a thousand characters is cut, then any other structure goes, largest first, then
+ * anything else; what the share keeps, never. Names of what was cut go to `cut`.
  */
 export function fitToShare(attributes: Attributes, share: ItemShare, cut: string[]): Attributes {
   const limit = share.bytes - TRUNCATED_LIST_BYTES;
@@ -99,24 +103,30 @@ export function fitToShare(attributes: Attributes, share: ItemShare, cut: string
   if (surelyFits(attributes, limit) || attributesBytes(attributes, limit) <= limit) return attributes;
   const fitted: Attributes = { ...attributes };
   const fits = () => attributesBytes(fitted, limit) <= limit;
-  for (const name of Object.keys(fitted)) {
-    const value = fitted[name];
-    if (typeof value === 'string' && value.length > LAST_RESORT_STRING_CHARS && !share.droppable.includes(name)) {
+  const kept = new Set(share.kept);
+  const cutText = (longerThan: number) => {
+    for (const name of Object.keys(fitted)) {
+      const value = fitted[name];
+      if (typeof value !== 'string' || value.length <= longerThan || share.droppable.includes(name)) continue;
       fitted[name] = wellFormed(value.slice(0, LAST_RESORT_STRING_CHARS));
       cut.push(name);
     }
-  }
-  const leaveOut = (name: string) => {
-    delete fitted[name];
-    cut.push(name);
   };
+  const leaveOut = (names: string[]) => {
+    for (const name of names) {
+      if (fits()) return;
+      if (!(name in fitted) || kept.has(name)) continue;
+      delete fitted[name];
+      cut.push(name);
+    }
+  };
+  cutText(ABSURD_STRING_CHARS);
+  leaveOut([...share.droppable]);
+  if (fits()) return fitted;
+  cutText(LAST_RESORT_STRING_CHARS);
   const sizes = new Map(Object.keys(fitted).map((name) => [name, attributeBytes(name, fitted[name])]));
   const bySize = [...sizes.keys()].sort((a, b) => (sizes.get(b) as number) - (sizes.get(a) as number));
-  const kept = new Set(share.kept);
-  for (const name of [...share.droppable.filter((n) => n in fitted), ...bySize.filter((n) => !isScalar(fitted[n])), ...bySize]) {
-    if (fits()) break;
-    if (name in fitted && !kept.has(name)) leaveOut(name);
-  }
+  leaveOut([...bySize.filter((n) => !isScalar(fitted[n])), ...bySize]);
   return fitted;
 }
 

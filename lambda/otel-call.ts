@@ -1,5 +1,5 @@
 import { LAST_UNIX_SECOND } from './events';
-import { wellFormed } from './storable';
+import { ToolNames } from './transcript-counts';
 
 /*
  * What an OpenTelemetry transcript (`post_call_transcription_otel`) says about the call, read in one
@@ -21,9 +21,6 @@ const ROOT_SPAN = 'elevenlabs.conversation';
 const USER_TURN_SPAN = 'elevenlabs.recv.user_transcript';
 const AGENT_TURN_SPAN = 'elevenlabs.recv.agent_response';
 const TOOL_SPAN_PREFIX = 'elevenlabs.tool.';
-
-/** A tool name longer than this (no real one is) is counted as a call but left out of `tools_used`. */
-const MAX_TOOL_NAME_CHARS = 512;
 
 /**
  * The item attributes the spans give, named and typed as the JSON transcription writes them
@@ -66,15 +63,18 @@ function toSeconds(nanos: unknown): number {
 
 const NOTHING: OtelCall = Object.freeze({ attributes: Object.freeze({}) });
 
-/** The call window and the documented counts of an OTLP trace export (`otlp_traces`). */
-export function otelCall(traces: unknown): OtelCall {
+/**
+ * The call window and the documented counts of an OTLP trace export (`otlp_traces`).
+ * @param cut receives `tools_used` when a tool name was cut or too many to keep
+ */
+export function otelCall(traces: unknown, cut: string[] = []): OtelCall {
   let start = Infinity;
   let end = -Infinity;
   let root = false;
   let userTurns = 0;
   let agentTurns = 0;
   let toolCalls = 0;
-  const toolsUsed = new Set<string>();
+  const toolsUsed = new ToolNames();
   try {
     for (const resource of list(own(traces, 'resourceSpans'))) {
       for (const scope of list(own(resource, 'scopeSpans'))) {
@@ -90,7 +90,7 @@ export function otelCall(traces: unknown): OtelCall {
           else if (name === ROOT_SPAN) root = true;
           else if (name.startsWith(TOOL_SPAN_PREFIX) && name.length > TOOL_SPAN_PREFIX.length) {
             toolCalls++;
-            if (name.length - TOOL_SPAN_PREFIX.length <= MAX_TOOL_NAME_CHARS) toolsUsed.add(wellFormed(name.slice(TOOL_SPAN_PREFIX.length)));
+            toolsUsed.add(name.slice(TOOL_SPAN_PREFIX.length));
           }
         }
       }
@@ -99,9 +99,8 @@ export function otelCall(traces: unknown): OtelCall {
     // Only a forged object can throw (a getter, a proxy); JSON cannot. Half a walk is no answer.
     return NOTHING;
   }
-  const attributes: OtelCallAttributes = root
-    ? { user_turns: userTurns, agent_turns: agentTurns, tool_calls: toolCalls, ...(toolsUsed.size > 0 ? { tools_used: toolsUsed } : {}) }
-    : {};
+  const tools = root ? toolsUsed.stored('tools_used', cut) : undefined;
+  const attributes: OtelCallAttributes = root ? { user_turns: userTurns, agent_turns: agentTurns, tool_calls: toolCalls, ...(tools ? { tools_used: tools } : {}) } : {};
   return {
     start: Number.isFinite(start) ? Math.floor(start) : undefined,
     end: Number.isFinite(end) ? Math.ceil(end) : undefined,

@@ -46,18 +46,18 @@ function deletionAttributes(settings: DeletionSettings | null | undefined): Reco
   };
 }
 
-/** A map with at least one value, or undefined (an empty map says nothing). */
-function someValue(map: Record<string, unknown> | undefined) {
-  return map && Object.values(map).some((v) => v !== null) ? map : undefined;
-}
-
-function mapValues<T>(record: Record<string, T | null | undefined> | null | undefined, pick: (v: T) => unknown) {
+/**
+ * Per result id, what `pick` takes of it. A result that does not say it is null (`evaluation`, a
+ * value collected as null), or left out when `onlyGiven` (scores and rationales only some have).
+ */
+function mapValues<T>(record: Record<string, T | null | undefined> | null | undefined, pick: (v: T) => unknown, onlyGiven = false) {
   if (!record) return undefined;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(record)) {
     const v = record[k];
     if (v == null) continue;
-    setOwn(out, k, pick(v) ?? null);
+    const picked = pick(v) ?? null;
+    if (picked !== null || !onlyGiven) setOwn(out, k, picked);
   }
   return out;
 }
@@ -67,7 +67,8 @@ type DataCollectionResult = { data_collection_id?: string | null; value?: unknow
 
 /** Results by id, from the map ElevenLabs sends or, failing that, its list form. */
 function resultsById<T>(map: Record<string, T | null | undefined> | null | undefined, list: (T | null | undefined)[] | null | undefined, idOf: (r: T) => string | null | undefined) {
-  if (map) return map;
+  // Some payloads carry an empty map beside the full list.
+  if (map && (Object.keys(map).length > 0 || !list?.length)) return map;
   if (!list) return undefined;
   // Any string id, the empty one too (stored under the map-key escape).
   return Object.fromEntries(list.flatMap((r) => (r && typeof idOf(r) === 'string' ? [[idOf(r) as string, r]] : [])));
@@ -104,7 +105,6 @@ export function transcriptionWrite(data: TranscriptionData, eventTimestamp: numb
   const client = data.conversation_initiation_client_data ?? {};
   const evaluations = resultsById<EvaluationResult>(analysis.evaluation_criteria_results, analysis.evaluation_criteria_results_list, (r) => r.criteria_id);
   const dataCollection = resultsById<DataCollectionResult>(analysis.data_collection_results, analysis.data_collection_results_list, (r) => r.data_collection_id);
-  const scores = mapValues(evaluations, (r) => r.score);
   const cut: string[] = [];
   const set = compact(
     {
@@ -135,14 +135,14 @@ export function transcriptionWrite(data: TranscriptionData, eventTimestamp: numb
       call_summary_title: analysis.call_summary_title,
       evaluation: mapValues(evaluations, (r) => r.result),
       // Numeric-scored criteria only; absent when every criterion is pass/fail.
-      evaluation_scores: someValue(scores),
-      evaluation_rationale: someValue(mapValues(evaluations, (r) => r.rationale)),
+      evaluation_scores: mapValues(evaluations, (r) => r.score, true),
+      evaluation_rationale: mapValues(evaluations, (r) => r.rationale, true),
       data_collection: mapValues(dataCollection, (r) => r.value),
-      data_collection_rationale: someValue(mapValues(dataCollection, (r) => r.rationale)),
+      data_collection_rationale: mapValues(dataCollection, (r) => r.rationale, true),
       feedback: metadata.feedback,
       dynamic_variables: client.dynamic_variables,
       transcript_turns: data.transcript?.length ?? 0,
-      ...(data.transcript ? countTranscript(data.transcript) : {}),
+      ...(data.transcript ? countTranscript(data.transcript, cut) : {}),
       has_user_audio: data.has_user_audio,
       has_response_audio: data.has_response_audio,
       text_only: metadata.text_only,
@@ -170,7 +170,8 @@ export function transcriptionWrite(data: TranscriptionData, eventTimestamp: numb
  * has said, the call's start and duration.
  */
 export function otelTranscriptionWrite(data: OtelTranscriptionData, eventTimestamp: number, rawKey: string): CallWrite {
-  const { start, end, attributes } = otelCall(data.otlp_traces);
+  const cut: string[] = [];
+  const { start, end, attributes } = otelCall(data.otlp_traces, cut);
   const setIfMissing = compact({
     agent_id: data.agent_id,
     transcript_format: 'opentelemetry',
@@ -180,7 +181,7 @@ export function otelTranscriptionWrite(data: OtelTranscriptionData, eventTimesta
     call_duration_secs: start !== undefined && end !== undefined ? end - start : undefined,
   });
   const base = { conversationId: data.conversation_id, eventType: 'post_call_transcription_otel' as const, eventTimestamp };
-  return { update: shareUpdate(base, OTEL_SHARE, { set: compact({ otel_transcript_s3_key: rawKey, ...attributes }), setIfMissing }, []) };
+  return { update: shareUpdate(base, OTEL_SHARE, { set: compact({ otel_transcript_s3_key: rawKey, ...attributes }), setIfMissing }, cut) };
 }
 
 /** The audio event owns where the MP3 is and its size; the decoded MP3 goes to S3 under a key of its own. */

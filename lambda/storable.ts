@@ -48,6 +48,12 @@ function storableNumber(value: number): number | string | undefined {
  */
 export const wellFormed = (text: string) => (text.isWellFormed() ? text : text.toWellFormed());
 
+/** A number in a payload, or a string that is one (some senders write numbers as text); else undefined. */
+export function figure(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
 /** Text with something in it, or undefined. */
 export function nonEmptyText(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -118,8 +124,17 @@ export function toStorable(value: unknown): { value: AttributeValue | undefined;
   return { value: root, cut: walk.cut };
 }
 
+/** An empty map or list says nothing: the attribute is left out rather than stored empty. */
+function isEmptyContainer(value: AttributeValue): boolean {
+  if (typeof value !== 'object' || value === null || isStringSet(value)) return false;
+  if (Array.isArray(value)) return value.length === 0;
+  for (const _ in value) return false;
+  return true;
+}
+
 /**
- * Keeps only defined, non-null, storable attributes; empty strings are dropped (they cannot be index keys).
+ * Keeps only defined, non-null, storable attributes; empty strings, maps and lists are dropped (an
+ * empty string cannot be an index key; an empty map or list says nothing).
  * @param cut receives the names of attributes of which something was cut
  */
 export function compact(attributes: Record<string, unknown>, cut?: string[]): Attributes {
@@ -135,7 +150,7 @@ export function compact(attributes: Record<string, unknown>, cut?: string[]): At
     // Most attributes are text or numbers: no walk for them.
     const stored = typeof value === 'object' ? toStorable(value) : { value: storableScalar(value), cut: false };
     if (stored.cut) cut?.push(name);
-    if (stored.value !== undefined && stored.value !== null) out[name] = stored.value;
+    if (stored.value !== undefined && stored.value !== null && !isEmptyContainer(stored.value)) out[name] = stored.value;
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { nonEmptyText, wellFormed } from './storable';
+import { figure, nonEmptyText, wellFormed } from './storable';
 
 /*
  * What happened in a call, counted from its transcript turns, so that nobody opens the transcript
@@ -32,8 +32,8 @@ function llmTtfbSecs(turn: Json): number | undefined {
   if (!isObject(recorded)) return undefined;
   const metrics = isObject(recorded.metrics) ? recorded.metrics : recorded;
   const ttfb = metrics.convai_llm_service_ttfb;
-  const elapsed = isObject(ttfb) ? ttfb.elapsed_time : undefined;
-  return typeof elapsed === 'number' && Number.isFinite(elapsed) && elapsed >= 0 ? elapsed : undefined;
+  const elapsed = isObject(ttfb) ? figure(ttfb.elapsed_time) : undefined;
+  return elapsed !== undefined && elapsed >= 0 ? elapsed : undefined;
 }
 
 function median(values: number[]): number | undefined {
@@ -45,26 +45,52 @@ function median(values: number[]): number | undefined {
   return Math.round(((values[middle - 1] + values[middle]) / 2) * 1e6) / 1e6;
 }
 
-function addName(names: Set<string>, value: unknown): void {
-  const name = nonEmptyText(value);
-  if (name !== undefined) names.add(wellFormed(name));
+/**
+ * Tool names kept per set: function-calling LLMs cap a name at 64 characters, and a call uses a
+ * handful. The bounds make the sets small enough never to be left out of the item (12 KB each).
+ */
+export const MAX_TOOL_NAME_CHARS = 64;
+export const MAX_TOOL_NAMES = 64;
+
+/** A set of tool names within the bounds; `cut` when a name was shortened or one past the count left out. */
+export class ToolNames {
+  readonly names = new Set<string>();
+  cut = false;
+
+  add(value: unknown): void {
+    const name = nonEmptyText(value);
+    if (name === undefined) return;
+    const kept = wellFormed(name.length > MAX_TOOL_NAME_CHARS ? name.slice(0, MAX_TOOL_NAME_CHARS) : name);
+    if (kept !== name) this.cut = true;
+    if (this.names.has(kept)) return;
+    if (this.names.size >= MAX_TOOL_NAMES) this.cut = true;
+    else this.names.add(kept);
+  }
+
+  /** The set, or undefined when empty (DynamoDB refuses an empty set); its attribute named in `cut` if shortened. */
+  stored(attribute: string, cut: string[]): ReadonlySet<string> | undefined {
+    if (this.cut) cut.push(attribute);
+    return this.names.size > 0 ? this.names : undefined;
+  }
 }
 
-const nonEmpty = (names: Set<string>) => (names.size > 0 ? names : undefined);
-
-/** The counts of a transcript (the `transcript` list of turns). */
-export function countTranscript(turns: readonly unknown[]): TranscriptCounts {
+/**
+ * The counts of a transcript (the `transcript` list of turns).
+ * @param cut receives `tools_used` / `tools_errored` when a name was cut or too many to keep
+ */
+export function countTranscript(turns: readonly unknown[], cut: string[] = []): TranscriptCounts {
   let user = 0;
   let agent = 0;
   let interrupted = 0;
   let toolCalls = 0;
   let toolErrors = 0;
-  const used = new Set<string>();
-  const errored = new Set<string>();
+  const used = new ToolNames();
+  const errored = new ToolNames();
   const ttfbs: number[] = [];
   for (const turn of turns) {
     if (!isObject(turn)) continue;
-    if (turn.role === 'user') user++;
+    // A contextual update (the client telling the agent what the user does) is no spoken turn.
+    if (turn.role === 'user' && turn.contextual_update_info == null) user++;
     if (turn.role === 'agent') {
       agent++;
       const ttfb = llmTtfbSecs(turn);
@@ -74,12 +100,12 @@ export function countTranscript(turns: readonly unknown[]): TranscriptCounts {
     for (const call of listOf(turn.tool_calls)) {
       if (!isObject(call)) continue;
       toolCalls++;
-      addName(used, call.tool_name);
+      used.add(call.tool_name);
     }
     for (const result of listOf(turn.tool_results)) {
       if (!isObject(result) || result.is_error !== true) continue;
       toolErrors++;
-      addName(errored, result.tool_name);
+      errored.add(result.tool_name);
     }
   }
   return {
@@ -88,8 +114,8 @@ export function countTranscript(turns: readonly unknown[]): TranscriptCounts {
     interrupted_turns: interrupted,
     tool_calls: toolCalls,
     tool_errors: toolErrors,
-    tools_used: nonEmpty(used),
-    tools_errored: nonEmpty(errored),
+    tools_used: used.stored('tools_used', cut),
+    tools_errored: errored.stored('tools_errored', cut),
     llm_ttfb_p50_secs: median(ttfbs),
   };
 }

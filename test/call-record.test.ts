@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { attributesBytes } from '../lambda/item-size';
 import { ownAttributes } from '../lambda/item-shares';
-import { countTranscript } from '../lambda/transcript-counts';
+import { countTranscript, MAX_TOOL_NAME_CHARS, MAX_TOOL_NAMES } from '../lambda/transcript-counts';
 import { chargingSummary } from '../lambda/charging';
 import { parseEvent } from '../lambda/events';
 import { normalizedNumber, storedNumberForms } from '../lambda/phone-numbers';
@@ -61,6 +61,10 @@ describe('phone numbers', () => {
     ['123456789012345', '+123456789012345'],
     // Short codes, extensions, too long for E.164, SIP URIs and text: as sent.
     ['1234567', '1234567'],
+    [' 13125550177 ', '+13125550177'],
+    // A national number (leading 0) is not E.164: a + would make it another number.
+    ['07700900734', '07700900734'],
+    ['0044770090073', '0044770090073'],
     ['1234567890123456', '1234567890123456'],
     ['+1 415 555 0100', '+1 415 555 0100'],
     ['4155550100;ext=12', '4155550100;ext=12'],
@@ -79,6 +83,9 @@ describe('phone numbers', () => {
     expect(storedNumberForms('+14155550100')).toEqual(['+14155550100', '14155550100']);
     expect(storedNumberForms('14155550100')).toEqual(['+14155550100', '14155550100']);
     expect(storedNumberForms('1234567')).toEqual(['1234567']);
+    expect(storedNumberForms('+1 (415) 555-0100')).toEqual(['+14155550100', '14155550100']);
+    expect(storedNumberForms('1.415.555.0100')).toEqual(['+14155550100', '14155550100']);
+    expect(storedNumberForms('07700 900734')).toEqual(['07700 900734']);
     expect(storedNumberForms('sip:alice@example.com')).toEqual(['sip:alice@example.com']);
   });
 });
@@ -97,8 +104,9 @@ describe('money', () => {
   });
 
   it('leaves out per-service usage detail and anything that is not a figure', () => {
-    const summary = chargingSummary({ llm_price: 0.1, tier: 'pro', tts_usage: { chars: 9 }, platform_usage: {}, call_charge: NaN, llm_charge: '7', analysis: {} });
-    expect(summary).toEqual({ llm_price: 0.1, tier: 'pro', llm_charge: '7' });
+    const summary = chargingSummary({ llm_price: 0.1, tier: 'pro', tts_usage: { chars: 9 }, platform_usage: {}, call_charge: NaN, llm_charge: '7', platform_price: 'abc', analysis: {} });
+    // A figure sent as text is read as the number it is.
+    expect(summary).toEqual({ llm_price: 0.1, tier: 'pro', llm_charge: 7 });
   });
 
   it('reads tokens per model flat, by category, or not at all', () => {
@@ -138,8 +146,26 @@ describe('campaigns, failures and the why', () => {
     const body = sdk('failed');
     body.data.metadata.warnings = [];
     expect(stored(body)).not.toHaveProperty('warnings');
-    body.data.metadata.warnings = [1, null, {}];
+    body.data.metadata.warnings = [1, null, {}, ''];
     expect(stored(body)).not.toHaveProperty('warnings');
+  });
+
+  it('reads an error code sent as text as the number it is, keeps other text, and campaign ids sent as numbers as text', () => {
+    const body = sdk('phone.sip_trunking');
+    body.data.metadata.error = { code: '1011', reason: 'r' };
+    body.data.metadata.batch_call = { batch_call_id: 12345, batch_call_recipient_id: 678 };
+    expect(stored(body)).toMatchObject({ error_code: 1011, batch_call_id: '12345', batch_call_recipient_id: '678' });
+    body.data.metadata.error = { code: 'E_LLM', reason: 'r' };
+    expect(stored(body)).toMatchObject({ error_code: 'E_LLM' });
+  });
+
+  it('reads the results from the list when the map beside it is empty', () => {
+    const body = sdk('analysis-lists-only');
+    body.data.analysis.evaluation_criteria_results = {};
+    body.data.analysis.data_collection_results = {};
+    const item = stored(body);
+    expect(Object.keys(item.evaluation as object).length).toBeGreaterThan(0);
+    expect(Object.keys(item.data_collection_rationale as object).length).toBeGreaterThan(0);
   });
 
   it('puts each rationale next to the result it explains, from the maps or from the lists alone', () => {
@@ -153,6 +179,12 @@ describe('campaigns, failures and the why', () => {
       expect(typeof item.call_success_score).toBe('number');
     }
     expect(stored(sdk('analysis-lists-only'))).toMatchObject({ call_success_score: 0.9 });
+  });
+
+  it('keeps only the scores and rationales given, and no map when none is', () => {
+    const scored = stored(sdk('phone.twilio'));
+    expect(scored.evaluation_scores).toEqual({ appointment_handled: 2 });
+    expect(Object.keys(scored.evaluation as object)).toEqual(['appointment_handled', 'identity_verified', 'insurance_answered']);
   });
 
   it('has no rationale map when no result gives one', () => {
@@ -234,7 +266,18 @@ describe('session and agent version', () => {
 
 describe('the budget order', () => {
   const RATIONALES = ['evaluation_rationale', 'data_collection_rationale'];
-  const COUNTS = ['user_turns', 'agent_turns', 'interrupted_turns', 'tool_calls', 'tool_errors', 'llm_ttfb_p50_secs'];
+  const COUNTS = ['user_turns', 'agent_turns', 'interrupted_turns', 'tool_calls', 'tool_errors', 'tools_used', 'llm_ttfb_p50_secs'];
+
+  it('drops a long rationale rather than cut any plausible text', () => {
+    const body = sdk('phone.twilio');
+    Object.values<any>(body.data.analysis.evaluation_criteria_results)[0].rationale = 'r'.repeat(300_000);
+    body.data.analysis.call_summary_title = 't'.repeat(2_000);
+    body.data.metadata.termination_reason = 'e'.repeat(1_500);
+    body.data.metadata.error = { code: 1011, reason: 'x'.repeat(3_000) };
+    const { set } = toCallWrite(parseEvent(Buffer.from(JSON.stringify(body)), 1_900_000_000), 'raw/key.json')!.update;
+    expect(set.truncated_fields).toEqual(['evaluation_rationale']);
+    expect((set.call_summary_title as string).length).toBe(2_000);
+  });
 
   it('drops the rationales before anything else, and never the counts', () => {
     const text = (kib: number) => 'x'.repeat(kib * 1024);
@@ -249,11 +292,12 @@ describe('the budget order', () => {
           analysis.transcript_summary = text(sizes.summary);
           body.data.conversation_initiation_client_data.dynamic_variables = { notes: text(sizes.variables) };
           analysis.data_collection_results.notes = { data_collection_id: 'notes', value: text(sizes.collected) };
-          // Many distinct tool names: a set the size of the share.
+          // Many distinct long tool names: kept within their bounds.
           transcript.push({ role: 'agent', tool_calls: Array.from({ length: sizes.tools }, (_, i) => ({ tool_name: `tool_${i}_${'t'.repeat(100)}` })) });
           const write = toCallWrite(parseEvent(Buffer.from(JSON.stringify(body)), 1_900_000_000), 'raw/key.json')!;
           const { set } = write.update;
-          const dropped = (set.truncated_fields as string[] | undefined) ?? [];
+          // Left out, not merely shortened (a set of tool names past its bounds is cut, and stays).
+          const dropped = ((set.truncated_fields as string[] | undefined) ?? []).filter((name) => !(name in set));
           expect(attributesBytes(ownAttributes(set))).toBeLessThanOrEqual(TRANSCRIPTION_SHARE.bytes);
           for (const count of COUNTS) expect(set).toHaveProperty(count);
           if (dropped.some((name) => !RATIONALES.includes(name))) for (const rationale of RATIONALES) expect(dropped).toContain(rationale);
@@ -261,5 +305,24 @@ describe('the budget order', () => {
       ),
       { numRuns: 60, endOnFailure: true },
     );
+  });
+});
+
+describe('tool names', () => {
+  it('keeps at most 64 names of at most 64 characters, and says when it cut', () => {
+    const calls = Array.from({ length: 100 }, (_, i) => ({ tool_name: `${i}_${'n'.repeat(70)}` }));
+    const cut: string[] = [];
+    const { tools_used: used, tool_calls: count } = countTranscript([{ role: 'agent', tool_calls: calls }], cut);
+    expect(count).toBe(100);
+    expect(used!.size).toBe(MAX_TOOL_NAMES);
+    for (const name of used!) expect(name.length).toBeLessThanOrEqual(MAX_TOOL_NAME_CHARS);
+    expect(cut).toEqual(['tools_used']);
+    expect(countTranscript([{ role: 'agent', tool_calls: [{ tool_name: 'lookup' }] }], cut).tools_used).toEqual(new Set(['lookup']));
+    expect(cut).toEqual(['tools_used']);
+  });
+
+  it('does not count a contextual update as a user turn', () => {
+    const turns = [{ role: 'user', message: 'hi' }, { role: 'user', message: 'Viewing /pricing', contextual_update_info: { source: 'client' } }];
+    expect(countTranscript(turns).user_turns).toBe(1);
   });
 });

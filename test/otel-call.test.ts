@@ -180,11 +180,12 @@ describe('otelCall on hostile input', () => {
     expect(call.attributes).toEqual({ user_turns: 0, agent_turns: 0, tool_calls: 0 });
   });
 
-  it('stores tool names well formed, and counts but does not keep an absurdly long one', () => {
-    const long = 'x'.repeat(513);
-    const call = otelCall(traces([span('elevenlabs.conversation', 0, 1), span('elevenlabs.tool.half\ud800', 0, 1), span(`elevenlabs.tool.${long}`, 0, 1), span(`elevenlabs.tool.${'y'.repeat(512)}`, 0, 1)]));
+  it('stores tool names well formed and within the JSON transcription\'s bounds, and says when it cut', () => {
+    const cut: string[] = [];
+    const call = otelCall(traces([span('elevenlabs.conversation', 0, 1), span('elevenlabs.tool.half\ud800', 0, 1), span(`elevenlabs.tool.${'x'.repeat(513)}`, 0, 1), span(`elevenlabs.tool.${'y'.repeat(64)}`, 0, 1)]), cut);
     expect(call.attributes.tool_calls).toBe(3);
-    expect(call.attributes.tools_used).toEqual(new Set(['half\ufffd', 'y'.repeat(512)]));
+    expect(call.attributes.tools_used).toEqual(new Set(['half\ufffd', 'x'.repeat(64), 'y'.repeat(64)]));
+    expect(cut).toEqual(['tools_used']);
   });
 
   it('trusts no inherited key: a prototype offering spans is not a trace', () => {

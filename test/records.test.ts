@@ -85,8 +85,9 @@ describe('transcription', () => {
 
   it('leaves out what a web call does not have instead of storing nulls or empty strings', () => {
     const { set } = write(loadExample('post_call_transcription')).update;
-    expect(set).toMatchObject({ agent_id: 'xyz', user_id: 'user123', cost: 296, call_duration_secs: 22, transcript_turns: 3, evaluation: {}, data_collection: {} });
-    for (const absent of ['external_number', 'direction', 'phone_provider', 'termination_reason', 'agent_name', 'call_summary_title']) {
+    expect(set).toMatchObject({ agent_id: 'xyz', user_id: 'user123', cost: 296, call_duration_secs: 22, transcript_turns: 3 });
+    // The docs' example has no criteria and collects nothing: no empty maps either.
+    for (const absent of ['external_number', 'direction', 'phone_provider', 'termination_reason', 'agent_name', 'call_summary_title', 'evaluation', 'data_collection']) {
       expect(set).not.toHaveProperty(absent);
     }
   });
@@ -384,9 +385,9 @@ describe('call initiation failure', () => {
 
   it('stores a failure whose metadata is missing', () => {
     const { update } = write({ type: 'call_initiation_failure', data: { conversation_id: 'c', agent_id: 'a', failure_reason: 'unknown' } });
-    expect(update.set).toEqual({ failure_reason: 'unknown', failure_metadata: {} });
+    expect(update.set).toEqual({ failure_reason: 'unknown' });
     // A newer failure replaces what an older one said.
-    expect(update.remove).toEqual(['failure_provider', 'failure_truncated_fields']);
+    expect(update.remove).toEqual(['failure_provider', 'failure_metadata', 'failure_truncated_fields']);
   });
 
   it.each([
