@@ -215,7 +215,9 @@ describe('properties of the webhook flow', () => {
         // Every key arrives in DynamoDB, as sent or under the documented escape, unless the map was
         // left out to fit the item (its values can be large), which the item then says.
         const truncated = ['truncated_fields', 'failure_truncated_fields'].flatMap((name) => (table.items.get(conversationId)?.[name]?.L ?? []).map((v) => v.S));
-        if (keys && !truncated.includes(field.stored[0])) expect(storedKeys(table, conversationId, field.stored)).toEqual(keys);
+        // An empty map at the top of the item says nothing, so it is left out.
+        const expected = keys?.length === 0 && field.stored.length === 1 ? undefined : keys;
+        if (keys && !truncated.includes(field.stored[0])) expect(storedKeys(table, conversationId, field.stored)).toEqual(expected);
       }),
       { numRuns: 300, endOnFailure: true },
     );
