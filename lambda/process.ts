@@ -1,7 +1,7 @@
 import { ConfigurationError, describeError, PayloadError, SignatureError, StorageError } from './errors';
 import { readJson, toWebhookEvent, type WebhookEvent } from './events';
 import { rawEventKey } from './object-keys';
-import { toCallWrite } from './records';
+import { toCallWrite, type CallWrite } from './records';
 import { checkSignatureTime, matchingSignature, MISMATCH_MESSAGE, parseSignatureHeader, rawBodyBytes, type RawBody } from './signature';
 import type { CallStore } from './storage';
 import { nonEmptyText } from './storable';
@@ -64,8 +64,6 @@ export interface ProcessDependencies {
 interface StoreResult {
   /** `store_error`: DynamoDB refused the update, so only a minimal item records the call. */
   readonly outcome: 'stored' | 'duplicate' | 'ignored' | 'store_error';
-  /** Bytes written to S3 besides the raw body. */
-  readonly objectBytes: number;
   /** With `store_error`: why DynamoDB refused (for the log; the answer is still 200). */
   readonly error?: StorageError;
   /** With the first delivery of a transcription or failure for the call: its facts, for per-call metrics. */
@@ -85,19 +83,33 @@ export interface CallFacts {
 }
 
 /**
- * The item, then (only if the event is newer than what the item holds) its object. When DynamoDB
- * refuses the update as invalid, which no retry would change, the call still gets a minimal item
- * pointing at the raw body, and the answer is 200: the event is kept, and counted as a store error.
+ * The delivery as an event, and what storing it takes. A body that is neither (not JSON, not a
+ * valid event, audio that is not base64) is archived whole before the error is answered: whatever
+ * was signed is kept, so it can be replayed once it can be read.
  */
-async function storeEvent(event: WebhookEvent, rawKey: string, deps: ProcessDependencies): Promise<StoreResult> {
-  const write = toCallWrite(event, rawKey);
-  if (!write || event.type === 'unknown') return { outcome: 'ignored', objectBytes: 0 };
+async function readDelivery(request: WebhookRequest, body: { json: unknown } | undefined, rawKey: string, signedAt: number, deps: ProcessDependencies) {
+  try {
+    const event = toWebhookEvent(body, signedAt, deps.futureToleranceSeconds);
+    return { event, write: toCallWrite(event, rawKey) };
+  } catch (error) {
+    await deps.store.putObject(rawKey, request.rawBody, 'application/json');
+    throw error;
+  }
+}
+
+/**
+ * The item update, once the delivery is archived. When DynamoDB refuses it as invalid, which no
+ * retry would change, the call still gets a minimal item pointing at the archive, and the answer
+ * is 200: the event is kept, and counted as a store error.
+ */
+async function storeEvent(event: WebhookEvent, write: CallWrite | undefined, rawKey: string, deps: ProcessDependencies): Promise<StoreResult> {
+  if (!write || event.type === 'unknown') return { outcome: 'ignored' };
   const options = { now: deps.now(), retentionDays: deps.retentionDays };
   try {
-    const result = await deps.store.applyUpdate(write.update, { ...options, object: write.object });
-    if (result === 'stale') return { outcome: 'duplicate', objectBytes: 0 };
+    const result = await deps.store.applyUpdate(write.update, options);
+    if (result === 'stale') return { outcome: 'duplicate' };
     const call = result === 'created' ? callFacts(event.type, write.update) : undefined;
-    return { outcome: 'stored', objectBytes: write.object?.body.length ?? 0, call };
+    return { outcome: 'stored', call };
   } catch (error) {
     if (!(error instanceof StorageError && error.permanent)) throw error;
     const { agent_id: agentId } = { ...write.update.setIfMissing, ...write.update.set };
@@ -112,7 +124,7 @@ async function storeEvent(event: WebhookEvent, rawKey: string, deps: ProcessDepe
       },
       options,
     );
-    return { outcome: 'store_error', objectBytes: 0, error };
+    return { outcome: 'store_error', error };
   }
 }
 
@@ -190,7 +202,7 @@ export function forbiddenSource(sourceIp: string | undefined, deps: Pick<Process
 }
 
 /**
- * The webhook flow: verify → read → archive → validate → store → answer.
+ * The webhook flow: verify → read → archive → store → answer.
  * Never throws; the log entry describes the request without any of its content.
  */
 export async function processWebhook(request: WebhookRequest, deps: ProcessDependencies): Promise<WebhookResult> {
@@ -200,20 +212,23 @@ export async function processWebhook(request: WebhookRequest, deps: ProcessDepen
   try {
     const { signedAt, signature } = await verify(request, deps);
 
-    // Archived before validating (filed under its call, if it names one): whatever was signed is
-    // kept, even if it cannot be read today. A transcription's raw body is its transcript.
+    // Filed under its call, if it names one.
     const body = readJson(request.rawBody);
     const rawKey = rawEventKey(signedAt, signature, body?.json);
-    await deps.store.putObject(rawKey, request.rawBody, 'application/json');
-
-    const event = toWebhookEvent(body, signedAt, deps.futureToleranceSeconds);
+    const { event, write } = await readDelivery(request, body, rawKey, signedAt, deps);
     log.type = event.type === 'unknown' ? event.originalType.slice(0, 64) : event.type;
     if (event.type !== 'unknown') {
       log.conversation_id = event.data.conversation_id;
       log.agent_id = event.data.agent_id ?? undefined;
     }
-    const result = await storeEvent(event, rawKey, deps);
-    Object.assign(log, { outcome: result.outcome, status_code: 200, stored_bytes: log.body_bytes + result.objectBytes });
+
+    // Archived before the item is written, each byte once: the body as received (a transcription's
+    // is its transcript), or an audio event's MP3 and envelope. Any call can be rebuilt from these.
+    const archive = write?.archive ?? [{ key: rawKey, body: request.rawBody, contentType: 'application/json' }];
+    for (const object of archive) await deps.store.putObject(object.key, object.body, object.contentType);
+    const result = await storeEvent(event, write, rawKey, deps);
+    const storedBytes = archive.reduce((sum, object) => sum + rawBodyBytes(object.body), 0);
+    Object.assign(log, { outcome: result.outcome, status_code: 200, stored_bytes: storedBytes });
     // The receiver's own message, naming the DynamoDB error (never the SDK's, which may quote values).
     if (result.error) Object.assign(log, { error_name: result.error.name, error_reason: result.error.reason, error_message: result.error.message });
     if (deps.scheduleAudioCheck && result.outcome === 'stored' && event.type === 'post_call_transcription' && event.data.has_audio) {

@@ -40,7 +40,7 @@ function apply(update: CallUpdate, deps: ReconciliationDependencies) {
  */
 export async function reconcileAudio(conversationId: string, deps: ReconciliationDependencies): Promise<AudioOutcome> {
   const item = await deps.store.getCall(conversationId);
-  // The item is written before its MP3: a function stopped in between leaves a key with no object.
+  // Earlier versions wrote the item before its MP3: a function stopped in between left a key with no object.
   if (typeof item?.audio_s3_key === 'string' && (await deps.store.objectExists(item.audio_s3_key))) return 'present';
   // Only a transcription says whether a call has audio: a 404 before it (a call still in progress)
   // must not be recorded as final.

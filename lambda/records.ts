@@ -19,14 +19,15 @@ import { countTranscript } from './transcript-counts';
  */
 
 /**
- * Everything storing one event takes: the item update, then (only when it applied) its object. A
- * stale or repeated delivery writes no object, so nothing is left that no item points at, and
- * nothing comes back that a deletion removed. (The raw body, archived before all this, is the
- * transcript: it needs no object of its own.)
+ * Everything storing one event takes: what S3 keeps of the delivery, then the item update. Each
+ * byte is stored once: a transcription's (or failure's) body as received is both its archive and
+ * the transcript the item points at, so `archive` is left out; an audio delivery keeps the decoded
+ * MP3 and a small envelope (the event without its base64) instead of the body.
  */
 export interface CallWrite {
   readonly update: CallUpdate;
-  readonly object?: CallObject;
+  /** Written, in order, before the update, in place of the body as received. */
+  readonly archive?: readonly CallObject[];
 }
 
 /**
@@ -184,13 +185,43 @@ export function otelTranscriptionWrite(data: OtelTranscriptionData, eventTimesta
   return { update: shareUpdate(base, OTEL_SHARE, { set: compact({ otel_transcript_s3_key: rawKey, ...attributes }), setIfMissing }, cut) };
 }
 
-/** The audio event owns where the MP3 is and its size; the decoded MP3 goes to S3 under a key of its own. */
-export function audioWrite(data: AudioData, eventTimestamp: number): CallWrite {
+/** The audio event's update: it owns where the MP3 is and its size. */
+function audioUpdate(conversationId: string, agentId: string | null | undefined, eventTimestamp: number, key: string, bytes: number): CallUpdate {
+  const set = compact({ has_audio: true, audio_s3_key: key, audio_bytes: bytes, audio_source: 'webhook' });
+  return shareUpdate({ conversationId, eventType: 'post_call_audio', eventTimestamp }, AUDIO_SHARE, { set, setIfMissing: compact({ agent_id: agentId }) }, []);
+}
+
+/**
+ * An audio delivery: the decoded MP3 under a key of its own (one per event, so an older or repeated
+ * event never replaces the recording the item points at), then its envelope at `rawKey` in place
+ * of the body (the event without `full_audio`, saying where the MP3 went), then the update.
+ */
+export function audioWrite(data: AudioData, eventTimestamp: number, rawKey: string): CallWrite {
   const audio = decodeAudioBase64(data.full_audio);
   const key = webhookAudioKey(data.conversation_id, eventTimestamp);
-  const set = compact({ has_audio: true, audio_s3_key: key, audio_bytes: audio.length, audio_source: 'webhook' });
-  const update = shareUpdate({ conversationId: data.conversation_id, eventType: 'post_call_audio', eventTimestamp }, AUDIO_SHARE, { set, setIfMissing: compact({ agent_id: data.agent_id }) }, []);
-  return { update, object: { key, body: audio, contentType: 'audio/mpeg' } };
+  const { full_audio: _decoded, ...rest } = data;
+  const envelope: AudioEnvelope = { type: 'post_call_audio', event_timestamp: eventTimestamp, data: { ...rest, full_audio_s3_key: key, full_audio_bytes: audio.length } };
+  return {
+    update: audioUpdate(data.conversation_id, data.agent_id, eventTimestamp, key, audio.length),
+    archive: [
+      { key, body: audio, contentType: 'audio/mpeg' },
+      { key: rawKey, body: Buffer.from(JSON.stringify(envelope)), contentType: 'application/json' },
+    ],
+  };
+}
+
+/** What is kept of an audio delivery in place of its body: the event, its base64 replaced by where the MP3 is. */
+export interface AudioEnvelope {
+  readonly type: 'post_call_audio';
+  readonly event_timestamp: number;
+  /** The event's data as sent (every other field kept), `full_audio` replaced by these two. */
+  readonly data: { readonly conversation_id: string; readonly agent_id?: string | null; readonly full_audio_s3_key: string; readonly full_audio_bytes: number; readonly [field: string]: unknown };
+}
+
+/** The update an archived audio envelope stands for (rebuilding a call from S3). */
+export function audioEnvelopeWrite(envelope: AudioEnvelope): CallWrite {
+  const { data, event_timestamp: eventTimestamp } = envelope;
+  return { update: audioUpdate(data.conversation_id, data.agent_id, eventTimestamp, data.full_audio_s3_key, data.full_audio_bytes) };
 }
 
 /**
@@ -214,7 +245,7 @@ export function failureWrite(data: FailureData, eventTimestamp: number): CallWri
 
 /**
  * What storing an event takes, or undefined for a type this receiver only archives.
- * @param rawKey where the body as received is archived (a transcription's transcript)
+ * @param rawKey where the delivery is archived: its body as received (a transcription's transcript), or an audio event's envelope
  * @throws PayloadError when the audio is not base64 or decodes to nothing
  */
 export function toCallWrite(event: WebhookEvent, rawKey: string): CallWrite | undefined {
@@ -224,7 +255,7 @@ export function toCallWrite(event: WebhookEvent, rawKey: string): CallWrite | un
     case 'post_call_transcription_otel':
       return otelTranscriptionWrite(event.data, event.eventTimestamp, rawKey);
     case 'post_call_audio':
-      return audioWrite(event.data, event.eventTimestamp);
+      return audioWrite(event.data, event.eventTimestamp, rawKey);
     case 'call_initiation_failure':
       return failureWrite(event.data, event.eventTimestamp);
     case 'unknown':

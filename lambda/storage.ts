@@ -2,22 +2,17 @@ import { DynamoDBClient, GetItemCommand, paginateQuery, UpdateItemCommand, type 
 import { DeleteObjectsCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client, type ObjectIdentifier } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Transform, type Readable } from 'node:stream';
-import { fromDynamoDBItem, toDynamoDB, toDynamoDBValues, type DynamoDBItem } from './attribute-values';
+import { fromDynamoDBItem, toDynamoDB, toDynamoDBValues } from './attribute-values';
 import { requiredEnv } from './config';
 import { StorageError } from './errors';
 import { BY_DELETION_DUE_INDEX, DELETION_QUEUE_DUE } from '../lib/calls-table-schema';
 import type { DeletionStore } from './deletion';
-import { EVENT_TIMESTAMP_ATTRIBUTE, type CallObject, type CallUpdate, type StoreErrorRecord } from './call-item';
-import { buildRequeueRequest, buildScrubRequest, buildStoreErrorRequest, buildUndoRequest, buildUpdateRequest, toWire } from './update-requests';
+import { EVENT_TIMESTAMP_ATTRIBUTE, type CallUpdate, type StoreErrorRecord } from './call-item';
+import { buildRequeueRequest, buildScrubRequest, buildStoreErrorRequest, buildUpdateRequest, toWire } from './update-requests';
 
 export interface UpdateOptions {
   readonly now: Date;
   readonly retentionDays?: number;
-  /**
-   * Written once the update applied (never for a stale one); if it cannot be written, the update
-   * is undone, so the item never points at an object that is not there.
-   */
-  readonly object?: CallObject;
 }
 
 /** What the webhook flow needs from storage; the one place that talks to the AWS SDK. */
@@ -25,7 +20,7 @@ export interface CallStore {
   /** Writes an object under the bucket. */
   putObject(key: string, body: Buffer | string, contentType: string): Promise<void>;
   /**
-   * Applies an event's attributes to its call's item, creating it if needed, then writes its object.
+   * Applies an event's attributes to its call's item, creating it if needed.
    * @returns `created` when the item held nothing of this kind before (the first delivery),
    *   `applied` when it replaced an older one, `stale` when it held the same or a newer one
    * @throws StorageError; `permanent` when DynamoDB refused the update as invalid (retrying cannot help)
@@ -231,15 +226,11 @@ export function createCallStore(config: StorageConfig): ReconciliationStore {
         throw sdkFailure('object', 'S3 multipart upload', error);
       }
     },
-    async applyUpdate(update, { now, retentionDays, object }) {
+    async applyUpdate(update, { now, retentionDays }) {
       const applied = await send(config, { ...toWire(buildUpdateRequest(config.tableName, update, now, retentionDays)), ReturnValues: 'UPDATED_OLD' });
-      if (applied) {
-        const before = applied.Attributes ?? {};
-        if (object) await putObjectOrUndo(object, update, before);
-        return before[EVENT_TIMESTAMP_ATTRIBUTE[update.eventType]] === undefined ? 'created' : 'applied';
-      }
+      if (applied) return applied.Attributes?.[EVENT_TIMESTAMP_ATTRIBUTE[update.eventType]] === undefined ? 'created' : 'applied';
       // Stale, so nothing changed; but if the call's data was deleted already, what this delivery
-      // archived (its raw body) is deleted by the next sweep.
+      // archived (its raw body, or its MP3 and envelope) is deleted by the next sweep.
       if (config.deletionSweep) await send(config, toWire(buildRequeueRequest(config.tableName, update.conversationId, now)));
       return 'stale';
     },
@@ -247,16 +238,5 @@ export function createCallStore(config: StorageConfig): ReconciliationStore {
       await send(config, toWire(buildStoreErrorRequest(config.tableName, record, now, retentionDays)));
     },
   };
-
-  /** The object of an update that applied; when it cannot be written, the update is undone. */
-  async function putObjectOrUndo(object: CallObject, update: CallUpdate, before: DynamoDBItem) {
-    try {
-      await putObject(object.key, object.body, object.contentType);
-    } catch (error) {
-      // If the undo fails too, the item points at a missing object until the event comes again.
-      await send(config, buildUndoRequest(config.tableName, update, before)).catch(() => undefined);
-      throw error;
-    }
-  }
 
 }

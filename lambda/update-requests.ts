@@ -1,13 +1,12 @@
-import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { toDynamoDB, toDynamoDBValues, type DynamoDBItem, type WritableValue } from './attribute-values';
+import { toDynamoDBValues, type WritableValue } from './attribute-values';
 import { DELETION_QUEUE_DUE, EXPIRY_ATTRIBUTE } from '../lib/calls-table-schema';
 import type { ItemScrub } from './deletion';
 import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE, isoTime, STORE_ERROR_ATTRIBUTE, storeErrorDetailAttribute, storeErrorType, type CallUpdate, type StoreErrorRecord } from './call-item';
 
 /*
  * The UpdateItem requests the receiver sends, built as plain data (no SDK, so each is tested
- * alone): an event's update with its ordering guard, the deletion sweep's scrub and re-queue, the
- * undo of an update whose object could not be written, and the minimal item of a store error.
+ * alone): an event's update with its ordering guard, the deletion sweep's scrub and re-queue, and
+ * the minimal item of a store error.
  */
 
 /** An update expression's placeholders: every attribute name and value gets its own, so any name is safe. */
@@ -95,40 +94,6 @@ type PlainRequest = { Key: Record<string, WritableValue>; ExpressionAttributeVal
 
 export function toWire<T extends PlainRequest>(request: T) {
   return { ...request, Key: toDynamoDBValues(request.Key), ExpressionAttributeValues: toDynamoDBValues(request.ExpressionAttributeValues) };
-}
-
-/**
- * Puts an item back as it was before an update, from the attributes that update returned as they
- * were (UPDATED_OLD), unless a newer event has written since. A value the update only filled where
- * missing stays (it is identity, true either way); the event stays in `events_received`.
- */
-export function buildUndoRequest(tableName: string, update: CallUpdate, before: DynamoDBItem): UpdateItemCommandInput {
-  const guard = EVENT_TIMESTAMP_ATTRIBUTE[update.eventType];
-  const repaired = storeErrorType(update.eventType);
-  const touched = new Set([...Object.keys(update.set), ...(update.remove ?? []), guard, 'updated_at']);
-  for (const attribute of [...Object.keys(update.setIfMissing), EXPIRY_ATTRIBUTE, STORE_ERROR_ATTRIBUTE, repaired && storeErrorDetailAttribute(repaired)]) {
-    if (attribute && before[attribute] !== undefined) touched.add(attribute);
-  }
-  const names: Record<string, string> = { '#ts': guard };
-  const values: DynamoDBItem = { ':ts': toDynamoDB(update.eventTimestamp) };
-  const restore: string[] = [];
-  const removals: string[] = [];
-  [...touched].forEach((attribute, i) => {
-    names[`#a${i}`] = attribute;
-    if (before[attribute] === undefined) removals.push(`#a${i}`);
-    else {
-      values[`:v${i}`] = before[attribute];
-      restore.push(`#a${i} = :v${i}`);
-    }
-  });
-  return {
-    TableName: tableName,
-    Key: { conversation_id: toDynamoDB(update.conversationId) },
-    UpdateExpression: [restore.length ? `SET ${restore.join(', ')}` : '', removals.length ? `REMOVE ${removals.join(', ')}` : ''].filter(Boolean).join(' '),
-    ConditionExpression: '#ts = :ts',
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  };
 }
 
 /**

@@ -21,14 +21,13 @@ function recordingStore(fail?: 'raw' | 'object' | 'item' | 'invalid_item') {
       if (fail === kind) throw new StorageError('object', 'S3 PutObject failed: NetworkingError (HTTP -)');
       calls.push(`put ${key}`);
     },
-    async applyUpdate(update, { object }) {
+    async applyUpdate(update) {
       if (fail === 'item') throw new StorageError('item', 'DynamoDB UpdateItem failed: ServiceUnavailable (HTTP 503)');
       if (fail === 'invalid_item') {
         throw new StorageError('item', 'DynamoDB UpdateItem failed: ValidationException (HTTP 400)', { cause: Object.assign(new Error('x'), { name: 'ValidationException' }), permanent: true });
       }
       calls.push(`update ${update.eventType}`);
       updates.push(update);
-      if (object) await store.putObject(object.key, object.body, object.contentType);
       return 'created';
     },
     async recordStoreError(record) {
@@ -56,16 +55,20 @@ describe('processWebhook', () => {
     expect(log).toMatchObject({ outcome: 'stored', status_code: 200, agent_id: 'agent_7901kdemo0support000000001' });
   });
 
-  it('stores decoded audio under a key of its event, once the item points at it', async () => {
+  it('keeps an audio delivery as its decoded MP3 and a small envelope, not its body, before the item points at them', async () => {
     const example = loadExample('post_call_audio');
     const { store, calls, updates } = recordingStore();
-    const { response } = await processWebhook(signed(example), deps(store));
+    const { response, log } = await processWebhook(signed(example), deps(store));
     expect(response.statusCode).toBe(200);
-    expect(calls.slice(1)).toEqual(['update post_call_audio', 'put audio/calls/abc/1739537319.mp3']);
-    expect(updates[0].set).toMatchObject({ audio_s3_key: 'audio/calls/abc/1739537319.mp3', audio_bytes: Buffer.from(example.data.full_audio, 'base64').length });
+    expect(calls).toEqual(['put audio/calls/abc/1739537319.mp3', expect.stringMatching(/^put raw\/calls\/abc\/post_call_audio\/\d+-[0-9a-f]{32}\.json$/), 'update post_call_audio']);
+    const mp3Bytes = Buffer.from(example.data.full_audio, 'base64').length;
+    expect(updates[0].set).toMatchObject({ audio_s3_key: 'audio/calls/abc/1739537319.mp3', audio_bytes: mp3Bytes });
+    // Each byte once: the MP3, and an envelope of a few hundred bytes, not the base64 body again.
+    expect(log.stored_bytes).toBeGreaterThan(mp3Bytes);
+    expect(log.stored_bytes).toBeLessThan(mp3Bytes + 1024);
   });
 
-  it('writes no audio object for a delivery that is stale for the item', async () => {
+  it('archives an audio delivery that is stale for the item too: a redelivery after a deletion is swept again', async () => {
     const { store, calls } = recordingStore();
     store.applyUpdate = async (update) => {
       calls.push(`update ${update.eventType}`);
@@ -73,7 +76,16 @@ describe('processWebhook', () => {
     };
     const { response } = await processWebhook(signed(loadExample('post_call_audio')), deps(store));
     expect(response.body.status).toBe('duplicate');
-    expect(calls).toEqual([expect.stringMatching(/^put raw\//), 'update post_call_audio']);
+    expect(calls).toEqual([expect.stringMatching(/^put audio\//), expect.stringMatching(/^put raw\//), 'update post_call_audio']);
+  });
+
+  it('archives whole, before answering 400, an audio body that is not base64', async () => {
+    const example = loadExample('post_call_audio');
+    example.data.full_audio = 'not base64 at all!';
+    const { store, calls } = recordingStore();
+    const { response } = await processWebhook(signed(example), deps(store));
+    expect(response.statusCode).toBe(400);
+    expect(calls).toEqual([expect.stringMatching(/^put raw\/calls\/abc\/post_call_audio\//)]);
   });
 
   it('keeps a call DynamoDB refuses to store as a minimal item pointing at its raw body, answers 200 and counts it', async () => {

@@ -32,7 +32,7 @@ function checkingStore() {
   };
   const store: CallStore = {
     putObject,
-    async applyUpdate(update, { now, object }) {
+    async applyUpdate(update, { now }) {
       let before;
       try {
         before = table.update(toWire(buildUpdateRequest('calls', update, now)));
@@ -48,7 +48,6 @@ function checkingStore() {
         if (value && (value[type] === undefined || value[type] === '' || Buffer.byteLength(value[type]) > 2048)) throw new Error(`bad index key ${index}`);
       }
       stored.updates += 1;
-      if (object) await putObject(object.key);
       return Object.keys(before).length === 0 ? 'created' : 'applied';
     },
     async recordStoreError(record) {

@@ -3,7 +3,7 @@ import { parseEvent } from '../lambda/events';
 import { attributesBytes } from '../lambda/item-size';
 import { ownAttributes } from '../lambda/item-shares';
 import { FAILURE_SHARE, TRANSCRIPTION_SHARE } from '../lambda/event-shares';
-import { toCallWrite, type CallWrite } from '../lambda/records';
+import { audioEnvelopeWrite, toCallWrite, type CallWrite } from '../lambda/records';
 import { MAP_KEY_ESCAPE, toStorable } from '../lambda/storable';
 import { loadExample } from './support/webhooks';
 
@@ -20,10 +20,10 @@ function write(body: object, signedAt = 1_800_000_000): CallWrite {
 
 describe('transcription', () => {
   it('maps a phone call to flat, console-readable attributes named as ElevenLabs names them', () => {
-    const { update, object } = write(loadExample('post_call_transcription.phone'));
+    const { update, archive } = write(loadExample('post_call_transcription.phone'));
     expect(update.conversationId).toBe('conv_7901kphone0inbound0000001');
-    // The raw body, archived before, is the transcript: no second copy.
-    expect(object).toBeUndefined();
+    // The body as received is the archive and the transcript: nothing else is written.
+    expect(archive).toBeUndefined();
     expect(update.set).toEqual({
       agent_id: 'agent_7901kdemo0support000000001',
       agent_name: 'Acme Support',
@@ -284,8 +284,8 @@ describe('OpenTelemetry transcription', () => {
         ] }] }] },
       },
     };
-    const { update, object } = write(body);
-    expect(object).toBeUndefined();
+    const { update, archive } = write(body);
+    expect(archive).toBeUndefined();
     // A root span and nothing under it: a call of no turns, as the spans count them.
     expect(update.set).toEqual({ otel_transcript_s3_key: RAW_KEY, user_turns: 0, agent_turns: 0, tool_calls: 0 });
     expect(update.eventTimestamp).toBe(1764000030);
@@ -311,12 +311,19 @@ describe('OpenTelemetry transcription', () => {
 });
 
 describe('audio', () => {
-  it('records where the decoded MP3 is and its size', () => {
+  it('keeps the decoded MP3 and an envelope in place of the body, and records where the MP3 is and its size', () => {
     const example = loadExample('post_call_audio');
-    const { update, object } = write(example);
+    const { update, archive } = write(example);
     const mp3 = Buffer.from(example.data.full_audio, 'base64');
     // A key per audio event: an older event can never replace the recording the item describes.
-    expect(object).toEqual({ key: 'audio/calls/abc/1739537319.mp3', body: mp3, contentType: 'audio/mpeg' });
+    expect(archive![0]).toEqual({ key: 'audio/calls/abc/1739537319.mp3', body: mp3, contentType: 'audio/mpeg' });
+    // The envelope: the event as sent, its base64 replaced by where the MP3 went.
+    expect(archive![1]).toMatchObject({ key: RAW_KEY, contentType: 'application/json' });
+    const envelope = JSON.parse(archive![1].body.toString());
+    expect(envelope).toEqual({ type: 'post_call_audio', event_timestamp: 1739537319, data: { agent_id: 'xyz', conversation_id: 'abc', full_audio_s3_key: 'audio/calls/abc/1739537319.mp3', full_audio_bytes: mp3.length } });
+    expect(archive![1].body.length).toBeLessThan(1024);
+    // Rebuilt from the envelope alone, the call gets the same update.
+    expect(audioEnvelopeWrite(envelope).update).toEqual(update);
     expect(update).toEqual({
       conversationId: 'abc',
       eventType: 'post_call_audio',
@@ -331,7 +338,7 @@ describe('audio', () => {
   it('decodes base64 behind a data URI prefix', () => {
     const example = loadExample('post_call_audio');
     example.data.full_audio = `data:audio/mpeg;base64,${example.data.full_audio}`;
-    expect((write(example).object!.body as Buffer).subarray(0, 3).toString()).toBe('ID3');
+    expect((write(example).archive![0].body as Buffer).subarray(0, 3).toString()).toBe('ID3');
   });
 
   it('refuses audio that decodes to nothing', () => {
@@ -339,20 +346,20 @@ describe('audio', () => {
   });
 
   it('hashes an id too long for an S3 key', () => {
-    const { object } = write({ type: 'post_call_audio', event_timestamp: 5, data: { agent_id: 'a', conversation_id: 'é'.repeat(500), full_audio: 'AA==' } });
-    expect(object!.key).toMatch(/^audio\/calls\/sha256-[0-9a-f]{64}\/5\.mp3$/);
+    const { archive } = write({ type: 'post_call_audio', event_timestamp: 5, data: { agent_id: 'a', conversation_id: 'é'.repeat(500), full_audio: 'AA==' } });
+    expect(archive![0].key).toMatch(/^audio\/calls\/sha256-[0-9a-f]{64}\/5\.mp3$/);
   });
 
   it('keeps ids with slashes inside one key segment', () => {
-    const { object } = write({ type: 'post_call_audio', event_timestamp: 5, data: { agent_id: '../a', conversation_id: 'c/../../x', full_audio: 'AA==' } });
-    expect(object!.key).toBe('audio/calls/c%2F..%2F..%2Fx/5.mp3');
+    const { archive } = write({ type: 'post_call_audio', event_timestamp: 5, data: { agent_id: '../a', conversation_id: 'c/../../x', full_audio: 'AA==' } });
+    expect(archive![0].key).toBe('audio/calls/c%2F..%2F..%2Fx/5.mp3');
   });
 });
 
 describe('call initiation failure', () => {
   it('maps a SIP failure, filling phone fields only where nothing else set them', () => {
-    const { update, object } = write(loadExample('call_initiation_failure.sip'));
-    expect(object).toBeUndefined();
+    const { update, archive } = write(loadExample('call_initiation_failure.sip'));
+    expect(archive).toBeUndefined();
     expect(update.set).toMatchObject({ failure_reason: 'busy', failure_provider: 'sip' });
     expect(update.eventTimestamp).toBe(1759931652);
     expect(update.set.failure_metadata).toMatchObject({ sip_status_code: 486 });

@@ -88,10 +88,12 @@ describe('deletion settings, honoured by the sweep', () => {
     expect(scrubbed).toMatchObject({ transcript_deleted_at: new Date(now * 1000).toISOString(), audio_deleted_at: expect.any(String) });
     expect(scrubbed).toMatchObject({ deletion_queue: 'due', deletion_due_unix_secs: deletionTime + DELETION_GRACE_SECONDS });
 
-    // A replay of the audio after the deletion writes no MP3 (it is stale for the item), only its raw
-    // body, archived before anything is known; the call goes back in the queue, and the next sweep deletes that.
+    // A replay of the audio after the deletion changes no item (it is stale), but what it archived
+    // before anything was known, its MP3 and envelope, is there; the call goes back in the queue,
+    // and the next sweep deletes both.
     await deliver(audio(id));
-    expect(await objectsOf(id)).toEqual([expect.stringMatching(new RegExp(`^raw/calls/${id}/post_call_audio/`))]);
+    expect(await objectsOf(id)).toEqual([expect.stringMatching(new RegExp(`^audio/calls/${id}/`)), expect.stringMatching(new RegExp(`^raw/calls/${id}/post_call_audio/`))]);
+    expect((await read.item(id))!).not.toHaveProperty('audio_s3_key');
     expect(await sweep(now + 60)).toMatchObject({ due: 1, audioDeleted: 1, failures: [] });
     expect(await objectsOf(id)).toEqual([]);
     // The second pass a day after the deletion time, after which the call leaves the index.
