@@ -49,7 +49,7 @@ async function show(target: CallsTarget, idOrEnding: string, json: boolean): Pro
   }
   const { item } = found;
   const transcript = item.transcript_format === 'json' && item.transcript_s3_key ? await readTranscriptEvent(target, item.transcript_s3_key) : undefined;
-  if (json) process.stdout.write(toCallJson(item, transcript?.text));
+  if (json) process.stdout.write(toCallJson(withFailureKind(item), transcript?.text));
   else print(formatCallDetail(item, target.bucketName, transcript?.event));
   return 0;
 }

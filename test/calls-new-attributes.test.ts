@@ -75,8 +75,18 @@ describe('failureKind', () => {
     expect(failureKind(fullCall('c', { otel_transcription_event_timestamp: 5, transcription_event_timestamp: undefined, status: 'failed' }))).toBe('conversation_failed');
   });
 
-  it('names nothing for an answered call, one only audio has reached, or a failure a transcription followed', () => {
-    expect([fullCall('c'), oldCall, { conversation_id: 'a', audio_s3_key: 'k' }, { ...notConnected, transcription_event_timestamp: 9, status: 'done' }].map(failureKind)).toEqual([undefined, undefined, undefined, undefined]);
+  it('names nothing for an answered call, one only audio has reached, or a failure a transcription in which the user spoke followed', () => {
+    expect([fullCall('c'), oldCall, { conversation_id: 'a', audio_s3_key: 'k' }, { ...notConnected, transcription_event_timestamp: 9, status: 'done', user_turns: 1 }].map(failureKind)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(failureKind({ ...notConnected, transcription_event_timestamp: 9, status: 'failed', user_turns: 2 })).toBe('conversation_failed');
+  });
+
+  it('names a failure followed by a transcription with no user turn (0 or not counted) not_connected: the conversation never connected', () => {
+    for (const turns of [{ user_turns: 0 }, {}]) {
+      expect(failureKind({ ...notConnected, transcription_event_timestamp: 9, status: 'done', ...turns })).toBe('not_connected');
+      expect(failureKind({ ...notConnected, transcription_event_timestamp: 9, status: 'failed', error_code: 1002, ...turns })).toBe('not_connected');
+      expect(failureKind({ ...notConnected, otel_transcription_event_timestamp: 9, ...turns })).toBe('not_connected');
+    }
+    expect(failureKind(fullCall('c', { user_turns: 0 }))).toBeUndefined();
   });
 
   it('adds failure_kind to the JSON of failed calls only, keeping every stored attribute', () => {

@@ -24,8 +24,13 @@ const ITEMS: Record<string, unknown>[] = [
   { conversation_id: 'num_old', agent_id: 'agent_in', external_number: '15550100123', start_time_unix_secs: T - 86_400, ...transcribed },
   { conversation_id: 'num_new', agent_id: 'agent_in', external_number: '+15550100123', start_time_unix_secs: T, channel: 'whatsapp', ...transcribed },
   { conversation_id: 'num_short', agent_id: 'agent_in', external_number: '1234', start_time_unix_secs: T, ...transcribed },
-  // A failure a transcription followed: the call did connect.
-  { conversation_id: 'retried', agent_id: 'agent_in', failure_reason: 'busy', failure_event_timestamp: T, start_time_unix_secs: T + 5, ...transcribed },
+  // A failure a transcription followed: the call did connect, the user spoke.
+  { conversation_id: 'retried', agent_id: 'agent_in', failure_reason: 'busy', failure_event_timestamp: T, start_time_unix_secs: T + 5, ...transcribed, user_turns: 3 },
+  // A failure, then a transcription of 0 user turns (ElevenLabs may send one): it never connected.
+  { conversation_id: 'never_spoke', agent_id: 'agent_in', failure_reason: 'no-answer', failure_event_timestamp: T, start_time_unix_secs: T + 6, ...transcribed, user_turns: 0 },
+  // Two ids that end alike, for two numbers: list --number prints a short id unique among one number's calls.
+  { conversation_id: 'twin_a_00001234abcd', agent_id: 'agent_twin', external_number: '+15550100777', start_time_unix_secs: T, ...transcribed },
+  { conversation_id: 'twin_b_00001234abcd', agent_id: 'agent_twin', external_number: '+15550100888', start_time_unix_secs: T, ...transcribed },
 ];
 
 let emulators: Emulators;
@@ -96,9 +101,9 @@ describe('--number', () => {
 });
 
 describe('--failed', () => {
-  it('lists calls that never connected and conversations that failed, not a failure a transcription followed', async () => {
-    expect(await ids({ failedOnly: true })).toEqual(['camp_3', 'camp_2']);
-    expect(await ids({ failedOnly: true, agentId: 'agent_in' })).toEqual([]);
+  it('lists calls that never connected and conversations that failed, not a failure a transcription with user turns followed', async () => {
+    expect(await ids({ failedOnly: true })).toEqual(['camp_3', 'camp_2', 'never_spoke']);
+    expect(await ids({ failedOnly: true, agentId: 'agent_in' })).toEqual(['never_spoke']);
     expect(await ids({ failedOnly: true, batchId: 'btcal_A', since: T + 100 })).toEqual(['camp_3']);
   });
 });

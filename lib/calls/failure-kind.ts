@@ -2,16 +2,22 @@ import { hasTranscription } from '../../lambda/call-item';
 import type { CallItem } from './calls-query';
 
 /**
- * The two ways a call fails: it never connected (a call_initiation_failure and no transcription),
- * or the conversation happened and failed (a transcription whose status is `failed`, or that
- * carries an error). Computed by readers; `failure_kind` in `calls list --json`.
+ * The two ways a call fails: it never connected (a call_initiation_failure, and no transcription or
+ * one in which the user never spoke: ElevenLabs may still send a transcription of 0 turns), or the
+ * conversation happened and failed (a transcription whose status is `failed`, or that carries an
+ * error). Computed by readers; `failure_kind` in `calls list --json` and `calls show --json`.
  */
 export type FailureKind = 'not_connected' | 'conversation_failed';
 
+/** Whether the item's transcription has the user speaking: `user_turns` above 0 (absent counts as none). */
+function userSpoke(item: CallItem): boolean {
+  return typeof item.user_turns === 'number' && item.user_turns > 0;
+}
+
 export function failureKind(item: CallItem): FailureKind | undefined {
-  if (!hasTranscription(item)) {
-    return item.failure_reason !== undefined || item.failure_event_timestamp !== undefined ? 'not_connected' : undefined;
-  }
+  const initiationFailed = item.failure_reason !== undefined || item.failure_event_timestamp !== undefined;
+  if (initiationFailed && !(hasTranscription(item) && userSpoke(item))) return 'not_connected';
+  if (!hasTranscription(item)) return undefined;
   return item.status === 'failed' || item.error_code !== undefined || item.error_reason !== undefined ? 'conversation_failed' : undefined;
 }
 
@@ -24,7 +30,7 @@ export function conversationError(item: CallItem): string | undefined {
   return [item.error_code !== undefined && `error ${item.error_code}`, item.error_reason].filter(Boolean).join(': ');
 }
 
-/** The item as `calls list --json` prints it: as stored, plus `failure_kind` when it failed. */
+/** The item as `calls list --json` and `calls show --json` print it: as stored, plus `failure_kind` when it failed. */
 export function withFailureKind(item: CallItem): CallItem {
   const kind = failureKind(item);
   return kind ? { ...item, failure_kind: kind } : item;
