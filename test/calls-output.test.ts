@@ -43,7 +43,7 @@ describe('calls list as text', () => {
 
   it('starts each line with a short id, the end of the conversation id', () => {
     const text = formatList([call('conv_7901kphone0inbound0000001', { direction: 'inbound', external_number: '+15550100123', call_summary_title: 'Order status' })]);
-    expect(text.split('\n')[1]).toMatch(/^d0000001\s+2025-11-24 16:00Z\s+agent_1\s+in \+15550100123\s+2m 05s\s+438\s+success\s+Order status$/);
+    expect(text.split('\n')[1]).toMatch(/^d0000001\s+2025-11-24 16:00Z\s+agent_1\s+in \+15550100123\s+2m 05s\s+438 cr\s+success\s+Order status$/);
   });
 
   it('gives ids that differ only near the start as many characters as keep them apart', () => {

@@ -147,7 +147,7 @@ describe('formatting', () => {
 
   it('lists calls one line each, summaries on one line', () => {
     const text = formatList([answered('c1', 'a', 60, 100, 'success', { transcript_summary: 'line one\nline two', start_time: '2025-11-24T16:00:00Z' })]);
-    expect(text.split('\n')[1]).toMatch(/^c1\s+2025-11-24 16:00Z\s+a\s+web\s+1m 00s\s+100\s+success\s+line one line two$/);
+    expect(text.split('\n')[1]).toMatch(/^c1\s+2025-11-24 16:00Z\s+a\s+web\s+1m 00s\s+100 cr\s+success\s+line one line two$/);
   });
 });
 

@@ -9,11 +9,16 @@ import { conversationError } from './failure-kind';
  * through terminalText: stored text must not drive the terminal or break the layout.
  */
 
-/** A name, its value (left out when undefined, null or ''), and an optional note printed under it. */
+/** A name, its value (left out when undefined or ''; null, a value a map holds as null, is `-`), and an optional note printed under it. */
 export type Entry = readonly [name: string, value: unknown, note?: unknown];
 
+/** A number for a person: at most 6 significant digits (`0.370425`, not `0.3704247010173276`); anything else as it is. */
+export function readable(value: unknown): unknown {
+  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(6)) : value;
+}
+
 export function section(title: string, entries: readonly Entry[]): string[] {
-  const present = entries.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v, note]) => [terminalText(k), terminalText(v), terminalText(note)]);
+  const present = entries.filter(([, v]) => v !== undefined && v !== '').map(([k, v, note]) => [terminalText(k), v === null ? '-' : terminalText(readable(v)), terminalText(note)]);
   if (present.length === 0) return [];
   const width = Math.max(...present.map(([k]) => columnWidth(k)));
   const lines = present.flatMap(([k, v, note]) => [`  ${padColumns(k, width)}  ${v}`, ...(note ? [`  ${' '.repeat(width)}  ${note}`] : [])]);
@@ -21,7 +26,8 @@ export function section(title: string, entries: readonly Entry[]): string[] {
 }
 
 const yesNo = (value: unknown) => (value === true ? 'yes' : value === false ? 'no' : undefined);
-const seconds = (value: unknown) => (typeof value === 'number' ? `${value}s` : value);
+/** Seconds to the millisecond: `3s`, `0.370s`. */
+const seconds = (value: unknown) => (typeof value === 'number' ? `${Number.isInteger(value) ? value : value.toFixed(3)}s` : value);
 const names = (set: unknown) => (set instanceof Set || Array.isArray(set) ? [...set].map((n) => terminalText(n)).sort().join(', ') : set);
 const entriesOf = (map: unknown): [string, unknown][] => (map && typeof map === 'object' && !Array.isArray(map) ? Object.entries(map) : []);
 
@@ -62,18 +68,61 @@ export function campaignSection(item: CallItem): string[] {
   return section('Campaign', [['batch call', item.batch_call_id], ['recipient', item.batch_call_recipient_id]]);
 }
 
-/** Credits, US dollars, and the charging breakdown (prices and charges in USD, tokens per model). */
+/** How each charging value reads: prices and dollars in USD, charges in credits, minutes, yes or no. */
+const CHARGING_UNITS: Record<string, (value: number) => string> = {
+  llm_price: formatPrice,
+  platform_price: formatPrice,
+  free_llm_dollars_consumed: formatPrice,
+  llm_charge: (v) => `${readable(v)} credits`,
+  call_charge: (v) => `${readable(v)} credits`,
+  platform_charge: (v) => `${readable(v)} credits`,
+  free_minutes_consumed: (v) => `${readable(v)} min`,
+};
+
+/** A price in USD to 6 significant digits (`$0.0123457`), as exact as show needs; list and stats use formatUsd. */
+function formatPrice(usd: number): string {
+  return `${usd < 0 ? '-' : ''}$${readable(Math.abs(usd))}`;
+}
+
+function chargingValue(name: string, value: unknown): unknown {
+  if (typeof value === 'boolean') return yesNo(value);
+  return typeof value === 'number' && Number.isFinite(value) && CHARGING_UNITS[name] ? CHARGING_UNITS[name](value) : value;
+}
+
+/** Credits, US dollars, and the charging breakdown (prices in USD, charges in credits, tokens per model). */
 export function costSection(item: CallItem): string[] {
   const { llm_tokens: tokens, ...charging } = (item.charging ?? {}) as Record<string, unknown>;
   return section('Cost', [
     ['credits', item.cost],
-    ['USD', item.cost_fiat],
-    ...entriesOf(charging).map(([name, value]): Entry => [name.replace(/_/g, ' '), value]),
+    ['USD', typeof item.cost_fiat === 'number' ? formatPrice(item.cost_fiat) : item.cost_fiat],
+    ...entriesOf(charging).map(([name, value]): Entry => [name.replace(/_/g, ' '), chargingValue(name, value)]),
     ...entriesOf(tokens).map(([model, used]): Entry => {
       const { input, output } = (used ?? {}) as { input?: unknown; output?: unknown };
       return [`tokens ${model}`, `${input ?? '?'} in, ${output ?? '?'} out`];
     }),
   ]);
+}
+
+/**
+ * ElevenLabs' feedback in words: `likes 2 · dislikes 0 · score 4`, and the rating and comment when
+ * given; undefined when it says nothing (no likes or dislikes, no score, rating or comment).
+ */
+export function feedbackText(feedback: unknown): string | undefined {
+  if (feedback === undefined || feedback === null) return undefined;
+  if (typeof feedback !== 'object' || Array.isArray(feedback)) return terminalText(feedback);
+  const { likes, dislikes, overall_score: score, ...rest } = feedback as Record<string, unknown>;
+  const given = (v: unknown) => v !== undefined && v !== null && v !== '' && v !== 0;
+  const others = Object.entries(rest).filter(([, v]) => given(v));
+  if (!given(likes) && !given(dislikes) && !given(score) && others.length === 0) return undefined;
+  const shown = (v: unknown) => (v === undefined || v === null ? '-' : terminalText(readable(v)));
+  return [`likes ${shown(likes)}`, `dislikes ${shown(dislikes)}`, `score ${shown(score)}`, ...others.map(([k, v]) => `${terminalText(k)} ${terminalText(readable(v))}`)].join(' · ');
+}
+
+/** The attributes cut or left out to fit the item, by the event that had to leave them out. */
+export function truncatedText(item: CallItem): string | undefined {
+  const kinds: [string, unknown][] = [['transcription', item.truncated_fields], ['failure', item.failure_truncated_fields], ['audio', item.audio_truncated_fields], ['OpenTelemetry', item.otel_truncated_fields]];
+  const parts = kinds.map(([kind, fields]) => [kind, names(fields)]).filter(([, fields]) => fields).map(([kind, fields]) => `${kind}: ${fields}`);
+  return parts.length ? parts.join(' · ') : undefined;
 }
 
 export function errorsSection(item: CallItem): string[] {

@@ -1,5 +1,5 @@
 import { terminalText } from '../terminal-text';
-import { campaignSection, connectionSection, costSection, dataCollectedSection, errorsSection, evaluationSection, section, sessionSection, turnsSection } from './call-detail-sections';
+import { campaignSection, connectionSection, costSection, dataCollectedSection, errorsSection, evaluationSection, feedbackText, section, sessionSection, truncatedText, turnsSection } from './call-detail-sections';
 import { formatDuration } from './calls-format';
 import type { CallItem } from './calls-query';
 
@@ -38,13 +38,13 @@ export function formatCallDetail(item: CallItem, bucketName: string | undefined,
     `Call ${terminalText(item.conversation_id)}`,
     '',
     ...section('Call', [
-      ['agent', [item.agent_name, item.agent_id && `(${item.agent_id})`].filter(Boolean).join(' ')],
+      ['agent', item.agent_name ? [item.agent_name, item.agent_id && `(${item.agent_id})`].filter(Boolean).join(' ') : item.agent_id],
       ['started', item.start_time],
       ['duration', item.call_duration_secs === undefined ? undefined : formatDuration(item.call_duration_secs)],
       ['status', item.status],
       ['ended by', item.termination_reason],
       ['language', item.main_language],
-      ['feedback', item.feedback],
+      ['feedback', feedbackText(item.feedback)],
     ]),
     ...connectionSection(item),
     ...sessionSection(item),
@@ -75,7 +75,7 @@ export function formatCallDetail(item: CallItem, bucketName: string | undefined,
       ['deletion at', item.deletion_time && [item.deletion_time, item.delete_transcript_and_pii && 'transcript and personal data', item.delete_audio && 'audio'].filter(Boolean).join(', ')],
       ['events', item.events_received && [...item.events_received].sort().join(', ')],
       ['updated', item.updated_at],
-      ['truncated', [...(item.truncated_fields ?? []), ...(item.failure_truncated_fields ?? [])].join(', ') || undefined],
+      ['truncated', truncatedText(item)],
     ]),
   ];
   if (item.has_audio && !item.audio_s3_key && !item.audio_deleted_at) {

@@ -15,30 +15,60 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** US dollars for a person: `$0.12`, `$0.004` under a cent; '' when not a number. */
+/**
+ * US dollars for a person, the same in list, show and stats: cents from a dollar up (`$12.00`),
+ * two significant digits below (`$0.12`, `$0.072`, `$0.0004`), so a fraction of a cent never reads
+ * as `$0.00`; '' when not a number.
+ */
 export function formatUsd(usd: unknown): string {
   if (typeof usd !== 'number' || !Number.isFinite(usd)) return '';
-  return `$${usd !== 0 && Math.abs(usd) < 0.01 ? usd.toPrecision(1) : usd.toFixed(2)}`;
+  const size = Math.abs(usd);
+  if (size === 0 || size >= 1) return `${usd < 0 ? '-' : ''}$${size.toFixed(2)}`;
+  const places = Math.min(12, Math.max(2, 1 - Math.floor(Math.log10(size))));
+  return `${usd < 0 ? '-' : ''}$${size.toFixed(places).replace(/(\.\d\d\d*?)0+$/, '$1')}`;
+}
+
+/** ElevenLabs credits for a person: `142 cr`; '' when not a number. */
+export function formatCredits(credits: unknown): string {
+  return typeof credits === 'number' && Number.isFinite(credits) ? `${credits} cr` : '';
+}
+
+/**
+ * The call's channel: as stored (`phone`, `whatsapp`, `sms`, `web`), or for an item stored before
+ * channels were recorded, `web` when it has a JSON transcription and nothing of a phone (no
+ * direction, number or provider). Undefined otherwise: an item with only audio or an OpenTelemetry
+ * transcription so far says nothing of how the call came.
+ */
+export function channelOf(item: CallItem): string | undefined {
+  if (item.channel !== undefined) return item.channel === null ? undefined : String(item.channel);
+  const phoneLike = item.direction !== undefined || item.external_number !== undefined || item.phone_provider !== undefined || item.failure_reason !== undefined;
+  return item.transcription_event_timestamp !== undefined && !phoneLike ? 'web' : undefined;
 }
 
 /** The columns of `calls list --csv`, in order (those added later at the end, so scripts keep their places). */
-export const LIST_COLUMNS = ['start_time', 'agent', 'direction', 'number', 'duration_secs', 'cost', 'call_successful', 'title', 'conversation_id', 'channel', 'cost_usd', 'failure_kind'] as const;
+export const LIST_COLUMNS = [
+  'start_time', 'agent', 'direction', 'number', 'duration_secs', 'cost', 'call_successful', 'title', 'conversation_id', 'channel', 'cost_usd', 'failure_kind',
+  'failure_reason', 'error_code', 'error_reason',
+] as const;
 export type ListRow = Record<(typeof LIST_COLUMNS)[number], string | number>;
 
 export function toListRow(item: CallItem): ListRow {
   return {
     start_time: item.start_time ?? '',
     agent: item.agent_name ?? item.agent_id ?? '',
-    direction: item.direction ?? (item.phone_provider ? '' : 'web'),
+    direction: item.direction ?? '',
     number: item.external_number ?? '',
     duration_secs: item.call_duration_secs ?? '',
     cost: item.cost ?? '',
-    call_successful: failureKind(item) === 'not_connected' ? ['not connected', item.failure_reason].filter(Boolean).join(': ') : (item.call_successful ?? ''),
+    call_successful: item.call_successful ?? '',
     title: item.call_summary_title ?? item.transcript_summary ?? '',
     conversation_id: item.conversation_id,
-    channel: item.channel ?? '',
+    channel: channelOf(item) ?? '',
     cost_usd: item.cost_fiat ?? '',
     failure_kind: failureKind(item) ?? '',
+    failure_reason: item.failure_reason ?? '',
+    error_code: item.error_code ?? '',
+    error_reason: item.error_reason ?? '',
   };
 }
 

@@ -72,8 +72,12 @@ describe('npm start and npm run send', () => {
   it('lists one agent\'s calls through its index, and as CSV', async () => {
     const { stdout } = await calls('list', '--agent', 'agent_7901kdemo0outbound00000001', '--csv');
     const lines = stdout.trim().split('\n');
-    expect(lines[0]).toBe('start_time,agent,direction,number,duration_secs,cost,call_successful,title,conversation_id,channel,cost_usd,failure_kind');
-    expect(lines.slice(1).map((l) => l.split(',')[8]).sort()).toEqual(['conv_7901kfail0sip000000000001', 'conv_7901kfail0twilio0000000001']);
+    expect(lines[0]).toBe('start_time,agent,direction,number,duration_secs,cost,call_successful,title,conversation_id,channel,cost_usd,failure_kind,failure_reason,error_code,error_reason');
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows.map((r) => r[8]).sort()).toEqual(['conv_7901kfail0sip000000000001', 'conv_7901kfail0twilio0000000001']);
+    // The verdict column holds ElevenLabs' verdict only (none for a call that never connected); why it failed is at the end.
+    for (const row of rows) expect([row[2], row[6], row[11]]).toEqual(['outbound', '', 'not_connected']);
+    expect(rows.map((r) => r[12])).toEqual(['busy', 'busy']);
   });
 
   it('shows one call with its analysis, transcript turns and where its audio is', async () => {
