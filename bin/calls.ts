@@ -2,10 +2,10 @@ import { parseCommandLine, runCli, terminalProgress, UsageError } from '../lib/c
 import { formatCallDetail } from '../lib/calls/call-detail';
 import { formatList, LIST_WIDTH_COLUMNS } from '../lib/calls/call-list';
 import { LIST_COLUMNS, toCallJson, toCsv, toJson, toListRow } from '../lib/calls/calls-format';
-import { findCall, findCalls, readTranscriptEvent, type CallFilter } from '../lib/calls/calls-query';
+import { findCall, findCalls, narrows, readTranscriptEvent, type CallFilter } from '../lib/calls/calls-query';
 import { computeStats, statsByAgent } from '../lib/calls/calls-stats';
 import { withFailureKind } from '../lib/calls/failure-kind';
-import { formatStats, STATS_COLUMNS, toStatsRow } from '../lib/calls/stats-format';
+import { formatStats, statsColumns, toStatsRow } from '../lib/calls/stats-format';
 import { describeTargetOptions, explainReadError, resolveTarget, type CallsTarget } from '../lib/calls/calls-target';
 import { parseTimeRange } from '../lib/calls/time-bounds';
 import { terminalText } from '../lib/terminal-text';
@@ -15,7 +15,8 @@ const USAGE = `Usage: npm run calls -- <list | show <id> | stats> [options]
   list     calls, newest first      --agent ID  --batch ID  --number +1555...  --since WHEN  --until WHEN  --failed  --limit N
   show     one call: metadata, campaign, cost and charging, errors, analysis, turns and tools, data collection
            and evaluation with rationales, transcript, where the audio is;
-           <id> is a conversation id, or the short id list prints (the id's last characters)
+           <id> is a conversation id, or the short id list prints (the id's last characters); with list's
+           filters (--agent, --batch, --number, --since, --until, --failed) it is looked for among those calls
   stats    calls, answered, not connected, failed conversations, duration (total, average, p50, p90), cost in
            credits and USD, success rate, channels, initiation sources, tool error rate, evaluation pass rate
            per criterion, how calls ended, top numbers, data collected
@@ -39,12 +40,40 @@ function print(text: string): void {
   process.stdout.write(terminalText(text, 'keep'));
 }
 
-async function show(target: CallsTarget, idOrEnding: string, json: boolean): Promise<number> {
-  const found = await findCall(target, idOrEnding);
+/** The options each command takes, beyond --help and where to read (--stack, --table, --bucket). */
+const FILTERS = ['agent', 'batch', 'number', 'since', 'until', 'failed'];
+const COMMAND_OPTIONS: Record<string, string[]> = {
+  list: [...FILTERS, 'limit', 'json', 'csv'],
+  show: [...FILTERS, 'json'],
+  stats: [...FILTERS, 'by-agent', 'json', 'csv'],
+};
+const WHERE_OPTIONS = ['stack', 'table', 'bucket', 'help'];
+
+/** @throws UsageError naming an option the command does not take (it would otherwise be ignored) */
+function checkOptions(command: string, given: Record<string, unknown>): void {
+  if (command === 'show' && given.csv) throw new UsageError('show prints --json, not --csv.');
+  const other = Object.keys(given).find((name) => given[name] !== undefined && !COMMAND_OPTIONS[command].includes(name) && !WHERE_OPTIONS.includes(name));
+  if (!other) return;
+  const takers = Object.keys(COMMAND_OPTIONS).filter((c) => COMMAND_OPTIONS[c].includes(other));
+  throw new UsageError(`${command} does not take --${other}${takers.length ? ` (${takers.join(' and ')} does)` : ''}.`);
+}
+
+/** The call `show` names: `filter` narrows an ending to the calls list was asked for (list's short ids are unique among them). */
+async function show(target: CallsTarget, idOrEnding: string, filter: CallFilter, json: boolean): Promise<number> {
+  const found = await findCall(target, idOrEnding, filter);
   if (!('item' in found)) {
     const asked = terminalText(idOrEnding);
-    if (found.candidates.length === 0) console.error(`No call ${asked} in ${target.description}: no conversation id is or ends with it.`);
-    else console.error(`${found.candidates.length} calls end with ${asked}: give more of the id.\n${found.candidates.slice(0, 10).map((id) => `  ${terminalText(id)}`).join('\n')}`);
+    const among = narrows(filter) ? ' among the calls these filters match' : '';
+    const { candidates } = found;
+    if (candidates.length === 0) {
+      console.error(`No call ${asked}${among} in ${target.description}: no conversation id is or ends with it.`);
+      return 1;
+    }
+    const how = narrows(filter)
+      ? 'give more of the id (the whole ids are below, and in list --json).'
+      : 'give more of the id (the whole ids are below, and in list --json), or the filters list was given (--agent, --number, ...) to look among those calls only.';
+    const more = candidates.length > 10 ? [`  ... and ${candidates.length - 10} more`] : [];
+    console.error([`${candidates.length} calls end with ${asked}${among}: ${how}`, ...candidates.slice(0, 10).map((id) => `  ${terminalText(id)}`), ...more].join('\n'));
     return 1;
   }
   const { item } = found;
@@ -81,7 +110,7 @@ async function main(): Promise<number> {
   }
   if (!['list', 'show', 'stats'].includes(command ?? '')) throw new UsageError(command ? `Unknown command '${command}': list, show or stats.` : 'Which command: list, show or stats?');
   if (command === 'show' && !conversationId) throw new UsageError('show needs the id of a call (the short id list prints, or the whole conversation id).');
-  if (command === 'show' && values.csv) throw new UsageError('show prints --json, not --csv.');
+  checkOptions(command, values);
   // Everything typed is checked before anything is read.
   const filter: CallFilter = { agentId: values.agent, batchId: values.batch, number: values.number, failedOnly: values.failed, ...parseTimeRange(values.since, values.until, new Date()) };
   const limit = command === 'list' && values.limit !== undefined ? Number(values.limit) : undefined;
@@ -89,7 +118,7 @@ async function main(): Promise<number> {
   let target: CallsTarget | undefined;
   try {
     target = await resolveTarget(values);
-    if (command === 'show') return await show(target, conversationId, values.json ?? false);
+    if (command === 'show') return await show(target, conversationId, filter, values.json ?? false);
     const items = await findCalls(target, filter, progress, limit);
     terminalProgress.end();
     if (command === 'list') {
@@ -100,10 +129,10 @@ async function main(): Promise<number> {
     }
     const options = { campaign: values.batch !== undefined };
     const groups = values['by-agent']
-      ? statsByAgent(items, options).map((g) => ({ group: g.agent_name ? `${g.agent_name} (${g.agent_id})` : g.agent_id, stats: g.stats }))
-      : [{ group: values.batch === undefined ? 'all agents' : `campaign ${values.batch}`, stats: computeStats(items, options) }];
-    if (values.json) process.stdout.write(toJson(groups));
-    else if (values.csv) process.stdout.write(toCsv(STATS_COLUMNS, groups.map((g) => toStatsRow(g.group, g.stats))));
+      ? statsByAgent(items, options).map((g) => ({ group: g.agent_name ? `${g.agent_name} (${g.agent_id})` : g.agent_id, agent_id: g.agent_id as string | undefined, stats: g.stats }))
+      : [{ group: values.batch === undefined ? 'all agents' : `campaign ${values.batch}`, agent_id: undefined, stats: computeStats(items, options) }];
+    if (values.json) process.stdout.write(toJson(groups.map(({ group, stats }) => ({ group, stats }))));
+    else if (values.csv) process.stdout.write(toCsv(statsColumns(values['by-agent'] ?? false), groups.map((g) => toStatsRow(g.group, g.stats, g.agent_id))));
     else print(groups.length > 0 ? groups.map((g) => formatStats(g.group, g.stats)).join('\n') : 'No calls match.\n');
     return 0;
   } catch (error) {

@@ -1,6 +1,6 @@
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { toDynamoDBValues } from '../lambda/attribute-values';
-import { findCalls, type CallFilter } from '../lib/calls/calls-query';
+import { findCall, findCalls, type CallFilter } from '../lib/calls/calls-query';
 import type { CallsTarget } from '../lib/calls/calls-target';
 import { computeStats } from '../lib/calls/calls-stats';
 import { startEmulators, type Emulators } from '../lib/local/emulators';
@@ -105,5 +105,17 @@ describe('--failed', () => {
     expect(await ids({ failedOnly: true })).toEqual(['camp_3', 'camp_2', 'never_spoke']);
     expect(await ids({ failedOnly: true, agentId: 'agent_in' })).toEqual(['never_spoke']);
     expect(await ids({ failedOnly: true, batchId: 'btcal_A', since: T + 100 })).toEqual(['camp_3']);
+  });
+});
+
+describe('show by a short id', () => {
+  it('names every call that ends so, or with the filters list was given, the one among their calls', async () => {
+    expect(await findCall(target, '1234abcd')).toEqual({ candidates: ['twin_a_00001234abcd', 'twin_b_00001234abcd'] });
+    sent.length = 0;
+    expect(await findCall(target, '1234abcd', { number: '15550100888' })).toMatchObject({ item: { conversation_id: 'twin_b_00001234abcd' } });
+    expect(sent.filter((name) => name === 'ScanCommand')).toEqual([]);
+    expect(await findCall(target, '1234abcd', { agentId: 'agent_twin' })).toEqual({ candidates: ['twin_a_00001234abcd', 'twin_b_00001234abcd'] });
+    expect(await findCall(target, '1234abcd', { agentId: 'agent_in' })).toEqual({ candidates: [] });
+    expect(await findCall(target, 'twin_a_00001234abcd', { agentId: 'agent_in' })).toMatchObject({ item: { conversation_id: 'twin_a_00001234abcd' } });
   });
 });

@@ -168,14 +168,26 @@ export async function findConversationIds(target: CallsTarget, matches: (id: str
   return ids.sort();
 }
 
+/** Whether the filter narrows the calls at all (a campaign, agent, number, time range or --failed). */
+export function narrows(filter: CallFilter | undefined): filter is CallFilter {
+  return filter !== undefined && Object.values(filter).some((value) => value !== undefined && value !== false);
+}
+
 /**
  * The call with this conversation id or, failing that, the one call whose id ends with it (the
- * short id `calls list` prints). No call, or several (their ids, to choose from), otherwise.
+ * short id `calls list` prints). With a filter (the one `calls list` was given), the ending is
+ * looked for among the calls it matches only, as list made its short ids unique among them; without
+ * one, among every id in the table. No call, or several (their ids, to choose from), otherwise.
  */
-export async function findCall(target: CallsTarget, idOrEnding: string): Promise<{ item: CallItem } | { candidates: string[] }> {
+export async function findCall(target: CallsTarget, idOrEnding: string, filter?: CallFilter): Promise<{ item: CallItem } | { candidates: string[] }> {
   const item = await getCall(target, idOrEnding);
   if (item) return { item };
-  const candidates = idOrEnding ? await findConversationIds(target, (id) => isShortIdOf(idOrEnding, id)) : [];
+  if (!idOrEnding) return { candidates: [] };
+  if (narrows(filter)) {
+    const matching = (await findCalls(target, filter)).filter((call) => isShortIdOf(idOrEnding, call.conversation_id));
+    return matching.length === 1 ? { item: matching[0] } : { candidates: matching.map((call) => call.conversation_id).sort() };
+  }
+  const candidates = await findConversationIds(target, (id) => isShortIdOf(idOrEnding, id));
   const only = candidates.length === 1 ? await getCall(target, candidates[0]) : undefined;
   return only ? { item: only } : { candidates };
 }

@@ -65,6 +65,18 @@ describe('a command line that cannot run', () => {
     expect(result.stderr).toMatch(/^Unknown option '--bogus'\.\n\nUsage: npm run send/);
   });
 
+  it('refuses an option the command does not take instead of ignoring it: stats --limit, list --by-agent, show --limit', async () => {
+    for (const [args, message] of [
+      [['stats', '--limit', '5'], 'stats does not take --limit (list does).'],
+      [['list', '--by-agent'], 'list does not take --by-agent (stats does).'],
+      [['show', 'abc', '--limit', '2'], 'show does not take --limit (list does).'],
+    ] as const) {
+      const result = await run('bin/calls.ts', [...args]);
+      expect([result.code, result.stderr.split('\n')[0]]).toEqual([2, message]);
+      expect(result.stderr).toContain('\n\nUsage: npm run calls');
+    }
+  });
+
   it('says --since is after --until, before reading anything', async () => {
     const result = await run('bin/calls.ts', ['list', '--since', '1d', '--until', '7d']);
     expect(result.code).toBe(2);

@@ -101,7 +101,7 @@ describe('npm start and npm run send', () => {
   it('says when a short id ends several ids, or none', async () => {
     const several = await calls('show', '0000001');
     expect(several.code).toBe(1);
-    expect(several.stdout).toBe('3 calls end with 0000001: give more of the id.\n  conv_7901kfail0sip000000000001\n  conv_7901kfail0twilio0000000001\n  conv_7901kphone0inbound0000001\n');
+    expect(several.stdout).toBe('3 calls end with 0000001: give more of the id (the whole ids are below, and in list --json), or the filters list was given (--agent, --number, ...) to look among those calls only.\n  conv_7901kfail0sip000000000001\n  conv_7901kfail0twilio0000000001\n  conv_7901kphone0inbound0000001\n');
     const none = await calls('show', 'zzz9');
     expect(none.code).toBe(1);
     expect(none.stdout).toMatch(/^No call zzz9 in local emulators \(DynamoDB 127\.0\.0\.1:\d+, S3 127\.0\.0\.1:\d+\): no conversation id is or ends with it\.\n$/);
@@ -122,6 +122,7 @@ describe('npm start and npm run send', () => {
       { ...done, conversation_id: 'conv_issue11_campaign_ok', batch_call_id: 'btcal_cmd', batch_call_recipient_id: 'r1', start_time_unix_secs: T, start_time: '2025-11-25T19:46:40Z', call_duration_secs: 40, channel: 'phone', direction: 'outbound', external_number: '+15550109999', cost: 100, cost_fiat: 0.25, call_successful: 'success', evaluation: { solved: 'success' }, evaluation_rationale: { solved: 'Answered the question.' }, charging: { llm_price: 0.01, llm_tokens: { 'gpt-4o-mini': { input: 10, output: 5 } } }, tool_calls: 2, tool_errors: 1, tools_used: new Set(['crm', 'calendar']), call_summary_title: 'Campaign reached' },
       { ...done, conversation_id: 'conv_issue11_campaign_err', batch_call_id: 'btcal_cmd', batch_call_recipient_id: 'r2', start_time_unix_secs: T + 60, channel: 'phone', status: 'failed', error_code: 1002, error_reason: 'LLM quota exceeded' },
       { ...done, conversation_id: 'conv_issue11_old_number', external_number: '15550109999', start_time_unix_secs: T - 1000 },
+      { ...done, conversation_id: 'conv_issue11_other_campaign_ok', external_number: '+15550108888', start_time_unix_secs: T - 2000 },
     ];
     const dynamodb = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: `http://127.0.0.1:${ports[1]}` });
     try {
@@ -144,8 +145,24 @@ describe('npm start and npm run send', () => {
     ]);
 
     const text = (await calls('list', '--batch', 'btcal_cmd')).stdout.split('\n');
-    expect(text[1]).toMatch(/phone\s+-\s+-\s+conv\. failed\s+error 1002: LLM quot/);
-    expect(text[2]).toMatch(/phone out \+15550109999\s+40s\s+\$0\.25\s+success\s+Campaign reached$/);
+    expect(text[1]).toMatch(/ tel\s+-\s+-\s+conv\. failed\s+error 1002: LLM quot/);
+    expect(text[2]).toMatch(/ tel out \+15550109999\s+40s\s+\$0\.25\s+success\s+Campaign reached$/);
+
+    const failedJson = JSON.parse((await calls('show', 'conv_issue11_campaign_err', '--json')).stdout);
+    expect(failedJson.call).toMatchObject({ conversation_id: 'conv_issue11_campaign_err', failure_kind: 'conversation_failed', error_code: 1002 });
+    expect(JSON.parse((await calls('show', 'conv_issue11_campaign_ok', '--json')).stdout).call.failure_kind).toBeUndefined();
+
+    // Short ids are unique among the calls listed: show takes the same filters to look among them.
+    const byNumber = (await calls('list', '--number', '+15550109999')).stdout.split('\n');
+    const shortId = byNumber[1].split(' ')[0];
+    expect(shortId).toBe('paign_ok');
+    const anywhere = await calls('show', shortId);
+    expect([anywhere.code, anywhere.stdout.split('\n').slice(1)]).toEqual([1, ['  conv_issue11_campaign_ok', '  conv_issue11_other_campaign_ok', '']]);
+    expect((await calls('show', shortId, '--number', '+15550109999')).stdout).toContain('Call conv_issue11_campaign_ok\n');
+
+    const csv = (await calls('stats', '--by-agent', '--csv')).stdout.trim().split('\n');
+    expect(csv[0]).toMatch(/^group,agent_id,calls,answered,/);
+    expect(csv.slice(1).map((row) => row.split(',')[1]).sort()).toEqual(['agent_7901kdemo0outbound00000001', 'agent_7901kdemo0support000000001', 'agent_issue11', 'xyz']);
 
     const shown = (await calls('show', 'conv_issue11_campaign_ok')).stdout;
     expect(shown).toMatch(/Campaign\n {2}batch call {2}btcal_cmd\n {2}recipient {3}r1\n/);
