@@ -3,7 +3,7 @@ import { describeError } from './errors';
 import { parseEvent } from './events';
 import { apiAudioKey, apiRawKey } from './object-keys';
 import { hasTranscription, type CallUpdate } from './call-item';
-import { toCallWrite } from './records';
+import { apiAudioUpdate, toCallWrite } from './records';
 import type { ReconciliationStore } from './storage';
 
 /*
@@ -61,18 +61,7 @@ export async function reconcileAudio(conversationId: string, deps: Reconciliatio
     // Not pointed at: the next check writes the same key again.
     throw new ElevenLabsApiError('server', 200, `ElevenLabs sent ${bytes} of ${audio.contentLength ?? 'an unknown number of'} audio bytes: try again later.`);
   }
-  // Guarded like the audio webhook, dated now: a webhook arriving later changes nothing.
-  await apply(
-    {
-      conversationId,
-      eventType: 'api_audio',
-      eventTimestamp: nowSecs(deps),
-      set: { has_audio: true, audio_s3_key: key, audio_bytes: bytes, audio_source: 'api' },
-      setIfMissing: {},
-      remove: ['audio_fetch_status'],
-    },
-    deps,
-  );
+  await apply(apiAudioUpdate(conversationId, key, bytes, nowSecs(deps)), deps);
   return 'fetched';
 }
 

@@ -210,6 +210,21 @@ export function audioWrite(data: AudioData, eventTimestamp: number, rawKey: stri
   };
 }
 
+/**
+ * The MP3 fetched from the ElevenLabs API: guarded like the audio webhook, dated when it was
+ * fetched, so a webhook arriving later changes nothing.
+ */
+export function apiAudioUpdate(conversationId: string, key: string, bytes: number, fetchedAtUnixSecs: number): CallUpdate {
+  return {
+    conversationId,
+    eventType: 'api_audio',
+    eventTimestamp: fetchedAtUnixSecs,
+    set: { has_audio: true, audio_s3_key: key, audio_bytes: bytes, audio_source: 'api' },
+    setIfMissing: {},
+    remove: ['audio_fetch_status'],
+  };
+}
+
 /** What is kept of an audio delivery in place of its body: the event, its base64 replaced by where the MP3 is. */
 export interface AudioEnvelope {
   readonly type: 'post_call_audio';

@@ -13,6 +13,8 @@ import { buildRequeueRequest, buildScrubRequest, buildStoreErrorRequest, buildUp
 export interface UpdateOptions {
   readonly now: Date;
   readonly retentionDays?: number;
+  /** Applies an event as new as the one the item holds too: a rebuild from S3 replaying the archive. */
+  readonly replay?: boolean;
 }
 
 /** What the webhook flow needs from storage; the one place that talks to the AWS SDK. */
@@ -226,8 +228,8 @@ export function createCallStore(config: StorageConfig): ReconciliationStore {
         throw sdkFailure('object', 'S3 multipart upload', error);
       }
     },
-    async applyUpdate(update, { now, retentionDays }) {
-      const applied = await send(config, { ...toWire(buildUpdateRequest(config.tableName, update, now, retentionDays)), ReturnValues: 'UPDATED_OLD' });
+    async applyUpdate(update, { now, retentionDays, replay }) {
+      const applied = await send(config, { ...toWire(buildUpdateRequest(config.tableName, update, now, retentionDays, replay)), ReturnValues: 'UPDATED_OLD' });
       if (applied) return applied.Attributes?.[EVENT_TIMESTAMP_ATTRIBUTE[update.eventType]] === undefined ? 'created' : 'applied';
       // Stale, so nothing changed; but if the call's data was deleted already, what this delivery
       // archived (its raw body, or its MP3 and envelope) is deleted by the next sweep.

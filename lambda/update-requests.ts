@@ -36,8 +36,9 @@ const expiresAt = (now: Date, retentionDays: number) => Math.floor(now.getTime()
 /**
  * Builds the UpdateItem request: owned attributes, if_not_exists for the others, the ordering
  * guard, and the store error of this event type cleared (a full write repairs it).
+ * @param replay applies an event as new as the one the item holds too (rebuilding from S3)
  */
-export function buildUpdateRequest(tableName: string, update: CallUpdate, now: Date, retentionDays?: number) {
+export function buildUpdateRequest(tableName: string, update: CallUpdate, now: Date, retentionDays?: number, replay = false) {
   const { names, values, name, value, assignment } = placeholders();
   const assignments = Object.entries(update.set).map(([attribute, v]) => assignment(attribute, v));
   for (const [attribute, v] of Object.entries(update.setIfMissing)) {
@@ -60,8 +61,9 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
     TableName: tableName,
     Key: { conversation_id: update.conversationId },
     UpdateExpression: clauses.join(' '),
-    // A redelivery (same timestamp) or an older event changes nothing.
-    ConditionExpression: 'attribute_not_exists(#ts) OR #ts < :ts',
+    // A redelivery (same timestamp) or an older event changes nothing; a replay from the archive
+    // (a rebuild) applies the same timestamp again, so today's mapping fills what an older one left out.
+    ConditionExpression: replay ? 'attribute_not_exists(#ts) OR #ts <= :ts' : 'attribute_not_exists(#ts) OR #ts < :ts',
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };

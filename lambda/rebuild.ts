@@ -1,0 +1,81 @@
+import type { CallObject, CallUpdate } from './call-item';
+import { parseEvent, readJson } from './events';
+import { AUDIO_PREFIX, keySegment, RAW_PREFIX } from './object-keys';
+import { apiAudioUpdate, audioEnvelopeWrite, toCallWrite, type AudioEnvelope } from './records';
+
+/*
+ * A call rebuilt from S3 alone: each archived object stands for the update its delivery made,
+ * through the same mapping as the webhook. Pure: the command that lists the bucket and applies
+ * the updates (`npm run calls -- rebuild`) is in lib/calls/rebuild.ts.
+ */
+
+/** Where a delivery's archive is: `raw/calls/<conversation>/<type>/<signed at>-<id>.json` (`<fetched at>.json` for the API backfill). */
+const RAW_CALL_KEY = /^raw\/calls\/([^/]+)\/([^/]+)\/(\d+)(?:-[0-9a-f]+)?\.json$/;
+/** The MP3 reconciliation fetched from the API (it has no envelope: its object is its record). */
+const API_AUDIO_KEY = /^audio\/calls\/([^/]+)\/api\.mp3$/;
+
+/** The folders a rebuild lists. */
+export const REBUILD_PREFIXES = [`${RAW_PREFIX}calls/`, `${AUDIO_PREFIX}calls/`] as const;
+
+/** An object as listed: its key, size and when it was written. */
+export interface ArchivedObject {
+  readonly key: string;
+  readonly bytes: number;
+  readonly lastModifiedUnixSecs: number;
+}
+
+/** What an archived object is, from its key alone: which call, which kind, when (signing or fetch time). */
+export interface ArchiveEntry {
+  readonly kind: 'delivery' | 'api_audio';
+  /** The type folder of a delivery (`post_call_transcription`, `api_backfill`, ...). */
+  readonly type?: string;
+  readonly keySegment: string;
+  /** Unix seconds: when the delivery was signed (or the API answer fetched). */
+  readonly at: number;
+}
+
+/** What a key in the bucket is, or undefined for objects that stand for no update (MP3s with an envelope, legacy copies, unattributed bodies). */
+export function archiveEntry(object: ArchivedObject): ArchiveEntry | undefined {
+  const raw = RAW_CALL_KEY.exec(object.key);
+  if (raw) return { kind: 'delivery', keySegment: raw[1], type: decodeURIComponent(raw[2]), at: Number(raw[3]) };
+  const api = API_AUDIO_KEY.exec(object.key);
+  if (api) return { kind: 'api_audio', keySegment: api[1], at: object.lastModifiedUnixSecs };
+  return undefined;
+}
+
+/** What rebuilding one archived object takes: its update, and for a whole audio body of an earlier version, its MP3 (written if missing). */
+export interface RebuildWrite {
+  readonly update: CallUpdate;
+  readonly mp3?: CallObject;
+}
+
+function isEnvelope(json: unknown): json is AudioEnvelope {
+  const data = (json as { data?: Record<string, unknown> } | undefined)?.data;
+  return typeof data?.full_audio_s3_key === 'string' && typeof data.full_audio_bytes === 'number' && typeof data.conversation_id === 'string';
+}
+
+/**
+ * The update an archived object stands for, or undefined when it stands for none (an unknown
+ * event type, a body that was never a valid event: what the webhook answered 400 to).
+ * @param read the object's bytes, read only for a delivery
+ */
+export async function rebuildWrite(object: ArchivedObject, entry: ArchiveEntry, read: () => Promise<Buffer>): Promise<RebuildWrite | undefined> {
+  if (entry.kind === 'api_audio') {
+    const conversationId = decodeURIComponent(entry.keySegment);
+    // A hashed segment (an implausibly long id) cannot be turned back into its id.
+    if (keySegment(conversationId) !== entry.keySegment) return undefined;
+    return { update: apiAudioUpdate(conversationId, object.key, object.bytes, entry.at) };
+  }
+  const body = await read();
+  const json = readJson(body);
+  if (entry.type === 'post_call_audio' && isEnvelope(json?.json)) return audioEnvelopeWrite(json.json);
+  try {
+    const write = toCallWrite(parseEvent(body, entry.at), object.key);
+    if (!write) return undefined;
+    // A whole audio body (earlier versions kept one): its MP3 is where the webhook wrote it.
+    if (write.archive) return { update: write.update, mp3: write.archive[0] };
+    return { update: entry.type === 'api_backfill' ? { ...write.update, eventType: 'api_backfill' } : write.update };
+  } catch {
+    return undefined;
+  }
+}
