@@ -122,12 +122,12 @@ describe('calls list with channel and USD', () => {
       const lines = formatList(items, width).trimEnd().split('\n');
       for (const line of lines) expect(columnsOf(line)).toBeLessThanOrEqual(width);
       expect(lines.slice(1, 4).map((line) => line.match(/ (\S+ out \+\d+) /)?.[1])).toEqual(['wa out +123456789012345', 'tel out +123456789012345', 'sms out +123456789012345']);
-      expect(lines[1]).toMatch(width === 120 ? /  T{15}…$/ : /  T{95}…$/);
+      expect(lines[1]).toMatch(width === 120 ? /  T{19}…$/ : /  T{95}…$/);
     }
     // Ids that need 16 characters apart: the agent's name gives way, down to 8 columns, so the title keeps some.
     const alike = [`a${'0'.repeat(20)}`, `b${'0'.repeat(20)}`].map((id) => ({ ...longest, conversation_id: id }));
     const line = formatList(alike).split('\n')[1];
-    expect(line).toMatch(/^0{16} {2}2025-11-24 16:00Z {2}A very long… {2}wa out \+123456789012345 .* T{15}…$/);
+    expect(line).toMatch(/^0{16} {2}2025-11-24 16:00Z {2}A very … {2}wa out \+123456789012345 .* T{19}…$/);
     expect(columnsOf(line)).toBe(120);
   });
 

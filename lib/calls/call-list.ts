@@ -76,7 +76,7 @@ function outcomeCell(item: CallItem): string {
 /** The agent column at its widest, and as narrow as it gets when the title would have fewer than TITLE_MIN_COLUMNS. */
 const AGENT_MAX_COLUMNS = 14;
 const AGENT_MIN_COLUMNS = 8;
-const TITLE_MIN_COLUMNS = 16;
+const TITLE_MIN_COLUMNS = 20;
 
 /** The text list's columns: a heading, the most columns a cell takes, and the cell. */
 const LIST_LAYOUT: [string, number, (item: CallItem, row: ListRow) => string][] = [
