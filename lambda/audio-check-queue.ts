@@ -1,4 +1,4 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 
 /** SQS delays a message at most this long: the 15 minutes an audio webhook gets to arrive. */
 export const MAX_AUDIO_CHECK_DELAY_SECONDS = 900;
@@ -8,9 +8,15 @@ export interface AudioCheckMessage {
   readonly conversation_id: string;
 }
 
-/** Queues an audio check, delivered after the delay, through SQS. */
-export function sqsAudioCheckScheduler(client: SQSClient, queueUrl: string, delaySeconds = MAX_AUDIO_CHECK_DELAY_SECONDS) {
+/**
+ * Queues an audio check, delivered after the delay, through SQS. The SQS client is loaded on the
+ * first check, not at cold start: audio and failure webhooks never queue one.
+ */
+export function sqsAudioCheckScheduler(queueUrl: string, delaySeconds = MAX_AUDIO_CHECK_DELAY_SECONDS) {
+  let client: SQSClient | undefined;
   return async (conversationId: string): Promise<void> => {
+    const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    client ??= new SQSClient({});
     const message: AudioCheckMessage = { conversation_id: conversationId };
     await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message), DelaySeconds: Math.min(delaySeconds, MAX_AUDIO_CHECK_DELAY_SECONDS) }));
   };

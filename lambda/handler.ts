@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { sqsAudioCheckScheduler } from './audio-check-queue';
 import { readConfig } from './config';
@@ -30,7 +29,7 @@ export function createDependencies(env: NodeJS.ProcessEnv): ProcessDependencies 
     toleranceSeconds: config.toleranceSeconds,
     futureToleranceSeconds: config.futureToleranceSeconds,
     retentionDays: config.retentionDays,
-    scheduleAudioCheck: config.audioCheckQueueUrl ? sqsAudioCheckScheduler(new SQSClient({}), config.audioCheckQueueUrl, config.audioCheckDelaySeconds) : undefined,
+    scheduleAudioCheck: config.audioCheckQueueUrl ? sqsAudioCheckScheduler(config.audioCheckQueueUrl, config.audioCheckDelaySeconds) : undefined,
     allowedSourceIps: config.allowedSourceIps,
   };
 }

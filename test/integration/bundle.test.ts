@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -68,7 +71,7 @@ afterAll(async () => {
  * Loads the bundle in a new Node process and invokes `handler` once per event, in order.
  * Asynchronous on purpose: the emulators it calls run in this process.
  */
-async function invokeBundle(events: unknown[], fn: SynthesizedFunction = webhook): Promise<any[]> {
+async function invokeBundle(events: unknown[], fn: SynthesizedFunction = webhook, extraEnv: Record<string, string> = {}): Promise<any[]> {
   const runner = `
     const { handler } = require(${JSON.stringify(path.join(fn.bundleDir, 'index.js'))});
     (async () => {
@@ -89,6 +92,7 @@ async function invokeBundle(events: unknown[], fn: SynthesizedFunction = webhook
       ELEVENLABS_API_BASE_URL: api.baseUrl,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
+      ...extraEnv,
     },
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -127,6 +131,32 @@ describe('the bundles cdk synth builds', () => {
     const audio = await read.object((await read.item('abc'))!.audio_s3_key);
     expect(audio.body.equals(Buffer.from(loadExample('post_call_audio').data.full_audio, 'base64'))).toBe(true);
     expect(await read.item('conv_7901kfail0sip000000000001')).toMatchObject({ failure_reason: 'busy' });
+  });
+
+  it('queues an audio check through SQS for a transcription with audio, the SQS client loaded only then', async () => {
+    secrets.setValue(TEST_SECRET);
+    // A stand-in for SQS's JSON protocol: records SendMessage and answers as SQS does (the SDK checks the MD5).
+    const sent: { QueueUrl: string; MessageBody: string; DelaySeconds: number }[] = [];
+    const sqs = http.createServer((request, response) => {
+      let text = '';
+      request.on('data', (chunk) => (text += chunk));
+      request.on('end', () => {
+        const input = JSON.parse(text);
+        sent.push(input);
+        response.setHeader('content-type', 'application/x-amz-json-1.0');
+        response.end(JSON.stringify({ MessageId: 'm1', MD5OfMessageBody: createHash('md5').update(input.MessageBody).digest('hex') }));
+      });
+    });
+    await new Promise<void>((resolve) => sqs.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(sqs.address() as AddressInfo).port}`;
+      const body = { ...loadExample('post_call_transcription.phone'), data: { ...loadExample('post_call_transcription.phone').data, conversation_id: 'conv_bundle_check' } };
+      const [result] = await invokeBundle([signedApiEvent(body)], webhook, { AUDIO_CHECK_QUEUE_URL: `${endpoint}/123456789012/checks`, AWS_ENDPOINT_URL_SQS: endpoint });
+      expect(result.statusCode).toBe(200);
+      expect(sent).toEqual([expect.objectContaining({ QueueUrl: `${endpoint}/123456789012/checks`, MessageBody: JSON.stringify({ conversation_id: 'conv_bundle_check' }) })]);
+    } finally {
+      sqs.close();
+    }
   });
 
   it('deletion sweeper: deletes what a webhook said ElevenLabs deletes, on the schedule', async () => {
