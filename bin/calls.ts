@@ -52,7 +52,9 @@ const WHERE_OPTIONS = ['stack', 'table', 'bucket', 'help'];
 /** @throws UsageError naming an option the command does not take (it would otherwise be ignored) */
 function checkOptions(command: string, given: Record<string, unknown>): void {
   if (command === 'show' && given.csv) throw new UsageError('show prints --json, not --csv.');
-  const other = Object.keys(given).find((name) => given[name] !== undefined && !COMMAND_OPTIONS[command].includes(name) && !WHERE_OPTIONS.includes(name));
+  // A command missing from COMMAND_OPTIONS takes no option but where to read: add it there.
+  const takes = COMMAND_OPTIONS[command] ?? [];
+  const other = Object.keys(given).find((name) => given[name] !== undefined && !takes.includes(name) && !WHERE_OPTIONS.includes(name));
   if (!other) return;
   const takers = Object.keys(COMMAND_OPTIONS).filter((c) => COMMAND_OPTIONS[c].includes(other));
   throw new UsageError(`${command} does not take --${other}${takers.length ? ` (${takers.join(' and ')} does)` : ''}.`);
