@@ -4,7 +4,7 @@ import { resolveTarget } from '../lib/calls/calls-target';
 import { parseTimeBound } from '../lib/calls/time-bounds';
 import { createElevenLabsApi, DEFAULT_API_BASE_URL } from '../lambda/elevenlabs-api';
 import { backfill } from '../lambda/reconciliation';
-import { createCallStore } from '../lambda/storage';
+import { createReconciliationStore } from '../lambda/reconciliation-store';
 
 const USAGE = `Usage: npm run backfill -- --since WHEN [--until WHEN] [--agent ID] [--stack NAME | --table NAME --bucket NAME] [--retention-days N]
 
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     console.error('No bucket: pass --bucket with --table, or --stack.');
     return 2;
   }
-  const store = createCallStore({ tableName: target.tableName, bucketName: target.bucketName, dynamodb: target.dynamodb, s3: target.s3 });
+  const store = createReconciliationStore({ tableName: target.tableName, bucketName: target.bucketName, dynamodb: target.dynamodb, s3: target.s3 });
   const api = createElevenLabsApi({ apiKey, baseUrl: process.env.ELEVENLABS_API_BASE_URL || DEFAULT_API_BASE_URL });
   console.log(`Backfilling into ${target.description}`);
   try {

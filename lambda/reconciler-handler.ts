@@ -8,7 +8,8 @@ import { backfill, DEFAULT_BACKFILL_LOOKBACK_HOURS, reconcileAudio, type Reconci
 import { fixedSecret, secretsManagerSecret } from './secrets';
 import { SERVICE_NAME } from './service';
 import type { SecretSource } from './process';
-import { createCallStore, storageConfigFromEnv } from './storage';
+import { createReconciliationStore } from './reconciliation-store';
+import { storageConfigFromEnv } from './storage';
 
 /*
  * The reconciler: delayed audio checks from SQS, and the scheduled backfill of calls whose
@@ -17,14 +18,14 @@ import { createCallStore, storageConfigFromEnv } from './storage';
 const logger = new Logger({ serviceName: SERVICE_NAME });
 
 let apiKey: SecretSource | undefined;
-let store: ReturnType<typeof createCallStore> | undefined;
+let store: ReturnType<typeof createReconciliationStore> | undefined;
 
 /** The API key is read per invocation (cached for minutes by the provider), so a new key takes effect. */
 async function dependencies(env: NodeJS.ProcessEnv): Promise<ReconciliationDependencies> {
   apiKey ??= env.ELEVENLABS_API_KEY
     ? fixedSecret(env.ELEVENLABS_API_KEY)
     : secretsManagerSecret(requiredEnv(env, 'ELEVENLABS_API_KEY_SECRET_ARN'), undefined, Date.now, 'The ElevenLabs API key');
-  store ??= createCallStore(storageConfigFromEnv(env));
+  store ??= createReconciliationStore(storageConfigFromEnv(env));
   return {
     // Few attempts: a message that still fails goes back to the queue and is retried later.
     api: createElevenLabsApi({ apiKey: await apiKey(), baseUrl: env.ELEVENLABS_API_BASE_URL || DEFAULT_API_BASE_URL, maxAttempts: 3 }),

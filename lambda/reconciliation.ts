@@ -4,7 +4,7 @@ import { parseEvent } from './events';
 import { apiAudioKey, apiRawKey } from './object-keys';
 import { hasTranscription, type CallUpdate } from './call-item';
 import { apiAudioUpdate, toCallWrite } from './records';
-import type { ReconciliationStore } from './storage';
+import type { ReconciliationStore } from './reconciliation-store';
 
 /*
  * Closing the gaps webhooks leave, through the ElevenLabs API: audio that never came (too large for

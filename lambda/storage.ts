@@ -1,7 +1,5 @@
 import { DynamoDBClient, GetItemCommand, paginateQuery, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client, type ObjectIdentifier } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { Transform, type Readable } from 'node:stream';
 import { fromDynamoDBItem, toDynamoDB, toDynamoDBValues } from './attribute-values';
 import { requiredEnv } from './config';
 import { StorageError } from './errors';
@@ -36,20 +34,12 @@ export interface CallStore {
   recordStoreError(record: StoreErrorRecord, options: { now: Date; retentionDays?: number }): Promise<void>;
 }
 
-/** What reconciliation needs beyond the webhook's writes: read an item, check and stream an object. */
-export interface ReconciliationStore extends CallStore {
+/** The webhook's writes, and reading an item and checking an object (reconciliation, rebuild). */
+export interface CallStoreWithReads extends CallStore {
   getCall(conversationId: string): Promise<Record<string, unknown> | undefined>;
   /** Whether an object is there (an item can point at an MP3 whose write never happened: its function was stopped). */
   objectExists(key: string): Promise<boolean>;
-  /**
-   * Streams a body of unknown length into S3 with a multipart upload, holding one part in memory.
-   * @returns the bytes written
-   */
-  uploadStream(key: string, body: Readable, contentType: string): Promise<number>;
 }
-
-/** Multipart part size: S3's minimum, so memory stays flat whatever the recording's length. */
-const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
 
 export interface StorageConfig {
   readonly tableName: string;
@@ -88,7 +78,7 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv): StorageConfig {
   return { tableName: requiredEnv(env, 'CALLS_TABLE_NAME'), bucketName: requiredEnv(env, 'CALLS_BUCKET_NAME'), ...createStorageClients(env) };
 }
 
-function sdkFailure(reason: StorageError['reason'], what: string, error: unknown): StorageError {
+export function sdkFailure(reason: StorageError['reason'], what: string, error: unknown): StorageError {
   // Name and HTTP status only: SDK messages can quote keys and values.
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return new StorageError(reason, `${what} failed: ${e?.name ?? 'Error'} (HTTP ${e?.$metadata?.httpStatusCode ?? '-'})`, {
@@ -180,7 +170,7 @@ export function createDeletionStore(config: StorageConfig): DeletionStore {
 }
 
 /** The DynamoDB and S3 adapter. */
-export function createCallStore(config: StorageConfig): ReconciliationStore {
+export function createCallStore(config: StorageConfig): CallStoreWithReads {
   async function putObject(key: string, body: Buffer | string, contentType: string) {
     try {
       // An empty text body as bytes: the SDK takes an empty string for a stream of unknown length.
@@ -201,31 +191,6 @@ export function createCallStore(config: StorageConfig): ReconciliationStore {
         const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
         if (status === 404 || status === 403) return false;
         throw sdkFailure('object', 'S3 HeadObject', error);
-      }
-    },
-    async uploadStream(key, body, contentType) {
-      let bytes = 0;
-      const counted = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      });
-      body.on('error', (error) => counted.destroy(error));
-      try {
-        const upload = new Upload({
-          client: config.s3,
-          params: { Bucket: config.bucketName, Key: key, Body: body.pipe(counted), ContentType: contentType },
-          partSize: UPLOAD_PART_BYTES,
-          queueSize: 1,
-        });
-        await upload.done();
-        return bytes;
-      } catch (error) {
-        // The download may still be open: free its socket (the upload itself was aborted by the SDK).
-        body.destroy();
-        if ((error as Error)?.name === 'ElevenLabsApiError') throw error;
-        throw sdkFailure('object', 'S3 multipart upload', error);
       }
     },
     async applyUpdate(update, { now, retentionDays, replay }) {

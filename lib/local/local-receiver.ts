@@ -1,7 +1,8 @@
 import { sweepDeletions } from '../../lambda/deletion';
 import { describeError } from '../../lambda/errors';
 import type { ProcessDependencies } from '../../lambda/process';
-import { createCallStore, createDeletionStore } from '../../lambda/storage';
+import { createReconciliationStore } from '../../lambda/reconciliation-store';
+import { createDeletionStore } from '../../lambda/storage';
 import { startApiGatewayServer, type ApiGatewayServer, type ApiGatewayServerSettings } from './api-gateway-server';
 import { startEmulators, type EmulatorOptions, type Emulators } from './emulators';
 import { startLocalReconciliation, type LocalReconciliationOptions } from './local-reconciliation';
@@ -39,7 +40,7 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
   const reconciliation = options.reconciliation
     ? startLocalReconciliation({
         ...options.reconciliation,
-        store: createCallStore(emulatorStorage(emulators)),
+        store: createReconciliationStore(emulatorStorage(emulators)),
         log,
       })
     : undefined;

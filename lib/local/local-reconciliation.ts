@@ -2,7 +2,7 @@ import { MAX_AUDIO_CHECK_DELAY_SECONDS } from '../../lambda/audio-check-queue';
 import { createElevenLabsApi, DEFAULT_API_BASE_URL } from '../../lambda/elevenlabs-api';
 import { describeError } from '../../lambda/errors';
 import { backfill, DEFAULT_BACKFILL_LOOKBACK_HOURS, reconcileAudio, type ReconciliationDependencies } from '../../lambda/reconciliation';
-import type { ReconciliationStore } from '../../lambda/storage';
+import type { ReconciliationStore } from '../../lambda/reconciliation-store';
 
 /*
  * What SQS and the hourly rule do in AWS, with timers in this process: the same reconciliation

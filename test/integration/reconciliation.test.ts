@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { createElevenLabsApi } from '../../lambda/elevenlabs-api';
 import { processWebhook } from '../../lambda/process';
 import { backfill, backfillConversation, reconcileAudio, type ReconciliationDependencies } from '../../lambda/reconciliation';
-import { createCallStore } from '../../lambda/storage';
+import { createReconciliationStore } from '../../lambda/reconciliation-store';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
 import { fakeAudioChunk, startFakeElevenLabsApi, type FakeElevenLabsApi } from '../support/fake-elevenlabs-api';
 import { storageReader } from '../support/storage';
@@ -46,7 +46,7 @@ beforeAll(async () => {
   api.deleteAudio('conv_deleted_audio');
   deps = {
     api: createElevenLabsApi({ apiKey: API_KEY, baseUrl: api.baseUrl, sleep: async () => undefined }),
-    store: createCallStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 }),
+    store: createReconciliationStore({ tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 }),
     now: () => new Date(),
   };
 });

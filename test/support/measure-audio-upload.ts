@@ -7,14 +7,15 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createElevenLabsApi } from '../../lambda/elevenlabs-api';
-import { createCallStore, createStorageClients } from '../../lambda/storage';
+import { createReconciliationStore } from '../../lambda/reconciliation-store';
+import { createStorageClients } from '../../lambda/storage';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
 async function main() {
   const [apiBaseUrl, apiKey, conversationId] = process.argv.slice(2);
-  const store = createCallStore({ tableName: process.env.CALLS_TABLE_NAME!, bucketName: process.env.CALLS_BUCKET_NAME!, ...createStorageClients(process.env) });
+  const store = createReconciliationStore({ tableName: process.env.CALLS_TABLE_NAME!, bucketName: process.env.CALLS_BUCKET_NAME!, ...createStorageClients(process.env) });
   const api = createElevenLabsApi({ apiKey, baseUrl: apiBaseUrl });
   collectGarbage();
   const baseline = process.memoryUsage();
