@@ -1,8 +1,9 @@
-/* Run by bench.ts in a fresh process: peak RSS while handling the largest event once. */
+/* Run by bench.ts in a fresh process: peak RSS while processWebhook handles the largest event once, storage doing nothing. */
 import { processWebhook } from '../../lambda/process';
 import { signPayload } from '../../lambda/signature';
 import { TEST_SECRET } from '../support/webhooks';
-import { payloads } from './bench';
+import { payloads } from './payloads';
+import { peakRssOf } from './peak-rss';
 
 async function main() {
   const largest = payloads().at(-1)!;
@@ -10,13 +11,9 @@ async function main() {
   // As API Gateway hands a JSON body to Lambda: text, already in memory before the handler runs.
   const rawBody = largest.body.toString('utf8');
   global.gc?.();
-  const baselineRss = process.memoryUsage().rss;
-  let peakRss = baselineRss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1);
-  await processWebhook({ rawBody, signatureHeader: header }, { getSecret: async () => TEST_SECRET, store: { putObject: async () => undefined, applyUpdate: async () => 'created', recordStoreError: async () => undefined }, now: () => new Date() });
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  clearInterval(sampler);
-  process.stdout.write(JSON.stringify({ eventBytes: largest.body.length, baselineRss, peakRss }));
+  const store = { putObject: async () => undefined, applyUpdate: async () => 'created' as const, recordStoreError: async () => undefined };
+  const peak = await peakRssOf(() => processWebhook({ rawBody, signatureHeader: header }, { getSecret: async () => TEST_SECRET, store, now: () => new Date() }));
+  process.stdout.write(JSON.stringify({ eventBytes: largest.body.length, ...peak }));
 }
 
 void main();
