@@ -8,9 +8,10 @@ import { withFailureKind } from '../lib/calls/failure-kind';
 import { formatStats, statsColumns, toStatsRow } from '../lib/calls/stats-format';
 import { describeTargetOptions, explainReadError, resolveTarget, type CallsTarget } from '../lib/calls/calls-target';
 import { parseTimeRange } from '../lib/calls/time-bounds';
+import { rebuildCalls, type RebuildOptions } from '../lib/calls/rebuild';
 import { terminalText } from '../lib/terminal-text';
 
-const USAGE = `Usage: npm run calls -- <list | show <id> | stats> [options]
+const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild> [options]
 
   list     calls, newest first      --agent ID  --batch ID  --number +1555...  --since WHEN  --until WHEN  --failed  --limit N
   show     one call: metadata, campaign, cost and charging, errors, analysis, turns and tools, data collection
@@ -21,6 +22,9 @@ const USAGE = `Usage: npm run calls -- <list | show <id> | stats> [options]
            credits and USD, success rate, channels, initiation sources, tool error rate, evaluation pass rate
            per criterion, how calls ended, top numbers, data collected
            (same filters; --by-agent for one block per agent; --batch adds the campaign's recipients reached)
+  rebuild  every call's item re-derived from what S3 keeps, through the webhook's own mapping and guards:
+           fills what items stored by earlier versions lack, never overwrites newer data
+           --since WHEN  --until WHEN (when delivered)  --dry-run  --retention-days N (the stack's, if set)
 
   --batch ID          one outbound campaign (ElevenLabs' batch call id)
   --number N          with or without +: a full number (8-15 digits) is found however it was stored
@@ -46,6 +50,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   list: [...FILTERS, 'limit', 'json', 'csv'],
   show: [...FILTERS, 'json'],
   stats: [...FILTERS, 'by-agent', 'json', 'csv'],
+  rebuild: ['since', 'until', 'dry-run', 'retention-days'],
 };
 const WHERE_OPTIONS = ['stack', 'table', 'bucket', 'help'];
 
@@ -85,6 +90,24 @@ async function show(target: CallsTarget, idOrEnding: string, filter: CallFilter,
   return 0;
 }
 
+/** Rebuilds the items from the bucket's archive and says what it did. */
+async function rebuild(target: CallsTarget, options: Omit<RebuildOptions, 'onProgress'>): Promise<number> {
+  if (!target.bucketName) {
+    console.error('rebuild reads the bucket: pass --bucket with --table (or --stack).');
+    return 2;
+  }
+  console.log(`${options.dryRun ? 'Dry run (nothing is written): reading' : 'Rebuilding'} ${target.description} from the archive in bucket ${target.bucketName}`);
+  const report = await rebuildCalls({ ...target, bucketName: target.bucketName }, {
+    ...options,
+    onProgress: (r) => terminalProgress.update(`${r.objects} objects read, ${r.calls} calls…`),
+  });
+  terminalProgress.end();
+  const applied = options.dryRun ? `${report.applied} would apply` : `${report.applied} applied`;
+  console.log(`${report.objects} objects, ${report.updates} updates for ${report.calls} calls: ${applied}, ${report.unchanged} older than the item (unchanged), ${report.mp3Written} MP3s written, ${report.failures.length} failed`);
+  for (const failure of report.failures) console.log(`  failed ${terminalText(failure)}`);
+  return report.failures.length ? 1 : 0;
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseCommandLine({
     allowPositionals: true,
@@ -97,6 +120,8 @@ async function main(): Promise<number> {
       failed: { type: 'boolean' },
       limit: { type: 'string' },
       'by-agent': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      'retention-days': { type: 'string' },
       json: { type: 'boolean' },
       csv: { type: 'boolean' },
       stack: { type: 'string' },
@@ -110,16 +135,19 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!['list', 'show', 'stats'].includes(command ?? '')) throw new UsageError(command ? `Unknown command '${command}': list, show or stats.` : 'Which command: list, show or stats?');
+  if (!['list', 'show', 'stats', 'rebuild'].includes(command ?? '')) throw new UsageError(command ? `Unknown command '${command}': list, show, stats or rebuild.` : 'Which command: list, show, stats or rebuild?');
   if (command === 'show' && !conversationId) throw new UsageError('show needs the id of a call (the short id list prints, or the whole conversation id).');
   checkOptions(command, values);
   // Everything typed is checked before anything is read.
   const filter: CallFilter = { agentId: values.agent, batchId: values.batch, number: values.number, failedOnly: values.failed, ...parseTimeRange(values.since, values.until, new Date()) };
   const limit = command === 'list' && values.limit !== undefined ? Number(values.limit) : undefined;
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit takes a whole number above 0.');
+  const retentionDays = values['retention-days'] !== undefined ? Number(values['retention-days']) : undefined;
+  if (retentionDays !== undefined && !(Number.isInteger(retentionDays) && retentionDays > 0)) throw new UsageError('--retention-days takes a whole number of days above 0.');
   let target: CallsTarget | undefined;
   try {
     target = await resolveTarget(values);
+    if (command === 'rebuild') return await rebuild(target, { sinceUnixSecs: filter.since, untilUnixSecs: filter.until, dryRun: values['dry-run'], retentionDays });
     if (command === 'show') return await show(target, conversationId, filter, values.json ?? false);
     const items = await findCalls(target, filter, progress, limit);
     terminalProgress.end();

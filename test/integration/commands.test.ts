@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { toDynamoDBValues } from '../../lambda/attribute-values';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/emulators';
 import { LOCAL_TABLE_NAME } from '../../lib/local/local-settings';
@@ -173,6 +173,25 @@ describe('npm start and npm run send', () => {
     expect(group).toBe('campaign btcal_cmd');
     expect(stats).toMatchObject({ calls: 2, answered: 1, conversation_failed: 1, cost_usd: { total: 0.25, calls: 1 }, channels: { phone: 2 }, tools: { calls: 2, errors: 1, error_rate: 0.5 }, evaluation: { solved: { pass: 1, fail: 0 } }, campaign: { recipients: 2, recipients_answered: 1 } });
     expect((await calls('stats', '--batch', 'btcal_cmd')).stdout).toContain('  calls          2   answered 1   not connected 0   conversation failed 1\n');
+  });
+
+  it('rebuilds a lost item from the archive: a dry run says what it would do, the rebuild does it', async () => {
+    expect((await send('sdk/whatsapp.inbound')).code).toBe(0);
+    const id = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'elevenlabs', 'sdk', 'whatsapp.inbound.json'), 'utf8')).data.conversation_id;
+    const dynamodb = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: `http://127.0.0.1:${ports[1]}` });
+    try {
+      await dynamodb.send(new DeleteItemCommand({ TableName: LOCAL_TABLE_NAME, Key: { conversation_id: { S: id } } }));
+    } finally {
+      dynamodb.destroy();
+    }
+    const dry = await calls('rebuild', '--dry-run');
+    expect([dry.code, dry.stdout]).toEqual([0, expect.stringMatching(/^Dry run \(nothing is written\).*\n\d+ objects, \d+ updates for \d+ calls: [1-9]\d* would apply/)]);
+    expect((await calls('show', id)).code).toBe(1);
+    const rebuilt = await calls('rebuild', '--since', '1d');
+    expect([rebuilt.code, rebuilt.stdout]).toEqual([0, expect.stringMatching(/^Rebuilding local emulators.*\n.* 0 failed\n$/)]);
+    expect(JSON.parse((await calls('show', id, '--json')).stdout).call).toMatchObject({ channel: 'whatsapp', external_number: '+447700900734' });
+    const refused = await calls('rebuild', '--limit', '3');
+    expect([refused.code, refused.stdout]).toEqual([2, expect.stringContaining('rebuild does not take --limit')]);
   });
 
   it('stops on Ctrl-C and frees every port', async () => {
