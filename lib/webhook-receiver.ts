@@ -203,14 +203,13 @@ export class ElevenLabsWebhookReceiver extends Construct {
       { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(30) },
     ];
-    // Moving objects that expire soon after would cost more (IA's minimum stay), so skip it then.
-    // S3 itself leaves objects under 128 KB in Standard, where IA would cost more anyway.
+    // Archives and recordings are rarely read after a month: Infrequent Access then. Moving objects
+    // that expire soon after would cost more (IA's minimum stay), so skip it then. S3 itself leaves
+    // objects under 128 KB (an audio envelope, a short transcript) in Standard, where IA would cost more.
     if (retentionDays === undefined || retentionDays > RAW_TRANSITION_DAYS + IA_MINIMUM_STORAGE_DAYS) {
-      lifecycleRules.push({
-        id: 'raw-to-infrequent-access',
-        prefix: RAW_PREFIX,
-        transitions: [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(RAW_TRANSITION_DAYS) }],
-      });
+      for (const [id, prefix] of [['raw-to-infrequent-access', RAW_PREFIX], ['audio-to-infrequent-access', AUDIO_PREFIX]]) {
+        lifecycleRules.push({ id, prefix, transitions: [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(RAW_TRANSITION_DAYS) }] });
+      }
     }
     if (retentionDays !== undefined) {
       lifecycleRules.push({ id: 'expire-after-retention', expiration: Duration.days(retentionDays) });

@@ -170,12 +170,13 @@ describe('ElevenLabsWebhookReceiverStack', () => {
     });
   });
 
-  it('cleans up uploads and old versions and moves raw bodies to Infrequent Access', () => {
+  it('cleans up uploads and old versions and moves archives and recordings to Infrequent Access', () => {
     const rules = callsBucket(template).Properties.LifecycleConfiguration.Rules;
     expect(rules).toEqual(expect.arrayContaining([
       expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
       expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
       expect.objectContaining({ Prefix: 'raw/', Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }] }),
+      expect.objectContaining({ Prefix: 'audio/', Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }] }),
     ]));
   });
 
