@@ -1,4 +1,4 @@
-import { DynamoDBClient, GetItemCommand, paginateQuery, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig, GetItemCommand, paginateQuery, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client, type ObjectIdentifier } from '@aws-sdk/client-s3';
 import { fromDynamoDBItem, toDynamoDB, toDynamoDBValues } from './attribute-values';
 import { requiredEnv } from './config';
@@ -59,12 +59,23 @@ export interface StorageConfig {
  */
 export const STORAGE_HTTP_OPTIONS = { connectionTimeout: 2_000, requestTimeout: 6_000, throwOnRequestTimeout: true } as const;
 
+/**
+ * The SDK logs nothing by default, yet its logger middleware builds a copy of every request and
+ * response with sensitive members masked for `logger.info` whenever the logger has an `info`: on
+ * an UpdateItem of a call's item that walk is the SDK's largest cost on the first webhooks, and
+ * the JIT compiles it. A logger without `info` and `error` (the middleware calls them as
+ * `logger?.info?.()`) skips it; what the SDK calls unconditionally (debug, warn) does nothing, as
+ * its default logger does.
+ */
+export const SILENT_SDK_LOGGER = { trace() {}, debug() {}, warn() {} } as unknown as NonNullable<DynamoDBClientConfig['logger']>;
+
 /** The DynamoDB and S3 clients of the receiver's functions; endpoints follow AWS_ENDPOINT_URL_* as usual. */
 export function createStorageClients(env: NodeJS.ProcessEnv) {
   return {
-    dynamodb: new DynamoDBClient({ requestHandler: STORAGE_HTTP_OPTIONS }),
+    dynamodb: new DynamoDBClient({ requestHandler: STORAGE_HTTP_OPTIONS, logger: SILENT_SDK_LOGGER }),
     // CRC checksums on multi-megabyte audio cost CPU for no gain over TLS; emulators need path style.
     s3: new S3Client({
+      logger: SILENT_SDK_LOGGER,
       requestHandler: STORAGE_HTTP_OPTIONS,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
