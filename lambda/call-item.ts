@@ -49,6 +49,20 @@ export const EVENT_TIMESTAMP_ATTRIBUTE: Record<UpdateKind, string> = {
   api_backfill: 'transcription_event_timestamp',
 };
 
+/**
+ * Per kind, the attribute saying the deletion sweep deleted what it writes (transcript and personal
+ * data, or audio): a rebuild replaying the archive must not bring that back.
+ */
+export const DELETED_MARKER: Record<UpdateKind, string | undefined> = {
+  post_call_transcription: 'transcript_deleted_at',
+  post_call_transcription_otel: 'transcript_deleted_at',
+  call_initiation_failure: 'transcript_deleted_at',
+  api_backfill: 'transcript_deleted_at',
+  post_call_audio: 'audio_deleted_at',
+  api_audio: 'audio_deleted_at',
+  api_audio_missing: undefined,
+};
+
 /** The event types of a call that DynamoDB refused to store in full (a string set); see {@link StoreErrorRecord}. */
 export const STORE_ERROR_ATTRIBUTE = 'store_error';
 

@@ -90,7 +90,7 @@ export interface CallFacts {
 async function readDelivery(request: WebhookRequest, body: { json: unknown } | undefined, rawKey: string, signedAt: number, deps: ProcessDependencies) {
   try {
     const event = toWebhookEvent(body, signedAt, deps.futureToleranceSeconds);
-    return { event, write: toCallWrite(event, rawKey) };
+    return { event, write: toCallWrite(event, rawKey, body?.json) };
   } catch (error) {
     await deps.store.putObject(rawKey, request.rawBody, 'application/json');
     throw error;

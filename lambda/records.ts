@@ -191,21 +191,31 @@ function audioUpdate(conversationId: string, agentId: string | null | undefined,
   return shareUpdate({ conversationId, eventType: 'post_call_audio', eventTimestamp }, AUDIO_SHARE, { set, setIfMissing: compact({ agent_id: agentId }) }, []);
 }
 
+/** The fields of an audio envelope's data that say where its MP3 went and its size. */
+export const ENVELOPE_AUDIO_KEY = 'full_audio_s3_key';
+export const ENVELOPE_AUDIO_BYTES = 'full_audio_bytes';
+
 /**
- * An audio delivery: the decoded MP3 under a key of its own (one per event, so an older or repeated
- * event never replaces the recording the item points at), then its envelope at `rawKey` in place
- * of the body (the event without `full_audio`, saying where the MP3 went), then the update.
+ * An audio delivery: its envelope at `rawKey` in place of the body (the body as received with
+ * `full_audio` replaced by where the MP3 went and its size), then the decoded MP3 under a key of
+ * its own (one per event, so an older event never replaces the recording the item points at),
+ * then the update.
+ * @param received the body as parsed, kept whole in the envelope but for its base64
  */
-export function audioWrite(data: AudioData, eventTimestamp: number, rawKey: string): CallWrite {
+export function audioWrite(data: AudioData, eventTimestamp: number, rawKey: string, received?: unknown): CallWrite {
   const audio = decodeAudioBase64(data.full_audio);
   const key = webhookAudioKey(data.conversation_id, eventTimestamp);
-  const { full_audio: _decoded, ...rest } = data;
-  const envelope: AudioEnvelope = { type: 'post_call_audio', event_timestamp: eventTimestamp, data: { ...rest, full_audio_s3_key: key, full_audio_bytes: audio.length } };
+  const body = (typeof received === 'object' && received !== null ? received : { type: 'post_call_audio', event_timestamp: eventTimestamp, data }) as { data?: unknown };
+  const envelopeData: Record<string, unknown> = Object.assign({}, body.data);
+  delete envelopeData.full_audio;
+  envelopeData[ENVELOPE_AUDIO_KEY] = key;
+  envelopeData[ENVELOPE_AUDIO_BYTES] = audio.length;
+  const envelope = JSON.stringify(Object.assign({}, body, { data: envelopeData }));
   return {
     update: audioUpdate(data.conversation_id, data.agent_id, eventTimestamp, key, audio.length),
     archive: [
+      { key: rawKey, body: Buffer.from(envelope), contentType: 'application/json' },
       { key, body: audio, contentType: 'audio/mpeg' },
-      { key: rawKey, body: Buffer.from(JSON.stringify(envelope)), contentType: 'application/json' },
     ],
   };
 }
@@ -225,18 +235,17 @@ export function apiAudioUpdate(conversationId: string, key: string, bytes: numbe
   };
 }
 
-/** What is kept of an audio delivery in place of its body: the event, its base64 replaced by where the MP3 is. */
-export interface AudioEnvelope {
-  readonly type: 'post_call_audio';
-  readonly event_timestamp: number;
-  /** The event's data as sent (every other field kept), `full_audio` replaced by these two. */
-  readonly data: { readonly conversation_id: string; readonly agent_id?: string | null; readonly full_audio_s3_key: string; readonly full_audio_bytes: number; readonly [field: string]: unknown };
-}
-
-/** The update an archived audio envelope stands for (rebuilding a call from S3). */
-export function audioEnvelopeWrite(envelope: AudioEnvelope): CallWrite {
-  const { data, event_timestamp: eventTimestamp } = envelope;
-  return { update: audioUpdate(data.conversation_id, data.agent_id, eventTimestamp, data.full_audio_s3_key, data.full_audio_bytes) };
+/**
+ * The update an archived audio envelope stands for (rebuilding a call from S3), read as the webhook
+ * read the event: the same schema and time bound. Undefined unless it names the very MP3 key the
+ * webhook would have written, with a size.
+ */
+export function audioEnvelopeWrite(event: WebhookEvent & { type: 'post_call_audio' }, envelopeData: Record<string, unknown>): CallWrite | undefined {
+  const { data, eventTimestamp } = event;
+  const key = webhookAudioKey(data.conversation_id, eventTimestamp);
+  const bytes = envelopeData[ENVELOPE_AUDIO_BYTES];
+  if (envelopeData[ENVELOPE_AUDIO_KEY] !== key || typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes <= 0) return undefined;
+  return { update: audioUpdate(data.conversation_id, data.agent_id, eventTimestamp, key, bytes) };
 }
 
 /**
@@ -261,16 +270,17 @@ export function failureWrite(data: FailureData, eventTimestamp: number): CallWri
 /**
  * What storing an event takes, or undefined for a type this receiver only archives.
  * @param rawKey where the delivery is archived: its body as received (a transcription's transcript), or an audio event's envelope
+ * @param received the body as parsed, for an audio event's envelope
  * @throws PayloadError when the audio is not base64 or decodes to nothing
  */
-export function toCallWrite(event: WebhookEvent, rawKey: string): CallWrite | undefined {
+export function toCallWrite(event: WebhookEvent, rawKey: string, received?: unknown): CallWrite | undefined {
   switch (event.type) {
     case 'post_call_transcription':
       return transcriptionWrite(event.data, event.eventTimestamp, rawKey);
     case 'post_call_transcription_otel':
       return otelTranscriptionWrite(event.data, event.eventTimestamp, rawKey);
     case 'post_call_audio':
-      return audioWrite(event.data, event.eventTimestamp, rawKey);
+      return audioWrite(event.data, event.eventTimestamp, rawKey, received);
     case 'call_initiation_failure':
       return failureWrite(event.data, event.eventTimestamp);
     case 'unknown':

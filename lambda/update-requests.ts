@@ -1,7 +1,7 @@
 import { toDynamoDBValues, type WritableValue } from './attribute-values';
 import { DELETION_QUEUE_DUE, EXPIRY_ATTRIBUTE } from '../lib/calls-table-schema';
 import type { ItemScrub } from './deletion';
-import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE, isoTime, STORE_ERROR_ATTRIBUTE, storeErrorDetailAttribute, storeErrorType, type CallUpdate, type StoreErrorRecord } from './call-item';
+import { DELETED_MARKER, DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE, isoTime, STORE_ERROR_ATTRIBUTE, storeErrorDetailAttribute, storeErrorType, type CallUpdate, type StoreErrorRecord } from './call-item';
 
 /*
  * The UpdateItem requests the receiver sends, built as plain data (no SDK, so each is tested
@@ -57,13 +57,18 @@ export function buildUpdateRequest(tableName: string, update: CallUpdate, now: D
   if (repaired) clauses.push(`DELETE ${name(STORE_ERROR_ATTRIBUTE)} ${value(new Set([repaired]))}`);
   names['#ts'] = EVENT_TIMESTAMP_ATTRIBUTE[update.eventType];
   values[':ts'] = update.eventTimestamp;
+  const deleted = replay ? DELETED_MARKER[update.eventType] : undefined;
+  if (deleted) names['#deleted'] = deleted;
   return {
     TableName: tableName,
     Key: { conversation_id: update.conversationId },
     UpdateExpression: clauses.join(' '),
-    // A redelivery (same timestamp) or an older event changes nothing; a replay from the archive
-    // (a rebuild) applies the same timestamp again, so today's mapping fills what an older one left out.
-    ConditionExpression: replay ? 'attribute_not_exists(#ts) OR #ts <= :ts' : 'attribute_not_exists(#ts) OR #ts < :ts',
+    // A redelivery (same timestamp) or an older event changes nothing. A replay from the archive (a
+    // rebuild) applies the same timestamp again, so today's mapping fills what an older one left
+    // out, but never where the deletion sweep deleted what this kind writes.
+    ConditionExpression: !replay
+      ? 'attribute_not_exists(#ts) OR #ts < :ts'
+      : `(attribute_not_exists(#ts) OR #ts <= :ts)${deleted ? ' AND attribute_not_exists(#deleted)' : ''}`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };

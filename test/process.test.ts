@@ -55,12 +55,12 @@ describe('processWebhook', () => {
     expect(log).toMatchObject({ outcome: 'stored', status_code: 200, agent_id: 'agent_7901kdemo0support000000001' });
   });
 
-  it('keeps an audio delivery as its decoded MP3 and a small envelope, not its body, before the item points at them', async () => {
+  it('keeps an audio delivery as a small envelope and its decoded MP3, not its body, before the item points at them', async () => {
     const example = loadExample('post_call_audio');
     const { store, calls, updates } = recordingStore();
     const { response, log } = await processWebhook(signed(example), deps(store));
     expect(response.statusCode).toBe(200);
-    expect(calls).toEqual(['put audio/calls/abc/1739537319.mp3', expect.stringMatching(/^put raw\/calls\/abc\/post_call_audio\/\d+-[0-9a-f]{32}\.json$/), 'update post_call_audio']);
+    expect(calls).toEqual([expect.stringMatching(/^put raw\/calls\/abc\/post_call_audio\/\d+-[0-9a-f]{32}\.json$/), 'put audio/calls/abc/1739537319.mp3', 'update post_call_audio']);
     const mp3Bytes = Buffer.from(example.data.full_audio, 'base64').length;
     expect(updates[0].set).toMatchObject({ audio_s3_key: 'audio/calls/abc/1739537319.mp3', audio_bytes: mp3Bytes });
     // Each byte once: the MP3, and an envelope of a few hundred bytes, not the base64 body again.
@@ -76,7 +76,7 @@ describe('processWebhook', () => {
     };
     const { response } = await processWebhook(signed(loadExample('post_call_audio')), deps(store));
     expect(response.body.status).toBe('duplicate');
-    expect(calls).toEqual([expect.stringMatching(/^put audio\//), expect.stringMatching(/^put raw\//), 'update post_call_audio']);
+    expect(calls).toEqual([expect.stringMatching(/^put raw\//), expect.stringMatching(/^put audio\//), 'update post_call_audio']);
   });
 
   it('archives whole, before answering 400, an audio body that is not base64', async () => {

@@ -3,7 +3,7 @@ import { parseEvent } from '../lambda/events';
 import { attributesBytes } from '../lambda/item-size';
 import { ownAttributes } from '../lambda/item-shares';
 import { FAILURE_SHARE, TRANSCRIPTION_SHARE } from '../lambda/event-shares';
-import { audioEnvelopeWrite, toCallWrite, type CallWrite } from '../lambda/records';
+import { toCallWrite, type CallWrite } from '../lambda/records';
 import { MAP_KEY_ESCAPE, toStorable } from '../lambda/storable';
 import { loadExample } from './support/webhooks';
 
@@ -311,19 +311,19 @@ describe('OpenTelemetry transcription', () => {
 });
 
 describe('audio', () => {
-  it('keeps the decoded MP3 and an envelope in place of the body, and records where the MP3 is and its size', () => {
-    const example = loadExample('post_call_audio');
-    const { update, archive } = write(example);
+  it('keeps an envelope in place of the body, then the decoded MP3, and records where the MP3 is and its size', () => {
+    const example: Record<string, any> = { ...loadExample('post_call_audio'), webhook_id: 'wh_1' };
+    example.data.extra = { kept: true };
+    const { update, archive } = toCallWrite(parseEvent(Buffer.from(JSON.stringify(example)), 1_800_000_000), RAW_KEY, example)!;
     const mp3 = Buffer.from(example.data.full_audio, 'base64');
+    // The envelope: the body as received, every field kept, its base64 replaced by where the MP3 went.
+    expect(archive![0]).toMatchObject({ key: RAW_KEY, contentType: 'application/json' });
+    const envelope = JSON.parse(archive![0].body.toString());
+    const { full_audio: _base64, ...data } = example.data;
+    expect(envelope).toEqual({ ...example, data: { ...data, full_audio_s3_key: 'audio/calls/abc/1739537319.mp3', full_audio_bytes: mp3.length } });
+    expect(archive![0].body.length).toBeLessThan(1024);
     // A key per audio event: an older event can never replace the recording the item describes.
-    expect(archive![0]).toEqual({ key: 'audio/calls/abc/1739537319.mp3', body: mp3, contentType: 'audio/mpeg' });
-    // The envelope: the event as sent, its base64 replaced by where the MP3 went.
-    expect(archive![1]).toMatchObject({ key: RAW_KEY, contentType: 'application/json' });
-    const envelope = JSON.parse(archive![1].body.toString());
-    expect(envelope).toEqual({ type: 'post_call_audio', event_timestamp: 1739537319, data: { agent_id: 'xyz', conversation_id: 'abc', full_audio_s3_key: 'audio/calls/abc/1739537319.mp3', full_audio_bytes: mp3.length } });
-    expect(archive![1].body.length).toBeLessThan(1024);
-    // Rebuilt from the envelope alone, the call gets the same update.
-    expect(audioEnvelopeWrite(envelope).update).toEqual(update);
+    expect(archive![1]).toEqual({ key: 'audio/calls/abc/1739537319.mp3', body: mp3, contentType: 'audio/mpeg' });
     expect(update).toEqual({
       conversationId: 'abc',
       eventType: 'post_call_audio',
@@ -338,7 +338,7 @@ describe('audio', () => {
   it('decodes base64 behind a data URI prefix', () => {
     const example = loadExample('post_call_audio');
     example.data.full_audio = `data:audio/mpeg;base64,${example.data.full_audio}`;
-    expect((write(example).archive![0].body as Buffer).subarray(0, 3).toString()).toBe('ID3');
+    expect((write(example).archive![1].body as Buffer).subarray(0, 3).toString()).toBe('ID3');
   });
 
   it('refuses audio that decodes to nothing', () => {
@@ -347,12 +347,12 @@ describe('audio', () => {
 
   it('hashes an id too long for an S3 key', () => {
     const { archive } = write({ type: 'post_call_audio', event_timestamp: 5, data: { agent_id: 'a', conversation_id: 'é'.repeat(500), full_audio: 'AA==' } });
-    expect(archive![0].key).toMatch(/^audio\/calls\/sha256-[0-9a-f]{64}\/5\.mp3$/);
+    expect(archive![1].key).toMatch(/^audio\/calls\/sha256-[0-9a-f]{64}\/5\.mp3$/);
   });
 
   it('keeps ids with slashes inside one key segment', () => {
     const { archive } = write({ type: 'post_call_audio', event_timestamp: 5, data: { agent_id: '../a', conversation_id: 'c/../../x', full_audio: 'AA==' } });
-    expect(archive![0].key).toBe('audio/calls/c%2F..%2F..%2Fx/5.mp3');
+    expect(archive![1].key).toBe('audio/calls/c%2F..%2F..%2Fx/5.mp3');
   });
 });
 

@@ -43,6 +43,8 @@ export interface RebuildReport {
   unchanged: number;
   /** MP3s of earlier versions' whole audio bodies written where the item now points. */
   mp3Written: number;
+  /** Audio envelopes whose MP3 is not there (its write failed): nothing to point at. */
+  missingMp3: number;
   /** Conversations touched. */
   calls: number;
   /** `key: error`, never a message from a payload. */
@@ -70,8 +72,10 @@ async function readObject(target: RebuildTarget, key: string): Promise<Buffer> {
 
 /** Rebuilds every call's item from the archive in S3 (within the period, when given). */
 export async function rebuildCalls(target: RebuildTarget, options: RebuildOptions = {}): Promise<RebuildReport> {
-  const report: RebuildReport = { objects: 0, updates: 0, applied: 0, unchanged: 0, mp3Written: 0, calls: 0, failures: [] };
-  const store = createCallStore(target);
+  const report: RebuildReport = { objects: 0, updates: 0, applied: 0, unchanged: 0, mp3Written: 0, missingMp3: 0, calls: 0, failures: [] };
+  // A replay refused for a call whose data was deleted puts it back in the deletion queue, as a
+  // redelivery does: the sweep then deletes whatever the archive still held of it.
+  const store = createCallStore({ ...target, deletionSweep: true });
   const now = options.now ?? (() => new Date());
   const calls = new Set<string>();
   for await (const object of listArchive(target)) {
@@ -82,6 +86,10 @@ export async function rebuildCalls(target: RebuildTarget, options: RebuildOption
     try {
       const write = await rebuildWrite(object, entry, () => readObject(target, object.key));
       if (!write) continue;
+      if (write.requires && !(await store.objectExists(write.requires))) {
+        report.missingMp3 += 1;
+        continue;
+      }
       report.updates += 1;
       calls.add(write.update.conversationId);
       if (options.dryRun) {
@@ -94,7 +102,9 @@ export async function rebuildCalls(target: RebuildTarget, options: RebuildOption
         await store.putObject(write.mp3.key, write.mp3.body, write.mp3.contentType);
         report.mp3Written += 1;
       }
-      const result = await store.applyUpdate(write.update, { now: now(), retentionDays: options.retentionDays, replay: true });
+      // Dated when delivered: a rebuilt item expires (with --retention-days) as the webhook's would have.
+      const at = new Date(Math.min(now().getTime(), entry.at * 1000));
+      const result = await store.applyUpdate(write.update, { now: at, retentionDays: options.retentionDays, replay: true });
       if (result === 'stale') report.unchanged += 1;
       else report.applied += 1;
     } catch (error) {

@@ -116,4 +116,45 @@ describe('calls rebuild', () => {
     await rebuildCalls(target, { sinceUnixSecs: nowSecs() - 600 });
     expect(await read.item('conv_rb_period')).toMatchObject({ channel: 'sms' });
   });
+
+  it('never brings back audio the sweep deleted, even from an MP3 a later failed delivery left, and queues the call to delete it again', async () => {
+    const id = 'conv_rb_audio_deleted';
+    const transcription = withId(loadExample('post_call_transcription.phone'), id);
+    transcription.data.metadata.deletion_settings = { deletion_time_unix_secs: nowSecs() - 2 * 86_400, delete_transcript_and_pii: false, delete_audio: true };
+    await deliver(transcription);
+    const audio = withId(loadExample('post_call_audio'), id);
+    await deliver(audio);
+    const sweep = (at: number) => sweepDeletions({ store: createDeletionStore(target), now: () => new Date(at * 1000) });
+    expect((await sweep(nowSecs())).failures).toEqual([]);
+    expect(await read.keys(`audio/calls/${id}/`)).toEqual([]);
+    // The same audio again, while DynamoDB fails: archived (envelope and MP3), answered 500.
+    const failing = { ...deps, store: { ...deps.store, applyUpdate: async () => Promise.reject(Object.assign(new Error('down'), { name: 'StorageError', reason: 'item' })) } };
+    expect((await processWebhook(signedRequest(audio), failing)).response.statusCode).toBe(500);
+    expect(await read.keys(`audio/calls/${id}/`)).toHaveLength(1);
+    const swept = await read.item(id);
+
+    await rebuildCalls(target);
+    const after = await read.item(id);
+    expect(after).not.toHaveProperty('audio_s3_key');
+    expect(after!.audio_deleted_at).toBe(swept!.audio_deleted_at);
+    expect(after).toMatchObject({ deletion_queue: 'due' });
+    expect((await sweep(nowSecs() + 60)).failures).toEqual([]);
+    expect(await read.keys(`audio/calls/${id}/`)).toEqual([]);
+  });
+
+  it('applies an audio envelope only when it names the MP3 the webhook writes, and that MP3 is there', async () => {
+    // Shaped like an envelope, but pointing at another call's object and dated in the year 9999: a
+    // body the webhook refused (no full_audio), archived whole, and no record of any audio.
+    const forged = { type: 'post_call_audio', event_timestamp: 253_402_300_000, data: { conversation_id: 'conv_rb_forged', agent_id: 'a', full_audio_s3_key: 'raw/calls/other/x.json', full_audio_bytes: 42 } };
+    expect((await processWebhook(signedRequest(forged), deps)).response.statusCode).toBe(400);
+    // A real envelope whose MP3 write failed: nothing to point at.
+    const lost = withId(loadExample('post_call_audio'), 'conv_rb_lost_mp3');
+    const noAudio = { ...deps, store: { ...deps.store, putObject: async (key: string, body: Buffer | string, type: string) => (key.startsWith('audio/') ? Promise.reject(Object.assign(new Error('x'), { name: 'StorageError', reason: 'object' })) : deps.store.putObject(key, body, type)) } };
+    expect((await processWebhook(signedRequest(lost), noAudio)).response.statusCode).toBe(500);
+
+    const report = await rebuildCalls(target);
+    expect(await read.item('conv_rb_forged')).toBeUndefined();
+    expect(await read.item('conv_rb_lost_mp3')).toBeUndefined();
+    expect(report.missingMp3).toBeGreaterThanOrEqual(1);
+  });
 });
