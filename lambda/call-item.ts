@@ -28,7 +28,7 @@ export interface CallUpdate {
   readonly remove?: readonly string[];
 }
 
-/** An object to write to S3 once the item points at it. */
+/** An object to write to S3: what a delivery keeps (archived before the item is written). */
 export interface CallObject {
   readonly key: string;
   readonly body: Buffer;

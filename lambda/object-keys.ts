@@ -72,8 +72,8 @@ export function audioFolder(conversationId: string): string {
 }
 
 /**
- * The decoded MP3 of one audio event. A key per event, written only once the item points at it,
- * so an older or repeated event can never replace the recording the item describes.
+ * The decoded MP3 of one audio event. A key per event, so an older event can never replace the
+ * recording the item describes (a redelivery of the same event writes the same bytes again).
  */
 export function webhookAudioKey(conversationId: string, eventTimestamp: number): string {
   return `${audioFolder(conversationId)}${eventTimestamp}.mp3`;

@@ -37,7 +37,7 @@ export interface CallStore {
 /** The webhook's writes, and reading an item and checking an object (reconciliation, rebuild). */
 export interface CallStoreWithReads extends CallStore {
   getCall(conversationId: string): Promise<Record<string, unknown> | undefined>;
-  /** Whether an object is there (an item can point at an MP3 whose write never happened: its function was stopped). */
+  /** Whether an object is there (an envelope's MP3 whose write failed; an item of an earlier version pointing at an MP3 never written). */
   objectExists(key: string): Promise<boolean>;
 }
 
