@@ -15,16 +15,18 @@ interface ApiEvent {
   readonly headers?: Record<string, string | undefined>;
 }
 
-/** As lambda/storage.ts creates them. */
+/** As lambda/storage.ts creates them (written out: this bundle holds the two clients and nothing of the receiver). */
 const HTTP_OPTIONS = { connectionTimeout: 2_000, requestTimeout: 6_000, throwOnRequestTimeout: true } as const;
+/** The receiver's SILENT_SDK_LOGGER: no info, so the SDK builds no log copy of each request. */
+const logger = { trace() {}, debug() {}, warn() {} } as unknown as NonNullable<ConstructorParameters<typeof DynamoDBClient>[0]>['logger'];
 
 let clients: { s3: S3Client; dynamodb: DynamoDBClient; bucket: string; table: string; secret: string } | undefined;
 
 function createClients() {
   const env = process.env;
   return {
-    dynamodb: new DynamoDBClient({ requestHandler: HTTP_OPTIONS }),
-    s3: new S3Client({ requestHandler: HTTP_OPTIONS, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) }),
+    dynamodb: new DynamoDBClient({ requestHandler: HTTP_OPTIONS, logger }),
+    s3: new S3Client({ logger, requestHandler: HTTP_OPTIONS, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED', forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) }),
     bucket: env.CALLS_BUCKET_NAME as string,
     table: env.CALLS_TABLE_NAME as string,
     secret: env.WEBHOOK_SECRET as string,
