@@ -1,5 +1,5 @@
 import type { CallObject, CallUpdate } from './call-item';
-import { parseEvent, readJson, toWebhookEvent } from './events';
+import { readJson, toWebhookEvent } from './events';
 import { AUDIO_PREFIX, keySegment, RAW_PREFIX } from './object-keys';
 import { apiAudioUpdate, audioEnvelopeWrite, ENVELOPE_AUDIO_KEY, toCallWrite } from './records';
 
@@ -92,7 +92,8 @@ export async function rebuildWrite(object: ArchivedObject, entry: ArchiveEntry, 
   const json = readJson(body);
   try {
     if (entry.type === 'post_call_audio' && hasEnvelopeKey(json?.json)) return envelopeWrite(json?.json, entry.at);
-    const write = toCallWrite(parseEvent(body, entry.at), object.key);
+    // Parsed once: the same text the envelope check read.
+    const write = toCallWrite(toWebhookEvent(json, entry.at), object.key);
     if (!write) return undefined;
     // A whole audio body (earlier versions kept one): its MP3 goes where the webhook writes it now.
     const mp3 = write.archive?.find((archived) => archived.contentType === 'audio/mpeg');
