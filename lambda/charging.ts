@@ -1,4 +1,4 @@
-import { figure, setOwn } from './storable';
+import { figure, isJsonObject, setOwn } from './storable';
 
 /*
  * What a call cost, broken down as users sum it: ElevenLabs' `metadata.charging` without its
@@ -18,12 +18,11 @@ export interface ModelTokens {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isScalar = (value: unknown) => typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
 
 /** `{tokens, price}` of one category, or nothing. */
 function tokensOf(category: unknown): number | undefined {
-  return isObject(category) ? figure(category.tokens) : undefined;
+  return isJsonObject(category) ? figure(category.tokens) : undefined;
 }
 
 function sum(values: (number | undefined)[]): number | undefined {
@@ -45,16 +44,16 @@ function addTokens(total: ModelTokens | undefined, categories: Json): ModelToken
  * model may appear in both. A `llm_usage` that is itself `{model_usage}` (a turn's shape) is read too.
  */
 function tokensByModel(usage: unknown): Record<string, ModelTokens> | undefined {
-  if (!isObject(usage)) return undefined;
+  if (!isJsonObject(usage)) return undefined;
   const groups = [usage, ...Object.keys(usage).map((category) => usage[category])];
   const out: Record<string, ModelTokens> = {};
   let any = false;
   for (const group of groups) {
-    const models = isObject(group) ? group.model_usage : undefined;
-    if (!isObject(models)) continue;
+    const models = isJsonObject(group) ? group.model_usage : undefined;
+    if (!isJsonObject(models)) continue;
     for (const model of Object.keys(models)) {
       const categories = models[model];
-      if (!isObject(categories)) continue;
+      if (!isJsonObject(categories)) continue;
       const counted = addTokens(Object.hasOwn(out, model) ? out[model] : undefined, categories);
       if (counted === undefined) continue;
       setOwn(out, model, counted);

@@ -48,6 +48,11 @@ function storableNumber(value: number): number | string | undefined {
  */
 export const wellFormed = (text: string) => (text.isWellFormed() ? text : text.toWellFormed());
 
+/** A JSON object (not null, not a list), to read a payload's fields by hand. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** A number in a payload, or a string that is one (some senders write numbers as text); else undefined. */
 export function figure(value: unknown): number | undefined {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;

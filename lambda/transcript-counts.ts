@@ -1,4 +1,4 @@
-import { figure, nonEmptyText, wellFormed } from './storable';
+import { figure, isJsonObject, nonEmptyText, wellFormed } from './storable';
 
 /*
  * What happened in a call, counted from its transcript turns, so that nobody opens the transcript
@@ -23,16 +23,15 @@ export interface TranscriptCounts {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** Real payloads wrap the turn metrics as `{metrics: {...}}`; the docs' example does not. */
 function llmTtfbSecs(turn: Json): number | undefined {
   const recorded = turn.conversation_turn_metrics;
-  if (!isObject(recorded)) return undefined;
-  const metrics = isObject(recorded.metrics) ? recorded.metrics : recorded;
+  if (!isJsonObject(recorded)) return undefined;
+  const metrics = isJsonObject(recorded.metrics) ? recorded.metrics : recorded;
   const ttfb = metrics.convai_llm_service_ttfb;
-  const elapsed = isObject(ttfb) ? figure(ttfb.elapsed_time) : undefined;
+  const elapsed = isJsonObject(ttfb) ? figure(ttfb.elapsed_time) : undefined;
   return elapsed !== undefined && elapsed >= 0 ? elapsed : undefined;
 }
 
@@ -88,7 +87,7 @@ export function countTranscript(turns: readonly unknown[], cut: string[] = []): 
   const errored = new ToolNames();
   const ttfbs: number[] = [];
   for (const turn of turns) {
-    if (!isObject(turn)) continue;
+    if (!isJsonObject(turn)) continue;
     // A contextual update (the client telling the agent what the user does) is no spoken turn.
     if (turn.role === 'user' && turn.contextual_update_info == null) user++;
     if (turn.role === 'agent') {
@@ -98,12 +97,12 @@ export function countTranscript(turns: readonly unknown[], cut: string[] = []): 
     }
     if (turn.interrupted === true) interrupted++;
     for (const call of listOf(turn.tool_calls)) {
-      if (!isObject(call)) continue;
+      if (!isJsonObject(call)) continue;
       toolCalls++;
       used.add(call.tool_name);
     }
     for (const result of listOf(turn.tool_results)) {
-      if (!isObject(result) || result.is_error !== true) continue;
+      if (!isJsonObject(result) || result.is_error !== true) continue;
       toolErrors++;
       errored.add(result.tool_name);
     }
