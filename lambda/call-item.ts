@@ -106,6 +106,16 @@ export function hasTranscription(item: Record<string, unknown> | undefined): boo
   return item?.[EVENT_TIMESTAMP_ATTRIBUTE.post_call_transcription] !== undefined || item?.[EVENT_TIMESTAMP_ATTRIBUTE.post_call_transcription_otel] !== undefined;
 }
 
+/** The month a start time falls in, UTC (`2026-12`): the key of the calls list's index. */
+export function startMonth(unixSecs: number | null | undefined): string | undefined {
+  return unixSecs == null ? undefined : new Date(unixSecs * 1000).toISOString().slice(0, 7);
+}
+
+/** A call's start in the three forms stored together: for sorting, for reading, for the list's index. */
+export function startTimeAttributes(unixSecs: number | null | undefined) {
+  return { start_time_unix_secs: unixSecs ?? undefined, start_time: isoTime(unixSecs), start_month: startMonth(unixSecs) };
+}
+
 /** Unix seconds as ISO 8601 UTC, without milliseconds. */
 export function isoTime(unixSecs: number | null | undefined): string | undefined {
   return unixSecs == null ? undefined : new Date(unixSecs * 1000).toISOString().replace('.000Z', 'Z');

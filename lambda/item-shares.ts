@@ -22,7 +22,7 @@ export interface ItemShare {
 
 /** The call's identity, written by several event types: each value is capped instead of shared out. */
 export const SHARED_ATTRIBUTES = [
-  'agent_id', 'status', 'start_time_unix_secs', 'start_time', 'call_duration_secs', 'direction', 'external_number',
+  'agent_id', 'status', 'start_time_unix_secs', 'start_time', 'start_month', 'call_duration_secs', 'direction', 'external_number',
   'agent_number', 'call_sid', 'channel', 'has_audio', 'transcript_format', 'transcript_s3_key',
 ] as const;
 

@@ -1,6 +1,6 @@
 import { DELETION_QUEUE_DUE } from '../lib/calls-table-schema';
 import { decodeAudioBase64 } from './audio-base64';
-import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, isoTime, type CallObject, type CallUpdate } from './call-item';
+import { DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, isoTime, startTimeAttributes, type CallObject, type CallUpdate } from './call-item';
 import { failureParties, transcriptionParties } from './call-channel';
 import { chargingSummary } from './charging';
 import { type AudioData, type DeletionSettings, type FailureData, type OtelTranscriptionData, type TranscriptionData, type WebhookEvent } from './events';
@@ -113,8 +113,7 @@ export function transcriptionWrite(data: TranscriptionData, eventTimestamp: numb
       agent_name: data.agent_name,
       status: data.status,
       user_id: data.user_id ?? client.user_id ?? metadata.user_id,
-      start_time_unix_secs: metadata.start_time_unix_secs,
-      start_time: isoTime(metadata.start_time_unix_secs),
+      ...startTimeAttributes(metadata.start_time_unix_secs),
       accepted_time_unix_secs: metadata.accepted_time_unix_secs,
       call_duration_secs: metadata.call_duration_secs,
       queue_wait_secs: metadata.queue_wait_secs,
@@ -177,8 +176,7 @@ export function otelTranscriptionWrite(data: OtelTranscriptionData, eventTimesta
     agent_id: data.agent_id,
     transcript_format: 'opentelemetry',
     transcript_s3_key: rawKey,
-    start_time_unix_secs: start,
-    start_time: isoTime(start),
+    ...startTimeAttributes(start),
     call_duration_secs: start !== undefined && end !== undefined ? end - start : undefined,
   });
   const base = { conversationId: data.conversation_id, eventType: 'post_call_transcription_otel' as const, eventTimestamp };
@@ -260,8 +258,7 @@ export function failureWrite(data: FailureData, eventTimestamp: number): CallWri
   const setIfMissing = compact({
     agent_id: data.agent_id,
     status: 'failed',
-    start_time_unix_secs: eventTimestamp,
-    start_time: isoTime(eventTimestamp),
+    ...startTimeAttributes(eventTimestamp),
     ...failureParties(data),
   });
   return { update: shareUpdate({ conversationId: data.conversation_id, eventType: 'call_initiation_failure', eventTimestamp }, FAILURE_SHARE, { set, setIfMissing }, cut) };

@@ -1,7 +1,7 @@
 import { toDynamoDBValues, type WritableValue } from './attribute-values';
 import { DELETION_QUEUE_DUE, EXPIRY_ATTRIBUTE } from '../lib/calls-table-schema';
 import type { ItemScrub } from './deletion';
-import { DELETED_MARKER, DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE, isoTime, STORE_ERROR_ATTRIBUTE, storeErrorDetailAttribute, storeErrorType, type CallUpdate, type StoreErrorRecord } from './call-item';
+import { DELETED_MARKER, DELETION_DUE_ATTRIBUTE, DELETION_QUEUE_ATTRIBUTE, EVENT_TIMESTAMP_ATTRIBUTE, isoTime, startMonth, STORE_ERROR_ATTRIBUTE, storeErrorDetailAttribute, storeErrorType, type CallUpdate, type StoreErrorRecord } from './call-item';
 
 /*
  * The UpdateItem requests the receiver sends, built as plain data (no SDK, so each is tested
@@ -121,6 +121,7 @@ export function buildStoreErrorRequest(tableName: string, record: StoreErrorReco
     // Listed by time like any call until its real start time arrives.
     assignment('start_time_unix_secs', record.eventTimestamp, true),
     assignment('start_time', isoTime(record.eventTimestamp) as string, true),
+    assignment('start_month', startMonth(record.eventTimestamp) as string, true),
   ];
   if (record.agentId !== undefined) assignments.push(assignment('agent_id', record.agentId, true));
   if (retentionDays !== undefined) assignments.push(assignment(EXPIRY_ATTRIBUTE, expiresAt(now, retentionDays)));

@@ -36,6 +36,20 @@ export const BY_BATCH_INDEX: CallsIndex = {
   sortKey: { name: 'start_time_unix_secs', type: 'N' },
 };
 
+/**
+ * "Every call, newest first": the month the call started (`2026-12`, UTC) + start time. A call
+ * enters it once it has a start time (a transcription or a failure; audio alone has none). Keys
+ * only: the list reads a page of keys, then those items afresh, so each write copies ~100 bytes
+ * here rather than the whole item. Months rather than days: a period is read in a few queries
+ * (a year in 12), and the write load per key at any moment is the same either way.
+ */
+export const BY_MONTH_INDEX: CallsIndex = {
+  indexName: 'by_month',
+  partitionKey: { name: 'start_month', type: 'S' },
+  sortKey: { name: 'start_time_unix_secs', type: 'N' },
+  projection: 'KEYS_ONLY',
+};
+
 /** The value of {@link BY_DELETION_DUE_INDEX}'s partition key while a call has a deletion to carry out. */
 export const DELETION_QUEUE_DUE = 'due';
 
@@ -50,7 +64,7 @@ export const BY_DELETION_DUE_INDEX: CallsIndex = {
   projection: 'KEYS_ONLY',
 };
 
-export const CALLS_INDEXES: readonly CallsIndex[] = [BY_AGENT_INDEX, BY_NUMBER_INDEX, BY_DELETION_DUE_INDEX, BY_BATCH_INDEX];
+export const CALLS_INDEXES: readonly CallsIndex[] = [BY_AGENT_INDEX, BY_NUMBER_INDEX, BY_DELETION_DUE_INDEX, BY_BATCH_INDEX, BY_MONTH_INDEX];
 
 /** Items carrying this attribute (unix seconds) expire when a retention period is configured. */
 export const EXPIRY_ATTRIBUTE = 'expires_at';

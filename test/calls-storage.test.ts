@@ -1,5 +1,5 @@
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { toDynamoDBValues } from '../lambda/attribute-values';
+import { asStoredItem } from './support/storage';
 import { findCall, findCalls, type CallFilter } from '../lib/calls/calls-query';
 import type { CallsTarget } from '../lib/calls/calls-target';
 import { computeStats } from '../lib/calls/calls-stats';
@@ -40,7 +40,7 @@ let target: CallsTarget;
 beforeAll(async () => {
   emulators = await startEmulators();
   for (const item of ITEMS) {
-    await emulators.dynamodb.send(new PutItemCommand({ TableName: emulators.tableName, Item: toDynamoDBValues(item as Parameters<typeof toDynamoDBValues>[0]) }));
+    await emulators.dynamodb.send(new PutItemCommand({ TableName: emulators.tableName, Item: asStoredItem(item) }));
   }
   sent = [];
   // The emulator's client, noting which operations the reader sends.

@@ -1,6 +1,6 @@
 import { formatList } from '../lib/calls/call-list';
 import { formatDuration, toCallJson, toCsv } from '../lib/calls/calls-format';
-import { buildCallsRequests, byNewestFirst } from '../lib/calls/calls-query';
+import { buildCallsRequests, byNewestFirst, FIRST_LISTED_MONTH, monthsNewestFirst } from '../lib/calls/calls-query';
 import { computeStats, percentile, statsByAgent } from '../lib/calls/calls-stats';
 import { parseTimeBound } from '../lib/calls/time-bounds';
 
@@ -77,7 +77,7 @@ describe('computeStats', () => {
 describe('buildCallsRequests', () => {
   it('queries the agent index, newest first, with the time range in the key condition', () => {
     const [request, ...more] = buildCallsRequests('t', { agentId: 'a', since: 10, until: 20 });
-    expect([request.kind, more]).toEqual(['query', []]);
+    expect([request.ordered, more]).toEqual([false, []]);
     expect(request.input).toMatchObject({ IndexName: 'by_agent', ScanIndexForward: false, KeyConditionExpression: '#pk = :pk AND #start BETWEEN :since AND :until' });
   });
 
@@ -90,8 +90,8 @@ describe('buildCallsRequests', () => {
     for (const typed of ['+15550100123', '15550100123']) {
       const requests = buildCallsRequests('t', { number: typed });
       expect(requests).toMatchObject([
-        { kind: 'query', input: { IndexName: 'by_number', ExpressionAttributeValues: { ':pk': '+15550100123' } } },
-        { kind: 'query', input: { IndexName: 'by_number', ExpressionAttributeValues: { ':pk': '15550100123' } } },
+        { ordered: false, input: { IndexName: 'by_number', ExpressionAttributeValues: { ':pk': '+15550100123' } } },
+        { ordered: false, input: { IndexName: 'by_number', ExpressionAttributeValues: { ':pk': '15550100123' } } },
       ]);
     }
     expect(buildCallsRequests('t', { number: '+1234567' })).toHaveLength(1);
@@ -101,7 +101,6 @@ describe('buildCallsRequests', () => {
   it('queries the campaign index for --batch, with the time range, and filters by agent there', () => {
     const requests = buildCallsRequests('t', { batchId: 'btc_1', agentId: 'a', since: 10 });
     expect(requests).toHaveLength(1);
-    expect(requests[0].kind).toBe('query');
     expect(requests[0].input).toMatchObject({
       IndexName: 'by_batch',
       KeyConditionExpression: '#pk = :pk AND #start BETWEEN :since AND :until',
@@ -111,10 +110,23 @@ describe('buildCallsRequests', () => {
     });
   });
 
-  it('scans only when no campaign, agent or number is given, leaving out what cannot have failed for --failed', () => {
-    const [request] = buildCallsRequests('t', { since: 10, failedOnly: true });
-    expect(request.kind).toBe('scan');
-    expect(request.input.FilterExpression).toBe('(attribute_exists(#failure) OR attribute_exists(#failure_at) OR #status = :failed OR attribute_exists(#error_code) OR attribute_exists(#error_reason)) AND #start BETWEEN :since AND :until');
+  it('never scans: without a campaign, agent or number, it queries the month index month by month, newest first', () => {
+    const now = new Date('2026-12-02T10:00:00Z');
+    const requests = buildCallsRequests('t', { since: Date.parse('2026-10-15T00:00:00Z') / 1000, failedOnly: true }, now);
+    expect(requests.map((r) => r.input.ExpressionAttributeValues[':pk'])).toEqual(['2026-12', '2026-11', '2026-10']);
+    expect(requests[0]).toMatchObject({ ordered: true, keysOnly: true, input: { IndexName: 'by_month', ScanIndexForward: false, KeyConditionExpression: '#pk = :pk AND #start BETWEEN :since AND :until' } });
+    // The month index holds keys only: --failed is judged on the items read afresh.
+    expect(requests[0].input.FilterExpression).toBeUndefined();
+  });
+
+  it('walks months back to the first listed month without --since, and from --until (or a day past now) back', () => {
+    const now = new Date('2026-12-31T23:00:00Z');
+    expect(monthsNewestFirst(undefined, undefined, now)[0]).toBe('2027-01');
+    expect(monthsNewestFirst(undefined, undefined, now).at(-1)).toBe(FIRST_LISTED_MONTH);
+    expect(monthsNewestFirst(undefined, undefined, now)).toHaveLength(49);
+    expect(monthsNewestFirst(Date.parse('2024-12-10T00:00:00Z') / 1000, Date.parse('2025-02-01T00:00:00Z') / 1000, now)).toEqual(['2025-02', '2025-01', '2024-12']);
+    expect(monthsNewestFirst(0, undefined, now).at(-1)).toBe(FIRST_LISTED_MONTH);
+    expect(monthsNewestFirst(Date.parse('2027-06-01T00:00:00Z') / 1000, undefined, now)).toEqual([]);
   });
 
   it('sorts newest first with undated calls last', () => {

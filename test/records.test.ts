@@ -30,6 +30,7 @@ describe('transcription', () => {
       status: 'done',
       start_time_unix_secs: 1764000000,
       start_time: '2025-11-24T16:00:00Z',
+      start_month: '2025-11',
       accepted_time_unix_secs: 1764000000,
       call_duration_secs: 21,
       cost: 142,
@@ -295,6 +296,7 @@ describe('OpenTelemetry transcription', () => {
       transcript_s3_key: RAW_KEY,
       start_time_unix_secs: 1764000000,
       start_time: '2025-11-24T16:00:00Z',
+      start_month: '2025-11',
       call_duration_secs: 21,
     });
   });
@@ -370,6 +372,7 @@ describe('call initiation failure', () => {
       direction: 'outbound',
       start_time_unix_secs: 1759931652,
       start_time: '2025-10-08T13:54:12Z',
+      start_month: '2025-10',
       external_number: '+11111111111',
       agent_number: '+441111111111',
       call_sid: 'd8e7f6a5-b4c3-4d5e-8f9a-0b1c2d3e4f5a',

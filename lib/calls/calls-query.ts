@@ -1,9 +1,10 @@
-import { GetItemCommand, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, GetItemCommand, type BatchGetItemCommandOutput, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { fromDynamoDBItem, toDynamoDB, toDynamoDBValues } from '../../lambda/attribute-values';
 import { LAST_UNIX_SECOND } from '../../lambda/events';
 import { storedNumberForms } from '../../lambda/phone-numbers';
-import { BY_AGENT_INDEX, BY_BATCH_INDEX, BY_NUMBER_INDEX, type CallsIndex } from '../calls-table-schema';
+import { startMonth } from '../../lambda/call-item';
+import { BY_AGENT_INDEX, BY_BATCH_INDEX, BY_MONTH_INDEX, BY_NUMBER_INDEX, type CallsIndex } from '../calls-table-schema';
 import { isShortIdOf } from './call-list';
 import type { CallsTarget } from './calls-target';
 import { failureKind } from './failure-kind';
@@ -47,45 +48,65 @@ function keyValues(filter: CallFilter, key: KeyFilter): string[] {
 const FAILED_PREFILTER = '(attribute_exists(#failure) OR attribute_exists(#failure_at) OR #status = :failed OR attribute_exists(#error_code) OR attribute_exists(#error_reason))';
 
 /**
- * Builds the reads for a filter: a Query on the campaign, agent or number index when one is given
- * (never a scan then), one per stored form of a number when the number index is read; otherwise a
- * Scan. The other filters given become filter expressions. Newest first where the index can sort.
+ * The first month the calls list walks back to when no `since` is given (nor before it when one
+ * is): ElevenLabs' agents platform and its webhooks came later, so no real call starts earlier.
+ * A stored start time before it (a test's, or garbage) is still found by id, agent or number.
  */
-export function buildCallsRequests(tableName: string, filter: CallFilter) {
+export const FIRST_LISTED_MONTH = '2023-01';
+
+/** Months from `until`'s (or now's, plus a day for clocks ahead) back to `since`'s, or the first listed month: newest first. */
+export function monthsNewestFirst(since: number | undefined, until: number | undefined, now: Date): string[] {
+  const last = startMonth(Math.min(until ?? LAST_UNIX_SECOND, Math.floor(now.getTime() / 1000) + 86_400)) as string;
+  const sinceMonth = since === undefined ? FIRST_LISTED_MONTH : (startMonth(since) as string);
+  const first = sinceMonth > FIRST_LISTED_MONTH ? sinceMonth : FIRST_LISTED_MONTH;
+  const months: string[] = [];
+  let [year, month] = last.split('-').map(Number);
+  for (let name = last; name >= first; name = `${year}-${String(month).padStart(2, '0')}`) {
+    months.push(name);
+    [year, month] = month === 1 ? [year - 1, 12] : [year, month - 1];
+  }
+  return months;
+}
+
+/**
+ * Builds the reads for a filter, all of them Queries, newest first: on the campaign, agent or
+ * number index when one is given (one per stored form of a number); otherwise on the month index,
+ * one per month from the newest back (`ordered`: each month's calls all come after the previous
+ * month's, so a reader wanting the newest N stops early). The other filters given become filter
+ * expressions, where the index holds them; the month index holds keys only, so --failed is then
+ * judged on the items read afresh (see findCalls).
+ */
+export function buildCallsRequests(tableName: string, filter: CallFilter, now = new Date()) {
   const names: Record<string, string> = {};
   const values: Record<string, string | number> = {};
   const filters: string[] = [];
-  const [indexKey, index] = KEY_FILTER_INDEXES.find(([key]) => filter[key] !== undefined) ?? [];
+  const [indexKey, keyIndex] = KEY_FILTER_INDEXES.find(([key]) => filter[key] !== undefined) ?? [];
+  const index = keyIndex ?? BY_MONTH_INDEX;
   const timeRange = filter.since !== undefined || filter.until !== undefined;
   if (timeRange) {
     names['#start'] = 'start_time_unix_secs';
     values[':since'] = filter.since ?? 0;
     values[':until'] = filter.until ?? LAST_UNIX_SECOND;
   }
-  for (const [key, keyIndex] of KEY_FILTER_INDEXES) {
+  for (const [key, otherIndex] of KEY_FILTER_INDEXES) {
     if (filter[key] === undefined || key === indexKey) continue;
     const placeholders = keyValues(filter, key).map((value, i) => {
       values[`:${key}${i}`] = value;
       return `:${key}${i}`;
     });
-    names[`#${key}`] = keyIndex.partitionKey.name;
+    names[`#${key}`] = otherIndex.partitionKey.name;
     filters.push(placeholders.length === 1 ? `#${key} = ${placeholders[0]}` : `#${key} IN (${placeholders.join(', ')})`);
   }
-  if (filter.failedOnly) {
+  if (filter.failedOnly && index.projection !== 'KEYS_ONLY') {
     Object.assign(names, { '#failure': 'failure_reason', '#failure_at': 'failure_event_timestamp', '#status': 'status', '#error_code': 'error_code', '#error_reason': 'error_reason' });
     values[':failed'] = 'failed';
     filters.push(FAILED_PREFILTER);
   }
-  if (!indexKey || !index) {
-    if (timeRange) filters.push('#start BETWEEN :since AND :until');
-    return [{
-      kind: 'scan' as const,
-      input: { TableName: tableName, FilterExpression: filters.join(' AND ') || undefined, ExpressionAttributeNames: Object.keys(names).length ? names : undefined, ExpressionAttributeValues: Object.keys(values).length ? values : undefined },
-    }];
-  }
   names['#pk'] = index.partitionKey.name;
-  return keyValues(filter, indexKey).map((pk) => ({
-    kind: 'query' as const,
+  const partitions = indexKey ? keyValues(filter, indexKey) : monthsNewestFirst(filter.since, filter.until, now);
+  return partitions.map((pk) => ({
+    keysOnly: index.projection === 'KEYS_ONLY',
+    ordered: !indexKey,
     input: {
       TableName: tableName,
       IndexName: index.indexName,
@@ -103,37 +124,74 @@ export function byNewestFirst(a: CallItem, b: CallItem): number {
   return (b.start_time_unix_secs ?? -1) - (a.start_time_unix_secs ?? -1);
 }
 
-type CallsRequest = ReturnType<typeof buildCallsRequests>[number];
+export type CallsRequest = ReturnType<typeof buildCallsRequests>[number];
+type WireItem = Record<string, AttributeValue>;
 
-/** One request's matching items, page after page; a query stops once it has `limit` of them. */
-async function readRequest(target: CallsTarget, request: CallsRequest, keep: (item: CallItem) => boolean, onPage: (items: number) => void, limit?: number): Promise<CallItem[]> {
+/** BatchGetItem's limit per request. */
+const BATCH_GET_MAX_KEYS = 100;
+
+/**
+ * The items the keys name, read afresh, in the keys' order; an item removed since its key was read
+ * is left out. Keys DynamoDB leaves unprocessed (throttling) are asked again.
+ */
+export async function readItems(target: CallsTarget, keys: readonly WireItem[]): Promise<CallItem[]> {
+  const byId = new Map<string, CallItem>();
+  for (let start = 0; start < keys.length; start += BATCH_GET_MAX_KEYS) {
+    let pending: WireItem[] | undefined = keys.slice(start, start + BATCH_GET_MAX_KEYS).map((key) => ({ conversation_id: key.conversation_id }));
+    for (let attempt = 0; pending?.length; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+      const answer: BatchGetItemCommandOutput = await target.dynamodb.send(new BatchGetItemCommand({ RequestItems: { [target.tableName]: { Keys: pending } } }));
+      for (const item of answer.Responses?.[target.tableName] ?? []) byId.set(item.conversation_id.S as string, fromDynamoDBItem(item));
+      pending = answer.UnprocessedKeys?.[target.tableName]?.Keys;
+    }
+  }
+  return keys.map((key) => byId.get(key.conversation_id.S as string)).filter((item): item is CallItem => item !== undefined);
+}
+
+/** One page of a request: the keys as the index gave them (for a cursor), and the items they name. */
+async function readPage(target: CallsTarget, request: CallsRequest, startKey: WireItem | undefined, limit?: number) {
   // Read with the receiver's own item codec: every map key comes back as sent.
   const values = request.input.ExpressionAttributeValues && toDynamoDBValues(request.input.ExpressionAttributeValues);
+  const page = await target.dynamodb.send(new QueryCommand({ ...request.input, ExpressionAttributeValues: values, ExclusiveStartKey: startKey, Limit: limit }));
+  const keys = page.Items ?? [];
+  const items = request.keysOnly ? await readItems(target, keys) : keys.map(fromDynamoDBItem);
+  // Keys and items side by side: an item removed since its key was read drops out of both.
+  const found = new Set(items.map((item) => item.conversation_id));
+  return { keys: keys.filter((key) => found.has(key.conversation_id.S)), items, lastKey: page.LastEvaluatedKey };
+}
+
+/** One request's matching items, page after page; stops once it has `limit` of them. */
+async function readRequest(target: CallsTarget, request: CallsRequest, keep: (item: CallItem) => boolean, onPage: (items: number) => void, limit?: number): Promise<CallItem[]> {
   const items: CallItem[] = [];
-  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+  let startKey: WireItem | undefined;
   do {
-    const page = request.kind === 'query'
-      ? await target.dynamodb.send(new QueryCommand({ ...request.input, ExpressionAttributeValues: values, ExclusiveStartKey }))
-      : await target.dynamodb.send(new ScanCommand({ ...request.input, ExpressionAttributeValues: values, ExclusiveStartKey }));
-    items.push(...(page.Items ?? []).map(fromDynamoDBItem).filter(keep));
+    const page = await readPage(target, request, startKey);
+    items.push(...page.items.filter(keep));
     onPage(items.length);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey && !(request.kind === 'query' && limit !== undefined && items.length >= limit));
+    startKey = page.lastKey;
+  } while (startKey && !(limit !== undefined && items.length >= limit));
   return items;
+}
+
+/** What findCalls keeps of the items it reads: those --failed asks for (the month index cannot filter them). */
+function keeper(filter: CallFilter): (item: CallItem) => boolean {
+  return filter.failedOnly ? (item) => failureKind(item) !== undefined : () => true;
 }
 
 /**
  * The calls matching the filter, newest first, reading page after page (the queries for a
- * number's forms one after the other, merged without duplicates). With `limit`, an index query
- * (already newest first) stops reading once it has that many; a scan must read everything to sort it.
+ * number's forms one after the other, merged without duplicates). With `limit`, reading stops
+ * once the newest `limit` are known: an index query is already newest first, and the months are
+ * read newest first.
  */
 export async function findCalls(target: CallsTarget, filter: CallFilter, onProgress?: ProgressListener, limit?: number): Promise<CallItem[]> {
-  const keep = filter.failedOnly ? (item: CallItem) => failureKind(item) !== undefined : () => true;
+  const keep = keeper(filter);
   const found = new Map<string, CallItem>();
   let pages = 0;
   for (const request of buildCallsRequests(target.tableName, filter)) {
+    if (request.ordered && limit !== undefined && found.size >= limit) break;
     const before = found.size;
-    const items = await readRequest(target, request, keep, (read) => onProgress?.(++pages, before + read), limit);
+    const items = await readRequest(target, request, keep, (read) => onProgress?.(++pages, before + read), limit === undefined ? undefined : limit - (request.ordered ? before : 0));
     for (const item of items) found.set(item.conversation_id, item);
   }
   const sorted = [...found.values()].sort(byNewestFirst);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { toDynamoDBValues } from '../../lambda/attribute-values';
+import { asStoredItem } from '../support/storage';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/emulators';
 import { LOCAL_TABLE_NAME } from '../../lib/local/local-settings';
 import { portIsFree, startLocalServerProcess } from '../support/local-server-process';
@@ -126,7 +126,7 @@ describe('npm start and npm run send', () => {
     ];
     const dynamodb = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: `http://127.0.0.1:${ports[1]}` });
     try {
-      for (const item of items) await dynamodb.send(new PutItemCommand({ TableName: LOCAL_TABLE_NAME, Item: toDynamoDBValues(item as Parameters<typeof toDynamoDBValues>[0]) }));
+      for (const item of items) await dynamodb.send(new PutItemCommand({ TableName: LOCAL_TABLE_NAME, Item: asStoredItem(item) }));
     } finally {
       dynamodb.destroy();
     }

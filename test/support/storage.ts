@@ -1,6 +1,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { fromDynamoDBItem } from '../../lambda/attribute-values';
+import { fromDynamoDBItem, toDynamoDBValues } from '../../lambda/attribute-values';
+import { startMonth } from '../../lambda/call-item';
 import type { Emulators } from '../../lib/local/emulators';
 
 /** Reads back what the receiver stored in the emulators, through the real SDK and the receiver's own item codec. */
@@ -39,4 +40,13 @@ export function storageReader(emulators: Emulators) {
       return keys;
     },
   };
+}
+
+/**
+ * A hand-made item as the receiver stores it: a call with a start time carries the month the
+ * calls list's index reads (`start_month`), which the webhook's mapping always writes beside it.
+ */
+export function asStoredItem(item: Record<string, unknown>) {
+  const withMonth = typeof item.start_time_unix_secs === 'number' && item.start_month === undefined ? { ...item, start_month: startMonth(item.start_time_unix_secs) } : item;
+  return toDynamoDBValues(withMonth as Parameters<typeof toDynamoDBValues>[0]);
 }
