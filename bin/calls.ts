@@ -103,7 +103,7 @@ async function rebuild(target: CallsTarget, options: Omit<RebuildOptions, 'onPro
   });
   terminalProgress.end();
   const applied = options.dryRun ? `${report.applied} would apply` : `${report.applied} applied`;
-  console.log(`${report.objects} objects, ${report.updates} updates for ${report.calls} calls: ${applied}, ${report.unchanged} older than the item (unchanged), ${report.mp3Written} MP3s written, ${report.failures.length} failed`);
+  console.log(`${report.objects} objects, ${report.updates} updates for ${report.calls} calls: ${applied}, ${report.unchanged} older than the item (unchanged), ${report.mp3Written} MP3s written, ${report.monthKeys} older items ${options.dryRun ? 'lack' : 'given'} the calls list's month key, ${report.failures.length} failed`);
   for (const failure of report.failures) console.log(`  failed ${terminalText(failure)}`);
   return report.failures.length ? 1 : 0;
 }

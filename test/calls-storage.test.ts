@@ -119,3 +119,57 @@ describe('show by a short id', () => {
     expect(await findCall(target, 'twin_a_00001234abcd', { agentId: 'agent_in' })).toMatchObject({ item: { conversation_id: 'twin_a_00001234abcd' } });
   });
 });
+
+describe('without a campaign, agent or number: the month index', () => {
+  let monthly: Emulators;
+  let monthlyTarget: CallsTarget;
+  const operations: string[] = [];
+  const at = (iso: string) => Date.parse(iso) / 1000;
+
+  beforeAll(async () => {
+    monthly = await startEmulators();
+    const calls = [
+      { conversation_id: 'dec_late', agent_id: 'a', start_time_unix_secs: at('2025-12-31T23:59:59Z'), ...transcribed },
+      { conversation_id: 'dec_early', agent_id: 'b', start_time_unix_secs: at('2025-12-01T00:00:00Z'), failure_reason: 'busy', failure_event_timestamp: 1 },
+      { conversation_id: 'nov', agent_id: 'a', start_time_unix_secs: at('2025-11-15T12:00:00Z'), ...transcribed },
+      { conversation_id: 'sep', agent_id: 'b', start_time_unix_secs: at('2025-09-01T00:00:00Z'), ...transcribed },
+      // Audio only so far: no start time, so not in the list yet.
+      { conversation_id: 'audio_only', has_audio: true },
+    ];
+    for (const item of calls) await monthly.dynamodb.send(new PutItemCommand({ TableName: monthly.tableName, Item: asStoredItem(item) }));
+    const dynamodb = { send: (command: { constructor: { name: string } }) => (operations.push(command.constructor.name), monthly.dynamodb.send(command as never)) } as unknown as DynamoDBClient;
+    monthlyTarget = { description: 'emulators', local: true, tableName: monthly.tableName, bucketName: monthly.bucketName, dynamodb, s3: monthly.s3 };
+  });
+
+  afterAll(async () => {
+    await monthly?.close();
+  });
+
+  it('lists every call with a start time newest first across months and agents, with whole items, never scanning', async () => {
+    operations.length = 0;
+    const items = await findCalls(monthlyTarget, {});
+    expect(items.map((i) => i.conversation_id)).toEqual(['dec_late', 'dec_early', 'nov', 'sep']);
+    expect(items[0]).toMatchObject({ agent_id: 'a', call_successful: 'success' });
+    expect(new Set(operations)).toEqual(new Set(['QueryCommand', 'BatchGetItemCommand']));
+  });
+
+  it('stops reading months once it has the newest N', async () => {
+    operations.length = 0;
+    expect((await findCalls(monthlyTarget, { until: at('2026-01-31T00:00:00Z') }, undefined, 2)).map((i) => i.conversation_id)).toEqual(['dec_late', 'dec_early']);
+    // January (empty), then December, which holds both.
+    expect(operations.filter((o) => o === 'QueryCommand')).toHaveLength(2);
+  });
+
+  it('reads only the months of the period, and judges --failed on the items read afresh', async () => {
+    operations.length = 0;
+    expect((await findCalls(monthlyTarget, { since: at('2025-11-01T00:00:00Z'), until: at('2025-12-15T00:00:00Z') })).map((i) => i.conversation_id)).toEqual(['dec_early', 'nov']);
+    expect(operations.filter((o) => o === 'QueryCommand')).toHaveLength(2);
+    expect((await findCalls(monthlyTarget, { failedOnly: true })).map((i) => i.conversation_id)).toEqual(['dec_early']);
+  });
+
+  it('counts the same stats from the month index as from the items themselves', async () => {
+    const items = await findCalls(monthlyTarget, {});
+    expect(computeStats(items).calls).toBe(4);
+    expect(computeStats(items).not_connected).toBe(1);
+  });
+});

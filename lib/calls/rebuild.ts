@@ -4,12 +4,14 @@ import { EVENT_TIMESTAMP_ATTRIBUTE } from '../../lambda/call-item';
 import { describeError } from '../../lambda/errors';
 import { archiveEntry, REBUILD_PREFIXES, rebuildWrite, type ArchivedObject } from '../../lambda/rebuild';
 import { createCallStore } from '../../lambda/storage';
+import { fillMonthKeys } from './month-keys';
 
 /*
  * `npm run calls -- rebuild`: every call's item re-derived from what S3 keeps, through the same
  * mapping and ordering guards as the webhook. An archived event as new as the item's is applied
  * again (so today's mapping fills attributes and index keys an older version left out); an older
- * one changes nothing; what a deletion removed is no longer in S3 to come back.
+ * one changes nothing; what a deletion removed is no longer in S3 to come back. Items whose
+ * archive is gone get the calls list's month key from their start time.
  */
 
 export interface RebuildTarget {
@@ -47,6 +49,8 @@ export interface RebuildReport {
   missingMp3: number;
   /** Conversations touched. */
   calls: number;
+  /** Items stored before the month index that got (or, with --dry-run, lack) its key: see fillMonthKeys. */
+  monthKeys: number;
   /** `key: error`, never a message from a payload. */
   failures: string[];
 }
@@ -72,7 +76,7 @@ async function readObject(target: RebuildTarget, key: string): Promise<Buffer> {
 
 /** Rebuilds every call's item from the archive in S3 (within the period, when given). */
 export async function rebuildCalls(target: RebuildTarget, options: RebuildOptions = {}): Promise<RebuildReport> {
-  const report: RebuildReport = { objects: 0, updates: 0, applied: 0, unchanged: 0, mp3Written: 0, missingMp3: 0, calls: 0, failures: [] };
+  const report: RebuildReport = { objects: 0, updates: 0, applied: 0, unchanged: 0, mp3Written: 0, missingMp3: 0, calls: 0, monthKeys: 0, failures: [] };
   // A replay refused for a call whose data was deleted puts it back in the deletion queue, as a
   // redelivery does: the sweep then deletes whatever the archive still held of it.
   const store = createCallStore({ ...target, deletionSweep: true });
@@ -114,5 +118,7 @@ export async function rebuildCalls(target: RebuildTarget, options: RebuildOption
       options.onProgress?.(report);
     }
   }
+  // Last, for what the archive no longer holds (expired, or from before it kept everything).
+  report.monthKeys = await fillMonthKeys(target, { dryRun: options.dryRun });
   return report;
 }

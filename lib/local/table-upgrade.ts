@@ -13,6 +13,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { CALLS_INDEXES, callsTableCreateInput } from '../calls-table-schema';
+import { withStartMonth } from '../calls/month-keys';
 import { completeBackupCount, readTableBackup, writeTableBackup } from './table-backup';
 
 /*
@@ -84,7 +85,8 @@ async function restoreFromBackup(client: DynamoDBClient, tableName: string, back
 
   let batch: WriteRequest[] = [];
   for await (const item of readTableBackup(backup)) {
-    batch.push({ PutRequest: { Item: item } });
+    // Items from before the month index get its key as they go back, so the calls list finds them.
+    batch.push({ PutRequest: { Item: withStartMonth(item) } });
     if (batch.length === 25) {
       await writeBatch(client, tableName, batch);
       batch = [];

@@ -13,13 +13,14 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { withStartMonth } from '../../lib/calls/month-keys';
 import { CALLS_INDEXES, callsTableCreateInput } from '../../lib/calls-table-schema';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators } from '../../lib/local/emulators';
 import { writeTableBackup } from '../../lib/local/table-backup';
 import { upgradeBackupPath } from '../../lib/local/table-upgrade';
 
 /*
- * A data folder of `npm start` from the previous release (its table without by_batch), opened by
+ * A data folder of `npm start` from the previous release (its table without by_month), opened by
  * this one on real dynalite: the table is rebuilt with every index and every item, and the states
  * a crash can leave halfway are finished on the next start, never losing an item.
  */
@@ -28,13 +29,13 @@ type Item = Record<string, AttributeValue>;
 const TABLE = 'calls';
 const ITEM_COUNT = 60;
 
-/** The previous release's table: every index but by_batch, and no batch_call_id key. */
+/** The previous release's table: every index but by_month, and no start_month key. */
 function previousReleaseTable() {
   const input = callsTableCreateInput(TABLE);
   return {
     ...input,
-    AttributeDefinitions: input.AttributeDefinitions.filter((a) => a.AttributeName !== 'batch_call_id'),
-    GlobalSecondaryIndexes: input.GlobalSecondaryIndexes.filter((i) => i.IndexName !== 'by_batch'),
+    AttributeDefinitions: input.AttributeDefinitions.filter((a) => a.AttributeName !== 'start_month'),
+    GlobalSecondaryIndexes: input.GlobalSecondaryIndexes.filter((i) => i.IndexName !== 'by_month'),
   };
 }
 
@@ -49,7 +50,7 @@ function items(): Item[] {
       events_received: { SS: ['post_call_transcription', 'post_call_audio'] },
       evaluation: { M: { constructor: { S: 'success' }, nested: { L: [{ NULL: true }, { BOOL: false }, { NS: ['1', '2.5'] }] } } },
     };
-    // One call in four belongs to a campaign: by_batch must find them after the upgrade.
+    // One call in four belongs to a campaign: by_batch must still find them after the upgrade.
     if (n % 4 === 0) item.batch_call_id = { S: n < 30 ? 'btcal_spring' : 'btcal_autumn' };
     if (n % 10 === 0) item.opaque = { B: Buffer.from([0, 255, n]) };
     if (n === 7) item.fingerprints = { BS: [Buffer.from('a'), Buffer.from([1, 2, 3])] };
@@ -119,8 +120,11 @@ async function startAndCheck(dataDir: string, expected: Item[]): Promise<string[
   try {
     const { Table } = await emulators.dynamodb.send(new DescribeTableCommand({ TableName: TABLE }));
     expect(Table!.GlobalSecondaryIndexes!.map((i) => i.IndexName).sort()).toEqual(CALLS_INDEXES.map((i) => i.indexName).sort());
-    expect(await scanAll(emulators.dynamodb)).toEqual(expected);
-    // The new index answers, in start-time order (the ids follow it); an index of the previous release still does.
+    // Each item as it was, plus the month the new index is keyed by (items without a start time would get none).
+    expect(await scanAll(emulators.dynamodb)).toEqual(expected.map(withStartMonth));
+    const listed = await emulators.dynamodb.send(new QueryCommand({ TableName: TABLE, IndexName: 'by_month', KeyConditionExpression: 'start_month = :m', ExpressionAttributeValues: { ':m': { S: '2025-11' } } }));
+    expect(listed.Items!.map((i) => i.conversation_id.S)).toEqual(expected.map((i) => i.conversation_id.S));
+    // The indexes of the previous release still answer, in start-time order (the ids follow it).
     const idsWhere = (attribute: string, value: string) => expected.filter((i) => i[attribute]?.S === value).map((i) => i.conversation_id.S);
     expect(await campaign(emulators.dynamodb, 'btcal_spring')).toEqual(idsWhere('batch_call_id', 'btcal_spring'));
     expect(await campaign(emulators.dynamodb, 'btcal_autumn')).toEqual(idsWhere('batch_call_id', 'btcal_autumn'));
@@ -156,7 +160,7 @@ describe('opening a data folder whose table lacks an index', () => {
     expect(held).toHaveLength(ITEM_COUNT);
     expect(held.filter((i) => i.batch_call_id).length).toBe(15);
     expect(await startAndCheck(dataDir, held)).toEqual([
-      `Upgraded the local table calls (new or changed indexes: by_batch): ${ITEM_COUNT} items copied to a backup, the table recreated, ${ITEM_COUNT} items copied back.`,
+      `Upgraded the local table calls (new or changed indexes: by_month): ${ITEM_COUNT} items copied to a backup, the table recreated, ${ITEM_COUNT} items copied back.`,
     ]);
     expect(await startAndCheck(dataDir, held)).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
 import { rebuildCalls } from '../../lib/calls/rebuild';
 import { sweepDeletions } from '../../lambda/deletion';
@@ -85,6 +85,22 @@ describe('calls rebuild', () => {
     await rebuildCalls(target);
     expect(await read.item('conv_rb_old')).toMatchObject({ channel: 'whatsapp', external_number: '+447700900734', cost_fiat: expect.any(Number) });
     expect(await read.item('conv_rb_newer')).toMatchObject({ agent_name: 'Changed since' });
+  });
+
+  it("gives items from before the month index the calls list's key, even when their archive is gone", async () => {
+    await deliver(withId(loadExample('sdk/widget'), 'conv_rb_month'));
+    const stored = await read.item('conv_rb_month');
+    expect(stored?.start_month).toBe(new Date(stored!.start_time_unix_secs * 1000).toISOString().slice(0, 7));
+    // As stored before the index, with no archive left to replay: a start time, no month.
+    await emulators.dynamodb.send(new DeleteItemCommand({ TableName: emulators.tableName, Key: { conversation_id: { S: 'conv_rb_month' } } }));
+    await emulators.dynamodb.send(new PutItemCommand({ TableName: emulators.tableName, Item: { conversation_id: { S: 'conv_rb_month_old' }, start_time_unix_secs: { N: '1764000000' } } }));
+    const dry = await rebuildCalls(target, { dryRun: true, sinceUnixSecs: nowSecs() + 3600 });
+    expect(dry.monthKeys).toBe(1);
+    expect(await read.item('conv_rb_month_old')).not.toHaveProperty('start_month');
+    const report = await rebuildCalls(target, { sinceUnixSecs: nowSecs() + 3600 });
+    expect(report.monthKeys).toBe(1);
+    expect(await read.item('conv_rb_month_old')).toEqual({ conversation_id: 'conv_rb_month_old', start_time_unix_secs: 1764000000, start_month: '2025-11' });
+    expect((await rebuildCalls(target, { sinceUnixSecs: nowSecs() + 3600 })).monthKeys).toBe(0);
   });
 
   it('brings back nothing a deletion removed, and keeps what only reconciliation knows', async () => {
