@@ -3,6 +3,7 @@ import { checkedBaseUrl } from '../lambda/elevenlabs-api-guards';
 import { DataDirInUseError, LOCK_FILE_NAME, lockDataDir } from '../lib/local/data-dir-lock';
 import { emptyDir, LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, localPaths, localPorts, localSecret, preparePrivateDir } from '../lib/local/local-settings';
 import { startLocalReceiver } from '../lib/local/local-receiver';
+import { startConsoleServer } from '../lib/console/server';
 
 // `npm start [-- --reset]`: the receiver on this machine, with DynamoDB and S3 emulators.
 
@@ -20,7 +21,8 @@ async function main() {
   // Settings that would fail every request stop the start instead, before the data folder is touched.
   readAllowedSourceIps(process.env);
   if (process.env.ELEVENLABS_API_KEY && process.env.ELEVENLABS_API_BASE_URL) checkedBaseUrl(process.env.ELEVENLABS_API_BASE_URL);
-  const { port, dynamodbPort, s3Port } = localPorts(process.env);
+  const { port, dynamodbPort, s3Port, consolePort } = localPorts(process.env);
+  if (consolePort === port && port !== 0) throw new Error(`CONSOLE_PORT and PORT are both ${port}: the console never shares the webhook's port (the one a tunnel exposes).`);
   const audioCheckDelay = audioCheckDelaySeconds(process.env);
   const paths = localPaths(process.env);
   preparePrivateDir(paths.dir);
@@ -55,8 +57,18 @@ async function main() {
   });
   if (receiver.reconciliation) void receiver.reconciliation.runBackfill();
   const { dynamodbEndpoint, s3Endpoint } = receiver.emulators;
+  // Its own server on its own port: the webhook's port is the one a tunnel exposes to the internet.
+  const console_ = await startConsoleServer({
+    target: { description: 'local emulators', local: true, tableName: LOCAL_TABLE_NAME, bucketName: LOCAL_BUCKET_NAME, dynamodb: receiver.emulators.dynamodb, s3: receiver.emulators.s3 },
+    host: process.env.CONSOLE_HOST || '127.0.0.1',
+    port: consolePort,
+  }).catch(async (error: Error) => {
+    await receiver.close();
+    throw error;
+  });
   console.log(`
 ElevenLabs webhook receiver, running locally
+Console: ${console_.url}${console_.token ? '  (listening beyond this machine: the URL carries the token it needs)' : ''}
   Webhook URL  ${receiver.url}
   Secret       ${secret}
                (from ${source})
@@ -78,6 +90,7 @@ Stop:                   Ctrl-C
     stopping = true;
     console.log(`\n${signal}: stopping the receiver and the emulators...`);
     try {
+      await console_.close();
       await receiver.close();
     } finally {
       process.exit(0);
@@ -91,7 +104,7 @@ main().catch((error: Error) => {
   console.error(`Could not ${RESET ? 'reset and start' : 'start'}: ${error.message}`);
   if (error instanceof DataDirInUseError) console.error('Nothing was changed.');
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    console.error('A port is taken: set PORT, DYNAMODB_PORT or S3_PORT, or stop the other process.');
+    console.error('A port is taken: set PORT, DYNAMODB_PORT, S3_PORT or CONSOLE_PORT, or stop the other process.');
   }
   process.exit(1);
 });

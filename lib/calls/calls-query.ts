@@ -4,7 +4,7 @@ import { fromDynamoDBItem, toDynamoDB, toDynamoDBValues } from '../../lambda/att
 import { LAST_UNIX_SECOND } from '../../lambda/events';
 import { storedNumberForms } from '../../lambda/phone-numbers';
 import { startMonth } from '../../lambda/call-item';
-import { BY_AGENT_INDEX, BY_BATCH_INDEX, BY_MONTH_INDEX, BY_NUMBER_INDEX, type CallsIndex } from '../calls-table-schema';
+import { BY_AGENT_INDEX, BY_BATCH_INDEX, BY_MONTH_INDEX, BY_NUMBER_INDEX, CALLS_PARTITION_KEY, type CallsIndex } from '../calls-table-schema';
 import { isShortIdOf } from './call-list';
 import type { CallsTarget } from './calls-target';
 import { failureKind } from './failure-kind';
@@ -106,6 +106,8 @@ export function buildCallsRequests(tableName: string, filter: CallFilter, now = 
   const partitions = indexKey ? keyValues(filter, indexKey) : monthsNewestFirst(filter.since, filter.until, now);
   return partitions.map((pk) => ({
     keysOnly: index.projection === 'KEYS_ONLY',
+    /** The attributes of a key this index's pages start after (a cursor). */
+    keyAttributes: [CALLS_PARTITION_KEY.name, index.partitionKey.name, index.sortKey.name],
     ordered: !indexKey,
     input: {
       TableName: tableName,
@@ -125,7 +127,7 @@ export function byNewestFirst(a: CallItem, b: CallItem): number {
 }
 
 export type CallsRequest = ReturnType<typeof buildCallsRequests>[number];
-type WireItem = Record<string, AttributeValue>;
+export type WireItem = Record<string, AttributeValue>;
 
 /** BatchGetItem's limit per request. */
 const BATCH_GET_MAX_KEYS = 100;
@@ -148,8 +150,8 @@ export async function readItems(target: CallsTarget, keys: readonly WireItem[]):
   return keys.map((key) => byId.get(key.conversation_id.S as string)).filter((item): item is CallItem => item !== undefined);
 }
 
-/** One page of a request: the keys as the index gave them (for a cursor), and the items they name. */
-async function readPage(target: CallsTarget, request: CallsRequest, startKey: WireItem | undefined, limit?: number) {
+/** One page of a request: the keys as the index gave them (for a cursor), and the items they name, side by side. */
+export async function readPage(target: CallsTarget, request: CallsRequest, startKey: WireItem | undefined, limit?: number) {
   // Read with the receiver's own item codec: every map key comes back as sent.
   const values = request.input.ExpressionAttributeValues && toDynamoDBValues(request.input.ExpressionAttributeValues);
   const page = await target.dynamodb.send(new QueryCommand({ ...request.input, ExpressionAttributeValues: values, ExclusiveStartKey: startKey, Limit: limit }));

@@ -35,3 +35,18 @@ export function withFailureKind(item: CallItem): CallItem {
   const kind = failureKind(item);
   return kind ? { ...item, failure_kind: kind } : item;
 }
+
+/** How a call went, as one word: it failed (either kind), or its `call_successful` verdict. */
+export type CallOutcome = FailureKind | 'success' | 'failure' | 'unknown';
+export const CALL_OUTCOMES: readonly CallOutcome[] = ['success', 'failure', 'unknown', 'not_connected', 'conversation_failed'];
+
+/**
+ * The call's outcome: a failure kind first, then the analysis' verdict (`unknown` when the
+ * analysis gave none, or something else); undefined while no transcription or failure has arrived.
+ */
+export function callOutcome(item: CallItem): CallOutcome | undefined {
+  const kind = failureKind(item);
+  if (kind) return kind;
+  if (!hasTranscription(item)) return undefined;
+  return item.call_successful === 'success' || item.call_successful === 'failure' ? item.call_successful : 'unknown';
+}

@@ -37,8 +37,8 @@ export function localPorts(env: NodeJS.ProcessEnv) {
     if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a port number, got ${env[name]}`);
     return value;
   };
-  // dynalite's and s3rver's own default ports.
-  return { port: port('PORT', 3000), dynamodbPort: port('DYNAMODB_PORT', 4567), s3Port: port('S3_PORT', 4568) };
+  // dynalite's and s3rver's own default ports; the console's beside the webhook's, never the same.
+  return { port: port('PORT', 3000), dynamodbPort: port('DYNAMODB_PORT', 4567), s3Port: port('S3_PORT', 4568), consolePort: port('CONSOLE_PORT', 3001) };
 }
 
 /** A secret shaped like the ones ElevenLabs issues. */
