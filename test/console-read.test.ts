@@ -1,0 +1,110 @@
+import { durationHistogram, figuresPerDay, isTimeZone } from '../lib/calls/call-trends';
+import { toTurn, transcriptTurns } from '../lib/calls/call-view';
+import { listKeeper } from '../lib/calls/calls-page';
+import { callOutcome } from '../lib/calls/failure-kind';
+import { QueryError, readConsoleQuery, toCallRow } from '../lib/console/console-json';
+
+/*
+ * The console's pure parts: what a call's outcome is, what its URL's filters mean, how transcript
+ * entries read as turns, and how calls spread over days and durations.
+ */
+
+const transcribed = { transcription_event_timestamp: 1 };
+
+describe('callOutcome', () => {
+  it('names a failure first, then the verdict, and nothing before a transcription or failure', () => {
+    expect(callOutcome({ ...transcribed, call_successful: 'success' })).toBe('success');
+    expect(callOutcome({ ...transcribed, call_successful: 'failure' })).toBe('failure');
+    expect(callOutcome({ ...transcribed, call_successful: 'odd' })).toBe('unknown');
+    expect(callOutcome({ ...transcribed })).toBe('unknown');
+    expect(callOutcome({ ...transcribed, status: 'failed', call_successful: 'success' })).toBe('conversation_failed');
+    expect(callOutcome({ failure_reason: 'busy' })).toBe('not_connected');
+    expect(callOutcome({ has_audio: true })).toBeUndefined();
+  });
+});
+
+describe('readConsoleQuery', () => {
+  const now = new Date('2026-12-02T12:00:00Z');
+  it('reads the filters of a URL, with relative periods and `all`', () => {
+    const { filter, period } = readConsoleQuery(new URLSearchParams('since=7d&until=2026-12-01&agent=a1&number=%2B1555&batch=b&outcome=failure&q=%20refund%20'), now);
+    expect(filter).toEqual({ since: Date.parse('2026-11-25T12:00:00Z') / 1000, until: Date.parse('2026-12-01T23:59:59Z') / 1000, agentId: 'a1', number: '+1555', batchId: 'b', outcome: 'failure', text: 'refund' });
+    expect(period).toEqual({ since: filter.since, until: filter.until });
+    expect(readConsoleQuery(new URLSearchParams(''), now, '30d').period.since).toBe(Date.parse('2026-11-02T12:00:00Z') / 1000);
+    expect(readConsoleQuery(new URLSearchParams('since=all'), now, '30d').period).toEqual({ since: null, until: null });
+    expect(readConsoleQuery(new URLSearchParams('agent=&q='), now).filter).toMatchObject({ agentId: undefined, text: undefined });
+  });
+
+  it('refuses what it cannot read, saying which parameter', () => {
+    expect(() => readConsoleQuery(new URLSearchParams('since=soon'), now)).toThrow(new QueryError('since: Cannot read "soon" as a time: use 2025-11-24, 2025-11-24T16:00Z, or 7d, 24h, 30m.'));
+    expect(() => readConsoleQuery(new URLSearchParams('outcome=<b>'), now)).toThrow(/^outcome: one of success, failure, unknown, not_connected, conversation_failed/);
+    expect(() => readConsoleQuery(new URLSearchParams('since=2026-12-01&until=2026-11-01'), now)).toThrow(/since is after until/);
+  });
+});
+
+describe('listKeeper', () => {
+  it('matches text in titles and summaries in any case, outcomes, and --failed', () => {
+    const keep = listKeeper({ text: 'ReFuNd' });
+    expect(keep({ call_summary_title: 'Refund asked' })).toBe(true);
+    expect(keep({ transcript_summary: 'wants a REFUND' })).toBe(true);
+    expect(keep({ agent_name: 'refund bot' })).toBe(false);
+    expect(listKeeper({ outcome: 'not_connected' })({ failure_reason: 'busy' })).toBe(true);
+    expect(listKeeper({ failedOnly: true })({ ...transcribed })).toBe(false);
+  });
+});
+
+describe('toCallRow', () => {
+  it('gives null for what is absent or not of its type, never a stored object where text belongs', () => {
+    expect(toCallRow({ conversation_id: 'c', call_summary_title: { html: '<b>' }, cost: '12', agent_name: 7 })).toMatchObject({ title: null, cost: null, agent_name: null, outcome: null, channel: null });
+  });
+});
+
+describe('transcript turns', () => {
+  it('reads an SDK-shaped entry: tool calls with their params, results with errors, feedback, interruptions', () => {
+    expect(toTurn({
+      role: 'agent', message: null, time_in_call_secs: 9, interrupted: true, feedback: { score: 'dislike', time_in_call_secs: 10 },
+      tool_calls: [{ tool_name: 'lookup', params_as_json: '{"id":1}' }],
+      tool_results: [{ tool_name: 'lookup', result_value: 'timeout', is_error: true }],
+    })).toEqual({ role: 'agent', message: null, time_in_call_secs: 9, interrupted: true, feedback: 'dislike', tool_calls: [{ name: 'lookup', params: '{"id":1}' }], tool_results: [{ name: 'lookup', is_error: true, result: 'timeout' }] });
+  });
+
+  it('reads whatever else comes as absent, never throwing', () => {
+    for (const odd of [null, 'text', 42, [], { role: 5, time_in_call_secs: 'soon', tool_calls: 'none', tool_results: [null, 'x'] }]) {
+      expect(() => toTurn(odd)).not.toThrow();
+    }
+    expect(toTurn({ role: 5, message: { text: 'hi' }, tool_results: ['x'] })).toMatchObject({ role: 'unknown', message: '{"text":"hi"}', tool_results: [{ name: 'tool', is_error: false, result: 'x' }] });
+    expect(transcriptTurns({ data: {} })).toBeNull();
+    expect(transcriptTurns(undefined)).toBeNull();
+    expect(transcriptTurns({ data: { transcript: [{ role: 'user', message: 'hi' }] } })).toHaveLength(1);
+  });
+});
+
+describe('trends', () => {
+  const at = (iso: string) => Date.parse(iso) / 1000;
+  const items = [
+    { ...transcribed, start_time_unix_secs: at('2026-11-30T23:30:00Z'), call_successful: 'success', cost: 100, cost_fiat: 0.5, call_duration_secs: 61 },
+    { ...transcribed, start_time_unix_secs: at('2026-12-01T00:30:00Z'), call_successful: 'failure', cost: 50, call_duration_secs: 5 },
+    { failure_reason: 'busy', start_time_unix_secs: at('2026-12-03T10:00:00Z') },
+    { has_audio: true },
+  ];
+
+  it('counts each day in the time zone asked for, with the days between at zero', () => {
+    expect(figuresPerDay(items, 'UTC').map((d) => [d.day, d.calls])).toEqual([['2026-11-30', 1], ['2026-12-01', 1], ['2026-12-02', 0], ['2026-12-03', 1]]);
+    // In Paris (UTC+1) both calls fall on 1 December.
+    const paris = figuresPerDay(items, 'Europe/Paris');
+    expect(paris[0]).toEqual({ day: '2026-12-01', calls: 2, success: 1, failure: 1, unknown: 0, not_connected: 0, conversation_failed: 0, other: 0, cost: 150, cost_usd: 0.5, success_rate: 0.5 });
+    expect(paris.at(-1)).toMatchObject({ day: '2026-12-03', not_connected: 1, success_rate: null });
+    expect(isTimeZone('Europe/Paris')).toBe(true);
+    expect(isTimeZone('Mars/Olympus')).toBe(false);
+  });
+
+  it('spreads durations in even buckets from 0 past the longest', () => {
+    expect(durationHistogram(items)).toEqual([
+      { from_secs: 0, to_secs: 10, calls: 1 }, { from_secs: 10, to_secs: 20, calls: 0 }, { from_secs: 20, to_secs: 30, calls: 0 },
+      { from_secs: 30, to_secs: 40, calls: 0 }, { from_secs: 40, to_secs: 50, calls: 0 }, { from_secs: 50, to_secs: 60, calls: 0 }, { from_secs: 60, to_secs: 70, calls: 1 },
+    ]);
+    // Two hours in 15-minute buckets; a day-long outlier in whole hours: never more than 12 buckets and the last.
+    expect(durationHistogram([{ call_duration_secs: 7200 }]).map((b) => b.to_secs - b.from_secs)).toEqual(Array(9).fill(900));
+    expect(durationHistogram([{ call_duration_secs: 100_000 }])).toHaveLength(10);
+    expect(durationHistogram([])).toEqual([]);
+  });
+});
