@@ -9,6 +9,7 @@ import { formatStats, statsColumns, toStatsRow } from '../lib/calls/stats-format
 import { describeTargetOptions, explainReadError, resolveTarget, type CallsTarget } from '../lib/calls/calls-target';
 import { parseTimeRange } from '../lib/calls/time-bounds';
 import { rebuildCalls, type RebuildOptions } from '../lib/calls/rebuild';
+import { fillMonthKeys } from '../lib/calls/month-keys';
 import { terminalText } from '../lib/terminal-text';
 
 const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild> [options]
@@ -25,6 +26,7 @@ const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild> [opt
   rebuild  every call's item re-derived from what S3 keeps, through the webhook's own mapping and guards:
            fills what items stored by earlier versions lack, never overwrites newer data
            --since WHEN  --until WHEN (when delivered)  --dry-run  --retention-days N (the stack's, if set)
+           --keys-only: only give items stored before the by_month index its key (reads ids and start times, no archive)
 
   --batch ID          one outbound campaign (ElevenLabs' batch call id)
   --number N          with or without +: a full number (8-15 digits) is found however it was stored
@@ -50,7 +52,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   list: [...FILTERS, 'limit', 'json', 'csv'],
   show: [...FILTERS, 'json'],
   stats: [...FILTERS, 'by-agent', 'json', 'csv'],
-  rebuild: ['since', 'until', 'dry-run', 'retention-days'],
+  rebuild: ['since', 'until', 'dry-run', 'retention-days', 'keys-only'],
 };
 const WHERE_OPTIONS = ['stack', 'table', 'bucket', 'help'];
 
@@ -90,6 +92,13 @@ async function show(target: CallsTarget, idOrEnding: string, filter: CallFilter,
   return 0;
 }
 
+/** Gives items from before the by_month index its key, and says how many lacked it. */
+async function fillKeys(target: CallsTarget, dryRun: boolean): Promise<number> {
+  const count = await fillMonthKeys(target, { dryRun });
+  console.log(`${count} items in ${target.description} ${dryRun ? 'lack' : 'given'} the calls list's month key (start_month)`);
+  return 0;
+}
+
 /** Rebuilds the items from the bucket's archive and says what it did. */
 async function rebuild(target: CallsTarget, options: Omit<RebuildOptions, 'onProgress'>): Promise<number> {
   if (!target.bucketName) {
@@ -121,6 +130,7 @@ async function main(): Promise<number> {
       limit: { type: 'string' },
       'by-agent': { type: 'boolean' },
       'dry-run': { type: 'boolean' },
+      'keys-only': { type: 'boolean' },
       'retention-days': { type: 'string' },
       json: { type: 'boolean' },
       csv: { type: 'boolean' },
@@ -147,6 +157,7 @@ async function main(): Promise<number> {
   let target: CallsTarget | undefined;
   try {
     target = await resolveTarget(values);
+    if (command === 'rebuild' && values['keys-only']) return await fillKeys(target, values['dry-run'] ?? false);
     if (command === 'rebuild') return await rebuild(target, { sinceUnixSecs: filter.since, untilUnixSecs: filter.until, dryRun: values['dry-run'], retentionDays });
     if (command === 'show') return await show(target, conversationId, filter, values.json ?? false);
     const items = await findCalls(target, filter, progress, limit);
