@@ -1,0 +1,49 @@
+/* One call in the list: a table row that links to the call's page (the whole row is clickable too). */
+import type { CallRow as Call } from '../api';
+import { channelText, formatCredits, formatDuration, formatTime, formatUsd } from '../format';
+import { callHref, navigate } from '../router';
+import { OutcomeBadge } from './OutcomeBadge';
+
+export function CallRow({ call }: { call: Call }) {
+  const href = callHref(call.conversation_id);
+  const open = (event: MouseEvent) => {
+    // A link inside the row, or text being selected, is not a click on the row.
+    if ((event.target as Element).closest('a') || getSelection()?.toString()) return;
+    if (event.metaKey || event.ctrlKey) openInNewTab(href);
+    else navigate(href);
+  };
+  const usd = formatUsd(call.cost_usd);
+  return (
+    <tr data-testid="call-row" data-conversation-id={call.conversation_id} onClick={open}>
+      <td data-label="Time">
+        <a href={href}>{formatTime(call.start_time_unix_secs) || 'time unknown'}</a>
+      </td>
+      <td data-label="Agent" title={call.agent_id ?? undefined}>
+        {call.agent_name ?? call.agent_id}
+      </td>
+      <td data-label="Channel">{channelText(call.channel, call.direction)}</td>
+      <td data-label="Number" class="number">
+        {call.external_number}
+      </td>
+      <td data-label="Duration" class="numeric">
+        {formatDuration(call.call_duration_secs)}
+      </td>
+      <td data-label="Cost" class="numeric">
+        <span>
+          {formatCredits(call.cost)}
+          {usd && <small class="usd">{usd}</small>}
+        </span>
+      </td>
+      <td data-label="Outcome">
+        <OutcomeBadge outcome={call.outcome} detail={call.error ?? (call.outcome === 'not_connected' ? call.failure_reason : null)} />
+      </td>
+      <td data-label="Title" class="title">
+        {call.title}
+      </td>
+    </tr>
+  );
+}
+
+function openInNewTab(href: string) {
+  window.open(href, '_blank', 'noopener');
+}

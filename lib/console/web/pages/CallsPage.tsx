@@ -1,0 +1,138 @@
+/*
+ * The calls list (`/`, `/calls`): filters from the query string, a page of calls from /calls.json,
+ * more pages with the `next` cursor, and empty states that say what to do.
+ */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { errorMessage, getJson, type CallRow, type CallsPage as Page, type Period } from '../api';
+import { CallFilters, CALL_FILTERS } from '../components/CallFilters';
+import { CallTable } from '../components/CallTable';
+import { MoreCalls } from '../components/MoreCalls';
+import { Empty, ErrorMessage, Loading } from '../components/Status';
+import { formatTime, periodText } from '../format';
+import type { Location } from '../router';
+import { useTitle } from '../title';
+
+interface List {
+  calls: CallRow[];
+  next: string | null;
+  period: Period | null;
+  agents: Page['agents'];
+  loading: boolean;
+  error: string | null;
+}
+
+const FIRST_LOAD: List = { calls: [], next: null, period: null, agents: [], loading: true, error: null };
+
+export function CallsPage({ path, search }: Location) {
+  useTitle('Calls');
+  const [list, setList] = useState<List>(FIRST_LOAD);
+  const [reloads, setReloads] = useState(0);
+  // Each first page starts a new generation: pages of an older query that arrive late are dropped.
+  const generation = useRef(0);
+
+  const load = useCallback(
+    async (cursor: string | null, from: number) => {
+      const params = new URLSearchParams(search);
+      if (cursor) params.set('cursor', cursor);
+      try {
+        const page = await getJson<Page>(`/calls.json?${params}`);
+        if (from !== generation.current) return;
+        setList((before) => {
+          const calls = cursor ? appendNew(before.calls, page.calls) : page.calls;
+          return { calls, next: page.next, period: page.period, agents: mergeAgents(before.agents, page.agents), loading: false, error: null };
+        });
+      } catch (error) {
+        if (from === generation.current) setList((before) => ({ ...before, loading: false, error: errorMessage(error) }));
+      }
+    },
+    [search],
+  );
+
+  useEffect(() => {
+    generation.current += 1;
+    setList((before) => ({ ...FIRST_LOAD, agents: before.agents }));
+    void load(null, generation.current);
+  }, [load, reloads]);
+
+  const more = useCallback(() => {
+    if (list.loading || !list.next) return;
+    setList((before) => ({ ...before, loading: true, error: null }));
+    void load(list.next, generation.current);
+  }, [list.loading, list.next, load]);
+
+  const params = new URLSearchParams(search);
+  // The period alone is not a filter a person would clear: with it, the list is simply empty so far.
+  const filtered = CALL_FILTERS.some((name) => name !== 'since' && name !== 'until' && params.get(name));
+  const reload = () => setReloads((n) => n + 1);
+  return (
+    <main id="main">
+      <h1 tabIndex={-1}>Calls</h1>
+      <CallFilters path={path} search={search} agents={list.agents} period={list.period} onReload={reload} />
+      <PeriodNote period={list.period} searching={Boolean(params.get('q'))} />
+      {list.calls.length > 0 && <CallTable calls={list.calls} />}
+      {list.loading && list.calls.length === 0 && <Loading what="calls" />}
+      {list.error && (
+        <ErrorMessage message={list.error}>
+          <button type="button" onClick={list.calls.length ? more : reload}>
+            Try again
+          </button>
+        </ErrorMessage>
+      )}
+      {!list.loading && !list.error && list.calls.length === 0 && <NoCalls filtered={filtered} path={path} period={list.period} />}
+      {list.next && list.calls.length > 0 && <MoreCalls loading={list.loading} auto={!list.error} onMore={more} />}
+      {!list.next && !list.loading && list.calls.length > 0 && (
+        <p class="status">
+          {list.calls.length === 1 ? 'One call' : `${list.calls.length} calls`} in this period: that is all of them.
+        </p>
+      )}
+    </main>
+  );
+}
+
+/** The period bounds what is read: the server reads only calls that started in it, and searches only those. */
+function PeriodNote({ period, searching }: { period: Period | null; searching: boolean }) {
+  return (
+    <p class="period-note" data-testid="period-note">
+      {periodText(period)}, newest first. The period bounds what is read: {searching ? 'the search looks' : 'a text search looks'} only at the titles and
+      summaries of calls within it, so widen the period to search further back.
+    </p>
+  );
+}
+
+function NoCalls({ filtered, path, period }: { filtered: boolean; path: string; period: Period | null }) {
+  const since = period?.since ? formatTime(period.since) : '';
+  if (filtered) {
+    return (
+      <Empty>
+        <p>No calls match these filters in this period.</p>
+        <p>
+          <a href={path}>Clear the filters</a>
+          {since ? ' or choose a longer period.' : '.'}
+        </p>
+      </Empty>
+    );
+  }
+  return (
+    <Empty>
+      <p>
+        No calls yet: send one with <code>npm run send</code>.
+      </p>
+      {since && (
+        <p>
+          Only calls since {since} are read: <a href={`${path}?since=all`}>look at all calls</a>.
+        </p>
+      )}
+    </Empty>
+  );
+}
+
+function appendNew(calls: CallRow[], page: CallRow[]): CallRow[] {
+  const seen = new Set(calls.map((call) => call.conversation_id));
+  return [...calls, ...page.filter((call) => !seen.has(call.conversation_id))];
+}
+
+function mergeAgents(known: Page['agents'], page: Page['agents'] | undefined): Page['agents'] {
+  const byId = new Map(known.map((agent) => [agent.agent_id, agent]));
+  for (const agent of page ?? []) if (!byId.has(agent.agent_id) || agent.agent_name) byId.set(agent.agent_id, agent);
+  return [...byId.values()];
+}
