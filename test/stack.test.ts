@@ -112,6 +112,12 @@ describe('ElevenLabsWebhookReceiverStack', () => {
         ),
       ),
     });
+    // The calls list's index holds keys only: each write copies ~100 bytes there, not the item.
+    expect(onlyResource(template, 'AWS::DynamoDB::Table').resource.Properties.GlobalSecondaryIndexes).toContainEqual({
+      IndexName: 'by_month',
+      KeySchema: [{ AttributeName: 'start_month', KeyType: 'HASH' }, { AttributeName: 'start_time_unix_secs', KeyType: 'RANGE' }],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
+    });
   });
 
   it('protects the calls table: recovery, encryption, deletion protection, retained', () => {
