@@ -94,6 +94,9 @@ describe('the console over HTTP', () => {
       ...(await Promise.all(paths.map(async (path) => ({ path, answer: await consoleGet(path, { Origin: 'http://evil.example' }) })))),
       { path: '/ (foreign Host)', answer: await consoleGet('/', { Host: 'evil.example', Origin: 'http://evil.example' }) },
     ];
+    // Each answered as it should (so the headers checked are those of real answers).
+    const statuses = answers.map(({ path, answer }) => [path, [403, 421].includes(answer.status) ? 'refused' : answer.status]);
+    expect(statuses).toEqual([...paths.map((path) => [path, path === '/no/such/page' || path === '/calls/nope.json' ? 404 : 200]), ['/ (foreign Host)', 'refused']]);
     for (const { path, answer } of answers) {
       const cors = Object.keys(answer.headers).filter((name) => name.startsWith('access-control-'));
       expect({ path, cors }).toEqual({ path, cors: [] });
