@@ -1,4 +1,4 @@
-import { buildCallsRequests, findCalls, readPage, type CallFilter, type CallItem, type CallsRequest, type WireItem } from './calls-query';
+import { BATCH_GET_MAX_KEYS, buildCallsRequests, findCalls, readPage, type CallFilter, type CallItem, type CallsRequest, type WireItem } from './calls-query';
 import type { CallsTarget } from './calls-target';
 import { callOutcome, failureKind, type CallOutcome } from './failure-kind';
 
@@ -74,9 +74,12 @@ export async function findCallsPage(target: CallsTarget, filter: ListFilter, opt
     return { items: all.slice(position.offset, end), next: end < all.length ? encode({ offset: end }) : undefined };
   }
   const items: CallItem[] = [];
+  // A filter no index holds may leave out most of what is read: then read in pages of a whole BatchGetItem.
+  const sparse = filter.failedOnly || filter.outcome !== undefined || Boolean(filter.text?.trim());
+  const readSize = sparse ? Math.max(pageSize, BATCH_GET_MAX_KEYS) : pageSize;
   let { request, after } = position;
   while (request < requests.length) {
-    const page = await readPage(target, requests[request], after, pageSize);
+    const page = await readPage(target, requests[request], after, readSize);
     for (const [i, item] of page.items.entries()) {
       if (!keep(item)) continue;
       items.push(item);

@@ -130,7 +130,7 @@ export type CallsRequest = ReturnType<typeof buildCallsRequests>[number];
 export type WireItem = Record<string, AttributeValue>;
 
 /** BatchGetItem's limit per request. */
-const BATCH_GET_MAX_KEYS = 100;
+export const BATCH_GET_MAX_KEYS = 100;
 
 /**
  * The items the keys name, read afresh, in the keys' order; an item removed since its key was read

@@ -126,7 +126,10 @@ function consoleRoutes(target: CallsTarget, now: () => Date) {
     const limit = params.has('limit') ? Number(params.get('limit')) : PAGE_SIZE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new QueryError(`limit: a whole number from 1 to ${MAX_PAGE_SIZE}.`);
     const page = await findCallsPage(target, filter, { cursor: params.get('cursor') ?? undefined, pageSize: limit });
-    json(answer, { calls: page.items.map(toCallRow), next: page.next ?? null, period, filters: Object.fromEntries(params) });
+    const calls = page.items.map(toCallRow);
+    // The agents of this page, for the agent filter's suggestions (a list of every agent would take a scan).
+    const agents = [...new Map(calls.filter((c) => c.agent_id !== null).map((c) => [c.agent_id, { agent_id: c.agent_id, agent_name: c.agent_name }])).values()];
+    json(answer, { calls, next: page.next ?? null, period, filters: Object.fromEntries(params), agents });
   }
 
   async function analyticsJson(params: URLSearchParams, answer: Answer) {

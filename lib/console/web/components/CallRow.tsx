@@ -13,6 +13,7 @@ export function CallRow({ call }: { call: Call }) {
     else navigate(href);
   };
   const usd = formatUsd(call.cost_usd);
+  const credits = formatCredits(call.cost);
   return (
     <tr data-testid="call-row" data-conversation-id={call.conversation_id} onClick={open}>
       <td data-label="Time">
@@ -29,10 +30,13 @@ export function CallRow({ call }: { call: Call }) {
         {formatDuration(call.call_duration_secs)}
       </td>
       <td data-label="Cost" class="numeric">
-        <span>
-          {formatCredits(call.cost)}
-          {usd && <small class="usd">{usd}</small>}
-        </span>
+        {/* Nothing at all when no cost is known, so the phone layout hides the empty cell. */}
+        {(credits || usd) && (
+          <span>
+            {credits}
+            {usd && <small class="usd">{usd}</small>}
+          </span>
+        )}
       </td>
       <td data-label="Outcome">
         <OutcomeBadge outcome={call.outcome} detail={call.error ?? (call.outcome === 'not_connected' ? call.failure_reason : null)} />
