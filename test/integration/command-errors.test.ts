@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +99,44 @@ describe('nowhere to read from', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`^Cannot read (stack|table) ${name}: no AWS region \\(AWS_PROFILE=no-such-profile-for-tests\\)\\.\\nSet AWS_REGION .*\\n$`));
     expect(result.stderr).not.toMatch(/ProviderError|\s+at /);
+  });
+
+  it('has the console say the same before it serves anything: nothing running, no region, no credentials', async () => {
+    const local = await run('bin/console.ts', []);
+    expect([local.code, local.stderr]).toEqual([1, expect.stringMatching(/^Nothing answers at the local emulators .*: is npm start running\?/)]);
+    const region = await run('bin/console.ts', ['--stack', 'calls-stack']);
+    expect([region.code, region.stderr]).toEqual([1, expect.stringMatching(/^Cannot read stack calls-stack: no AWS region/)]);
+    const credentials = await run('bin/console.ts', ['--table', 'calls-table', '--bucket', 'b'], { AWS_REGION: 'eu-west-1' });
+    expect([credentials.code, credentials.stderr]).toEqual([1, expect.stringMatching(/^Cannot read table calls-table: no AWS credentials/)]);
+    expect(`${local.stdout}${region.stdout}${credentials.stdout}`).not.toContain('Console:');
+  });
+
+  it('has the console name a missing stack, and a missing permission with the ones it needs', async () => {
+    // AWS as far as these two answers go: CloudFormation knows no such stack, DynamoDB denies the Query.
+    const aws = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (String(req.headers['x-amz-target'] ?? '').startsWith('DynamoDB_')) {
+          res.writeHead(400, { 'Content-Type': 'application/x-amz-json-1.0' });
+          res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#AccessDeniedException', message: 'User: arn:aws:iam::123456789012:user/reviewer is not authorized to perform: dynamodb:Query on resource: calls-table/index/by_month' }));
+        } else {
+          res.writeHead(400, { 'Content-Type': 'text/xml' });
+          res.end('<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id Nope does not exist</Message></Error><RequestId>1</RequestId></ErrorResponse>');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => aws.listen(0, '127.0.0.1', resolve));
+    const signedIn = { AWS_PROFILE: '', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL: `http://127.0.0.1:${(aws.address() as AddressInfo).port}` };
+    try {
+      const stack = await run('bin/console.ts', ['--stack', 'Nope'], signedIn);
+      expect([stack.code, stack.stderr]).toEqual([1, 'Could not read calls from stack Nope: ValidationError: Stack with id Nope does not exist\n']);
+      const denied = await run('bin/console.ts', ['--table', 'calls-table', '--bucket', 'b'], signedIn);
+      expect(denied.code).toBe(1);
+      expect(denied.stderr).toMatch(/^Not allowed to read table calls-table: User: .* is not authorized to perform: dynamodb:Query .*\nReading calls takes dynamodb:Query, GetItem and BatchGetItem on the table and its indexes, and s3:GetObject on the bucket/);
+    } finally {
+      await new Promise((resolve) => aws.close(resolve));
+    }
   });
 
   it('says which credentials are needed when a region is set but no credentials are found', async () => {
