@@ -37,7 +37,12 @@ async function main(): Promise<number> {
     console.error(terminalText(explainReadError(error, target?.description ?? describeTargetOptions(values), target?.local ?? !(values.stack || values.table)), 'keep'));
     return 1;
   }
-  const server = await startConsoleServer({ target, host: process.env.CONSOLE_HOST || '127.0.0.1', port: consolePort });
+  const server = await startConsoleServer({ target, host: process.env.CONSOLE_HOST || '127.0.0.1', port: consolePort }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    console.error(`Port ${consolePort} is taken${target?.local ? ': npm start serves this console already, at http://127.0.0.1:' + consolePort + '/' : ''}. Set CONSOLE_PORT to another port, or stop the other process.`);
+    return undefined;
+  });
+  if (!server) return 1;
   console.log(`Console: ${server.url}\n  reading ${terminalText(target.description)}${server.token ? '\n  listening beyond this machine: the URL carries the token it needs' : ''}\nStop: Ctrl-C`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

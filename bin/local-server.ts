@@ -15,6 +15,12 @@ function audioCheckDelaySeconds(env: NodeJS.ProcessEnv): number | undefined {
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 900) throw new Error('AUDIO_CHECK_DELAY_SECONDS must be whole seconds from 0 to 900.');
   return seconds;
 }
+/** The variables `npm run send` needs to find this receiver and its secret, when they are not the defaults. */
+function sendEnvironment(port: number): string {
+  const settings = [port === 3000 ? '' : `PORT=${port}`, process.env.RECEIVER_LOCAL_DIR ? `RECEIVER_LOCAL_DIR=${process.env.RECEIVER_LOCAL_DIR}` : ''];
+  return settings.filter(Boolean).map((s) => `${s} `).join('');
+}
+
 async function main() {
   // The SDK warns on Node 20 about its releases after January 2027; the lock file pins today's.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -79,7 +85,7 @@ Console: ${console_.url}${console_.token ? '  (listening beyond this machine: th
   API          ${receiver.reconciliation ? 'ElevenLabs API reconciliation on: audio checked after each transcription, backfill now and hourly' : 'reconciliation off (set ELEVENLABS_API_KEY to fetch missed audio and calls)'}
   Deletion     ${honourDeletionSettings ? 'ElevenLabs deletion settings honoured: due deletions swept every minute' : 'deletion settings recorded, not carried out (HONOUR_DELETION_SETTINGS=true sweeps them)'}
 
-Send a signed example:  ${port === 3000 ? '' : `PORT=${port} `}npm run send -- post_call_transcription.phone
+Send a signed example:  ${sendEnvironment(port)}npm run send -- post_call_transcription.phone
 Stop:                   Ctrl-C
 `);
 

@@ -1,5 +1,5 @@
 import { parseCommandLine, runCli, UsageError } from '../lib/cli';
-import { localPorts, readLocalSecret } from '../lib/local/local-settings';
+import { localPaths, localPorts, readLocalSecret } from '../lib/local/local-settings';
 import { resolvePayload, sendWebhook } from '../lib/send-webhook';
 import { DEFAULT_WEBHOOK_PATH } from '../lambda/service';
 import { terminalText } from '../lib/terminal-text';
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
   }
   const secret = values.secret ?? readLocalSecret(process.env)?.secret;
   if (!secret) {
-    console.error('No secret: pass --secret, set ELEVENLABS_WEBHOOK_SECRET, or run npm start once to generate one.');
+    console.error(`No secret: pass --secret, set ELEVENLABS_WEBHOOK_SECRET, or run npm start once to generate one (looked for ${localPaths(process.env).secretFile}; set RECEIVER_LOCAL_DIR as npm start has it).`);
     return 2;
   }
   const offset = Number(values['timestamp-offset']);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { durationHistogram, figuresPerDay, isTimeZone } from '../calls/call-trends';
@@ -74,6 +75,11 @@ const SHELL = Buffer.from(`<!doctype html>
 </body>
 </html>
 `);
+
+/** This machine's first address other machines can reach (IPv4), for the URL printed when listening on every interface. */
+function externalAddress(): string | undefined {
+  return Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+}
 
 /** Whether the console is reachable from this machine only. */
 export function isLoopback(host: string): boolean {
@@ -202,7 +208,8 @@ function consoleRoutes(target: CallsTarget, now: () => Date) {
         if (!view) throw new HttpError(404, 'No call with this id.');
         return json(answer, toCallDetail(view));
       }
-      if (rest === undefined) return answer(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' }, SHELL);
+      // The page of a call that is not there is still the shell (it says so), answered 404 as such.
+      if (rest === undefined) return answer((await getCall(target, id)) ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' }, SHELL);
       if (rest === 'audio.mp3') return audio(req, id, params, answer);
       if (rest === 'transcription.json') return transcription(id, answer);
     }
@@ -262,7 +269,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   });
   const { port } = server.address() as AddressInfo;
   allowedHosts = loopbackHosts(host, port);
-  const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const shown = host === '0.0.0.0' || host === '::' ? externalAddress() ?? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shown}:${port}/${token ? `?token=${token}` : ''}`,
     token,
