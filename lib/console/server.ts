@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { durationHistogram, figuresPerDay, isTimeZone } from '../calls/call-trends';
 import { readCallView, readTranscriptionBody } from '../calls/call-view';
@@ -234,7 +235,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         if (body && 'destroy' in body && typeof body.destroy === 'function') (body as Readable).destroy();
         res.end();
       } else if (Buffer.isBuffer(body)) res.end(body);
-      else body.on('error', () => res.destroy()).pipe(res);
+      // pipeline, not pipe: a browser that drops the download (as the player does at every seek) must
+      // release the S3 response, or its connection stays taken and the client's pool runs dry.
+      else pipeline(body, res, () => undefined);
     };
     const refuse = (status: number, message: string, headers: Record<string, string> = {}) => {
       const wantsJson = (req.url ?? '').split('?')[0].endsWith('.json');

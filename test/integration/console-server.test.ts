@@ -154,6 +154,30 @@ describe('a call', () => {
     expect((await get('/calls/conv_console_2/audio.mp3')).status).toBe(404);
   });
 
+  it('releases the S3 response of every download the browser drops (as the player does at each seek)', async () => {
+    // A recording big enough not to fit in socket buffers: a dropped download leaves bytes unread.
+    const audio = loadExample('post_call_audio');
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    await deliver({ ...audio, event_timestamp: T + 800, data: { ...audio.data, conversation_id: 'conv_console_big', full_audio: big.toString('base64') } });
+    // More drops than the S3 client has connections (50).
+    for (let i = 0; i < 60; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/calls/conv_console_big/audio.mp3', headers: { host: `127.0.0.1:${port}`, range: `bytes=${i}-` } }, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    }
+    const answered = await Promise.race([get('/calls/conv_console_big.json'), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000))]);
+    expect(answered?.status).toBe(200);
+    const whole = await get('/calls/conv_console_big/audio.mp3');
+    expect(whole.body.equals(big)).toBe(true);
+  });
+
   it('says the audio was deleted under the deletion settings when the sweep removed it', async () => {
     await emulators.dynamodb.send(new UpdateItemCommand({ TableName: emulators.tableName, Key: { conversation_id: { S: 'conv_console_3' } }, UpdateExpression: 'SET audio_deleted_at = :at, has_audio = :t', ExpressionAttributeValues: { ':at': { S: '2026-01-01T00:00:00Z' }, ':t': { BOOL: true } } }));
     expect((await getJson('/calls/conv_console_3.json')).json.audio).toMatchObject({ status: 'deleted', deleted_at: '2026-01-01T00:00:00Z', url: null });
