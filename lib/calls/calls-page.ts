@@ -32,13 +32,19 @@ export function listKeeper(filter: ListFilter): (item: CallItem) => boolean {
     && (!text || [item.call_summary_title, item.transcript_summary].some((value) => typeof value === 'string' && value.toLowerCase().includes(text)));
 }
 
-/** A request and the key its next page starts after; or, for merged reads, how many calls were already given. */
-type Position = { request: number; after?: WireItem } | { offset: number };
+/**
+ * Where the next page starts: the partition it reads (a month, an agent, a campaign) and the key
+ * it starts after; or, for merged reads, how many calls were already given. The partition is
+ * named, not numbered, so a cursor still points at the same calls when the list of months moves on.
+ */
+type Position = { partition: string; after?: WireItem } | { offset: number };
 
 const encode = (position: Position) => Buffer.from(JSON.stringify(position)).toString('base64url');
+const partitionOf = (request: CallsRequest) => request.input.ExpressionAttributeValues[':pk'] as string;
 
-/** The position a cursor names, checked against the requests it must fit (it came from a URL). */
-function decode(cursor: string, requests: readonly CallsRequest[]): Position {
+/** The request a cursor continues, and where, checked against these filters' requests (the cursor came from a URL). */
+function decode(cursor: string, requests: readonly CallsRequest[]): { request: number; after?: WireItem } | { offset: number } {
+  const stale = new CursorError('This page link is out of date (the filters or the period changed): start from the first page.');
   let position: any;
   try {
     position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -46,13 +52,19 @@ function decode(cursor: string, requests: readonly CallsRequest[]): Position {
     throw new CursorError('This page link is not one the console made: start from the first page.');
   }
   if (Number.isSafeInteger(position?.offset) && position.offset >= 0) return { offset: position.offset };
-  const request = requests[position?.request];
-  const keyFits = (key: unknown) => typeof key === 'object' && key !== null && Object.keys(key).sort().join() === [...request.keyAttributes].sort().join()
-    && Object.values(key).every((value) => typeof value === 'object' && value !== null && Object.keys(value).length === 1 && (typeof value.S === 'string' || typeof value.N === 'string'));
-  if (!Number.isSafeInteger(position?.request) || !request || (position.after !== undefined && !keyFits(position.after))) {
-    throw new CursorError('This page link is out of date (the filters changed): start from the first page.');
-  }
-  return { request: position.request, after: position.after };
+  const request = requests.findIndex((r) => partitionOf(r) === position?.partition);
+  if (request < 0) throw stale;
+  const { keyAttributes, input } = requests[request];
+  const after = position.after;
+  if (after === undefined) return { request };
+  const keyFits = typeof after === 'object' && after !== null && Object.keys(after).sort().join() === [...keyAttributes].sort().join()
+    && Object.values(after).every((value: any) => typeof value === 'object' && value !== null && Object.keys(value).length === 1 && (typeof value.S === 'string' || typeof value.N === 'string'));
+  // The key must lie in the partition and the period read, or DynamoDB refuses to start there.
+  const [, partitionKey, sortKey] = keyAttributes;
+  const start = keyFits ? Number(after[sortKey]?.N) : NaN;
+  const { ':since': since = -Infinity, ':until': until = Infinity } = input.ExpressionAttributeValues as Record<string, number>;
+  if (!keyFits || after[partitionKey]?.S !== partitionOf(requests[request]) || !(start >= since && start <= until)) throw stale;
+  return { request, after };
 }
 
 const keyOf = (item: WireItem, names: readonly string[]) => Object.fromEntries(names.map((name) => [name, item[name]]));
@@ -67,7 +79,7 @@ export async function findCallsPage(target: CallsTarget, filter: ListFilter, opt
   const { pageSize } = options;
   const requests = buildCallsRequests(target.tableName, filter);
   const keep = listKeeper(filter);
-  const position: Position = options.cursor ? decode(options.cursor, requests) : requests[0]?.ordered === false && requests.length > 1 ? { offset: 0 } : { request: 0 };
+  const position = options.cursor ? decode(options.cursor, requests) : requests[0]?.ordered === false && requests.length > 1 ? { offset: 0 } : { request: 0 };
   if ('offset' in position) {
     const all = (await findCalls(target, filter)).filter(keep);
     const end = position.offset + pageSize;
@@ -85,7 +97,7 @@ export async function findCallsPage(target: CallsTarget, filter: ListFilter, opt
       items.push(item);
       if (items.length < pageSize) continue;
       const more = i < page.items.length - 1 || page.lastKey !== undefined || request < requests.length - 1;
-      return { items, next: more ? encode({ request, after: keyOf(page.keys[i], requests[request].keyAttributes) }) : undefined };
+      return { items, next: more ? encode({ partition: partitionOf(requests[request]), after: keyOf(page.keys[i], requests[request].keyAttributes) }) : undefined };
     }
     if (page.lastKey) after = page.lastKey;
     else [request, after] = [request + 1, undefined];

@@ -132,7 +132,12 @@ function consoleRoutes(target: CallsTarget, now: () => Date) {
     const { filter, period } = readConsoleQuery(params, now());
     const limit = params.has('limit') ? Number(params.get('limit')) : PAGE_SIZE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new QueryError(`limit: a whole number from 1 to ${MAX_PAGE_SIZE}.`);
-    const page = await findCallsPage(target, filter, { cursor: params.get('cursor') ?? undefined, pageSize: limit });
+    const cursor = params.get('cursor') ?? undefined;
+    const page = await findCallsPage(target, filter, { cursor, pageSize: limit }).catch((error: Error) => {
+      // A cursor that passed the checks and still does not fit these filters: DynamoDB will not start there.
+      if (cursor && error.name === 'ValidationException') throw new CursorError('This page link does not fit these filters: start from the first page.');
+      throw error;
+    });
     const calls = page.items.map(toCallRow);
     // The agents of this page, for the agent filter's suggestions (a list of every agent would take a scan).
     const agents = [...new Map(calls.filter((c) => c.agent_id !== null).map((c) => [c.agent_id, { agent_id: c.agent_id, agent_name: c.agent_name }])).values()];

@@ -123,6 +123,11 @@ describe('calls list JSON', () => {
     expect(await getJson('/calls.json?outcome=great')).toMatchObject({ status: 400 });
     expect(await getJson('/calls.json?cursor=bm9wZQ')).toMatchObject({ status: 400, json: { error: expect.stringMatching(/first page/) } });
     expect(await getJson('/calls.json?limit=5000')).toMatchObject({ status: 400 });
+    // A cursor for other filters or another period: said, not passed to DynamoDB.
+    const { next } = (await getJson('/calls.json?limit=1')).json;
+    expect(await getJson(`/calls.json?limit=1&agent=agent_other&cursor=${next}`)).toMatchObject({ status: 400, json: { error: expect.stringMatching(/out of date/) } });
+    expect(await getJson(`/calls.json?limit=1&until=30d&cursor=${next}`)).toMatchObject({ status: 400 });
+    expect(await getJson(`/calls.json?limit=1&cursor=${next}`)).toMatchObject({ status: 200 });
   });
 });
 
