@@ -47,7 +47,8 @@ export const MAX_PAGE_SIZE = 200;
 /** Analytics reads the whole period: the last 30 days unless the URL says. */
 export const ANALYTICS_DEFAULT_SINCE = '30d';
 
-const TOKEN_COOKIE = 'console_token';
+/** Cookies are shared by every port of a host: each console names its own by its port. */
+const tokenCookie = (port: number) => `console_token_${port}`;
 
 /** Only the console's own origin, for everything; no frames, no plugins, no base or form elsewhere. */
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -107,9 +108,24 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
   }
+}
+
+/**
+ * The range to ask S3 for: one range, as browsers ask while seeking (RFC 9110: a range whose last
+ * byte is before its first is ignored, and so is anything else but one range); a suffix range
+ * (`bytes=-500`, the last 500 bytes) is made explicit from the item's audio size, which S3
+ * understands either way and the local emulator only this way.
+ */
+export function s3Range(header: string | undefined, size: number | undefined): string | undefined {
+  const range = header && /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!range || (range[1] === '' && range[2] === '')) return undefined;
+  const [first, last] = [range[1], range[2]];
+  if (first === '') return size === undefined ? `bytes=-${last}` : `bytes=${Math.max(0, size - Number(last))}-`;
+  if (last !== '' && Number(last) < Number(first)) return undefined;
+  return `bytes=${first}-${last}`;
 }
 
 type Answer = (status: number, headers: Record<string, string | number>, body?: Buffer | Readable) => void;
@@ -163,15 +179,14 @@ function consoleRoutes(target: CallsTarget, now: () => Date) {
   async function audio(req: IncomingMessage, id: string, params: URLSearchParams, answer: Answer) {
     const call = await getCall(target, id);
     if (typeof call?.audio_s3_key !== 'string' || !target.bucketName) throw new HttpError(404, 'This call has no stored audio.');
-    const range = req.headers.range;
-    // One range, as browsers ask while seeking; anything else is answered whole.
-    const Range = range && /^bytes=(\d+-\d*|-\d+)$/.test(range) ? range : undefined;
+    const size = typeof call.audio_bytes === 'number' ? call.audio_bytes : undefined;
+    const Range = s3Range(req.headers.range, size);
     let object;
     try {
       object = await target.s3.send(new GetObjectCommand({ Bucket: target.bucketName, Key: call.audio_s3_key, Range }));
     } catch (error) {
       const name = (error as Error).name;
-      if (name === 'InvalidRange') throw new HttpError(416, 'That range is past the end of the audio.');
+      if (name === 'InvalidRange') throw new HttpError(416, 'That range is past the end of the audio.', size === undefined ? {} : { 'Content-Range': `bytes */${size}` });
       if (name === 'NoSuchKey') throw new HttpError(404, 'The audio this call points at is not in the bucket.');
       throw error;
     }
@@ -209,6 +224,8 @@ function consoleRoutes(target: CallsTarget, now: () => Date) {
       } catch {
         throw new HttpError(400, 'The call id in this URL is not valid percent-encoding.');
       }
+      // DynamoDB refuses a key over 2,048 bytes: no call has such an id.
+      if (Buffer.byteLength(id) > 2048) throw new HttpError(404, 'No call with this id.');
       if (rest === undefined && segment.endsWith('.json')) {
         const view = await readCallView(target, id);
         if (!view) throw new HttpError(404, 'No call with this id.');
@@ -232,6 +249,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const token = isLoopback(host) ? undefined : options.token ?? randomBytes(24).toString('base64url');
   const route = consoleRoutes(options.target, options.now ?? (() => new Date()));
   let allowedHosts = new Set<string>();
+  let cookieName = '';
 
   const server = createServer((req, res) => {
     const answer: Answer = (status, headers, body) => {
@@ -258,16 +276,17 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       if (given !== null && sameSecret(given, token)) {
         url.searchParams.delete('token');
         // Kept for this site only, never sent by another site's page; the URL loses it, so history and screenshots do too.
-        return answer(303, { Location: `${url.pathname}${url.search}`, 'Set-Cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`, 'Cache-Control': 'no-store' });
+        // One leading slash: `//host` would send the browser to another site.
+        return answer(303, { Location: `/${url.pathname.replace(/^\/+/, '')}${url.search}`, 'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`, 'Cache-Control': 'no-store' });
       }
-      if (!sameSecret(cookie(req, TOKEN_COOKIE), token)) return refuse(401, 'This console needs its token: open the URL it printed when it started (it ends with ?token=...).');
+      if (!sameSecret(cookie(req, cookieName), token)) return refuse(401, 'This console needs its token: open the URL it printed when it started (it ends with ?token=...).');
     }
     route(req, url, answer).catch((error: Error) => {
-      if (error instanceof HttpError) return refuse(error.status, error.message);
+      if (error instanceof HttpError) return refuse(error.status, error.message, error.headers);
       if (error instanceof QueryError || error instanceof CursorError) return refuse(400, error.message);
       const message = explainReadError(error, options.target.description, options.target.local);
       // Names and messages of the SDK's errors only: never a stored value.
-      console.error(`console: ${req.method} ${url.pathname}: ${message}`);
+      console.error(`console: ${req.method} ${url.pathname.slice(0, 120)}: ${message}`);
       refuse(502, message);
     });
   });
@@ -277,6 +296,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   });
   const { port } = server.address() as AddressInfo;
   allowedHosts = loopbackHosts(host, port);
+  cookieName = tokenCookie(port);
   const shown = host === '0.0.0.0' || host === '::' ? externalAddress() ?? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shown}:${port}/${token ? `?token=${token}` : ''}`,

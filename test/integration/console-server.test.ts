@@ -143,6 +143,9 @@ describe('a call', () => {
     // ElevenLabs says the call has audio (has_audio), and none came: missing, not none.
     expect((await getJson('/calls/conv_console_2.json')).json.audio).toMatchObject({ status: 'missing', reason: 'not_received', url: null });
     expect(await getJson('/calls/no_such_call.json')).toMatchObject({ status: 404, json: { error: 'No call with this id.' } });
+    expect(await getJson(`/calls/${'a'.repeat(3000)}.json`)).toMatchObject({ status: 404, json: { error: 'No call with this id.' } });
+    // The page of a call that is not there is the shell (it says so), answered 404.
+    expect((await get('/calls/no_such_call')).status).toBe(404);
   });
 
   it('serves the MP3 as stored, and any range of it with 206', async () => {
@@ -154,6 +157,13 @@ describe('a call', () => {
     expect(part.status).toBe(206);
     expect(part.headers['content-range']).toBe(`bytes 2-5/${stored.length}`);
     expect(part.body.equals(stored.subarray(2, 6))).toBe(true);
+    // A suffix range is the last bytes; a range ending before it starts is ignored (RFC 9110); past the end, 416 with the size.
+    const tail = await get('/calls/conv_console_1/audio.mp3', { range: 'bytes=-4' });
+    expect([tail.status, tail.headers['content-range']]).toEqual([206, `bytes ${stored.length - 4}-${stored.length - 1}/${stored.length}`]);
+    expect(tail.body.equals(stored.subarray(stored.length - 4))).toBe(true);
+    expect((await get('/calls/conv_console_1/audio.mp3', { range: 'bytes=5-2' })).status).toBe(200);
+    const past = await get('/calls/conv_console_1/audio.mp3', { range: `bytes=${stored.length + 10}-` });
+    expect([past.status, past.headers['content-range']]).toEqual([416, `bytes */${stored.length}`]);
     const download = await get('/calls/conv_console_1/audio.mp3?download=1');
     expect(download.headers['content-disposition']).toBe('attachment; filename="conv_console_1.mp3"');
     expect((await get('/calls/conv_console_2/audio.mp3')).status).toBe(404);
@@ -177,7 +187,7 @@ describe('a call', () => {
         req.end();
       });
     }
-    const answered = await Promise.race([get('/calls/conv_console_big.json'), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000))]);
+    const answered = await Promise.race([get('/calls/conv_console_big.json'), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000).unref())]);
     expect(answered?.status).toBe(200);
     const whole = await get('/calls/conv_console_big/audio.mp3');
     expect(whole.body.equals(big)).toBe(true);
@@ -243,7 +253,11 @@ describe('guards', () => {
       const welcome = await get(`/calls.json?token=${open.token}&limit=1`, {}, 'GET', openPort);
       expect(welcome.status).toBe(303);
       expect(welcome.headers.location).toBe('/calls.json?limit=1');
+      // Never to another site: a path that normalizes to `//host` keeps one slash.
+      expect((await get(`/.//evil.example/?token=${open.token}`, {}, 'GET', openPort)).headers.location).toBe('/evil.example/');
       const cookie = String(welcome.headers['set-cookie']).split(';')[0];
+      // Named by the port: two consoles on one host do not overwrite each other's.
+      expect(cookie).toMatch(new RegExp(`^console_token_${openPort}=`));
       expect(String(welcome.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
       expect((await get('/calls.json?limit=1', { cookie }, 'GET', openPort)).status).toBe(200);
     } finally {
