@@ -1,4 +1,6 @@
-import { durationHistogram, figuresPerDay, isTimeZone } from '../lib/calls/call-trends';
+import { callsOverTime, durationHistogram, MAX_DAY_ROWS } from '../lib/calls/call-trends';
+import { dayIn, dayStart, isTimeZone } from '../lib/calls/time-zones';
+import { parseTimeBound } from '../lib/calls/time-bounds';
 import { toTurn, transcriptTurns } from '../lib/calls/call-view';
 import { listKeeper } from '../lib/calls/calls-page';
 import { callOutcome } from '../lib/calls/failure-kind';
@@ -10,6 +12,7 @@ import { QueryError, readConsoleQuery, toCallRow } from '../lib/console/console-
  */
 
 const transcribed = { transcription_event_timestamp: 1 };
+const at = (iso: string) => Date.parse(iso) / 1000;
 
 describe('callOutcome', () => {
   it('names a failure first, then the verdict, and nothing before a transcription or failure', () => {
@@ -79,7 +82,6 @@ describe('transcript turns', () => {
 });
 
 describe('trends', () => {
-  const at = (iso: string) => Date.parse(iso) / 1000;
   const items = [
     { ...transcribed, start_time_unix_secs: at('2026-11-30T23:30:00Z'), call_successful: 'success', cost: 100, cost_fiat: 0.5, call_duration_secs: 61 },
     { ...transcribed, start_time_unix_secs: at('2026-12-01T00:30:00Z'), call_successful: 'failure', cost: 50, call_duration_secs: 5 },
@@ -87,14 +89,39 @@ describe('trends', () => {
     { has_audio: true },
   ];
 
+  const now = at('2026-12-03T12:00:00Z');
+
   it('counts each day in the time zone asked for, with the days between at zero', () => {
-    expect(figuresPerDay(items, 'UTC').map((d) => [d.day, d.calls])).toEqual([['2026-11-30', 1], ['2026-12-01', 1], ['2026-12-02', 0], ['2026-12-03', 1]]);
+    const utc = callsOverTime(items, 'UTC', { now });
+    expect(utc.unit).toBe('day');
+    expect(utc.rows.map((d) => [d.day, d.calls])).toEqual([['2026-11-30', 1], ['2026-12-01', 1], ['2026-12-02', 0], ['2026-12-03', 1]]);
     // In Paris (UTC+1) both calls fall on 1 December.
-    const paris = figuresPerDay(items, 'Europe/Paris');
+    const paris = callsOverTime(items, 'Europe/Paris', { now }).rows;
     expect(paris[0]).toEqual({ day: '2026-12-01', calls: 2, success: 1, failure: 1, unknown: 0, not_connected: 0, conversation_failed: 0, other: 0, cost: 150, cost_usd: 0.5, success_rate: 0.5 });
     expect(paris.at(-1)).toMatchObject({ day: '2026-12-03', not_connected: 1, success_rate: null });
     expect(isTimeZone('Europe/Paris')).toBe(true);
     expect(isTimeZone('Mars/Olympus')).toBe(false);
+  });
+
+  it('spans the whole period asked for, and turns to months past the most days a chart shows', () => {
+    const week = callsOverTime(items, 'UTC', { since: at('2026-11-27T00:00:00Z'), until: at('2026-12-04T00:00:00Z'), now });
+    expect(week.rows.map((d) => d.day)).toEqual(['2026-11-27', '2026-11-28', '2026-11-29', '2026-11-30', '2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04']);
+    expect(callsOverTime([], 'UTC', { since: at('2026-12-01T00:00:00Z'), now }).rows.map((d) => d.calls)).toEqual([0, 0, 0]);
+    // One stray start time (milliseconds read as seconds, in 1978): months, not seventeen thousand days.
+    const stray = callsOverTime([...items, { ...transcribed, start_time_unix_secs: at('1978-01-01T00:00:00Z') }], 'UTC', { now });
+    expect(stray.unit).toBe('month');
+    expect(stray.rows[0].day).toBe('1978-01');
+    expect(stray.rows.slice(-2)).toMatchObject([{ day: '2026-11', calls: 1 }, { day: '2026-12', calls: 2 }]);
+    expect(stray.rows.length).toBeLessThan(MAX_DAY_ROWS + 200);
+  });
+
+  it('reads a plain date as that day in the time zone, clocks changing included', () => {
+    expect(dayStart('2025-12-01', 'America/Los_Angeles')).toBe(at('2025-12-01T08:00:00Z'));
+    expect(parseTimeBound('2025-12-01', new Date(), 'until', 'America/Los_Angeles')).toBe(at('2025-12-02T07:59:59Z'));
+    // 30 March 2025 in Paris has 23 hours.
+    expect(parseTimeBound('2025-03-30', new Date(), 'until', 'Europe/Paris') - dayStart('2025-03-30', 'Europe/Paris')).toBe(23 * 3600 - 1);
+    expect(dayIn(at('2025-12-01T07:59:59Z'), 'America/Los_Angeles')).toBe('2025-11-30');
+    expect(parseTimeBound('2025-12-01', new Date())).toBe(at('2025-12-01T00:00:00Z'));
   });
 
   it('spreads durations in even buckets from 0 past the longest', () => {

@@ -1,5 +1,6 @@
 import type { CallItem } from './calls-query';
 import { callOutcome } from './failure-kind';
+import { dayIn, nextDay } from './time-zones';
 
 /*
  * What the analytics charts draw beside the stats: calls, outcomes and cost per day (in the
@@ -32,51 +33,48 @@ export interface DurationBucket {
   readonly calls: number;
 }
 
-/** @throws RangeError for a time zone Intl does not know */
-function dayFormatter(timeZone: string): (unixSecs: number) => string {
-  const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-  return (unixSecs) => format.format(new Date(unixSecs * 1000));
-}
-
-/** Whether Intl knows the time zone (`Europe/Paris`, `UTC`). */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    dayFormatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const finite = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
-/** Calls per day with a start time, oldest day first; every day between the first and the last is present. */
-export function figuresPerDay(items: readonly CallItem[], timeZone: string): DayFigures[] {
-  const dayOf = dayFormatter(timeZone);
-  const days = new Map<string, { calls: number; success: number; failure: number; unknown: number; not_connected: number; conversation_failed: number; other: number; cost: number; cost_usd: number }>();
-  for (const item of items) {
-    if (typeof item.start_time_unix_secs !== 'number') continue;
-    const day = dayOf(item.start_time_unix_secs);
-    const figures = days.get(day) ?? { calls: 0, success: 0, failure: 0, unknown: 0, not_connected: 0, conversation_failed: 0, other: 0, cost: 0, cost_usd: 0 };
-    days.set(day, figures);
-    figures.calls += 1;
-    figures[callOutcome(item) ?? 'other'] += 1;
-    figures.cost += finite(item.cost);
-    figures.cost_usd += finite(item.cost_fiat);
+/** Past this many days, the rows are months: a chart of a thousand bars reads as none. */
+export const MAX_DAY_ROWS = 400;
+
+type Counts = { -readonly [K in keyof Omit<DayFigures, 'day' | 'success_rate'>]: number };
+const noCalls = (): Counts => ({ calls: 0, success: 0, failure: 0, unknown: 0, not_connected: 0, conversation_failed: 0, other: 0, cost: 0, cost_usd: 0 });
+
+/**
+ * Calls, outcomes and cost per day in the time zone, oldest first, over the whole period asked for
+ * (from `since`, or the first call; to `until`, or now, or the last call if later): a day without
+ * calls is a row of zeros, not a gap, and a short period still shows each of its days. Past
+ * MAX_DAY_ROWS days the rows are months (`day` is then `YYYY-MM`).
+ */
+export function callsOverTime(items: readonly CallItem[], timeZone: string, period: { since?: number; until?: number; now: number }): { unit: 'day' | 'month'; rows: DayFigures[] } {
+  const dated = items.filter((item) => typeof item.start_time_unix_secs === 'number');
+  const starts = dated.map((item) => item.start_time_unix_secs as number);
+  if (starts.length === 0 && period.since === undefined) return { unit: 'day', rows: [] };
+  const first = dayIn(period.since ?? Math.min(...starts), timeZone);
+  const last = dayIn(period.until ?? Math.max(period.now, ...starts), timeZone);
+  const days: string[] = [];
+  for (let day = first; day <= last && days.length <= MAX_DAY_ROWS; day = nextDay(day)) days.push(day);
+  const unit = days.length > MAX_DAY_ROWS ? 'month' : 'day';
+  const keyOf = (day: string) => (unit === 'month' ? day.slice(0, 7) : day);
+  const rows = new Map<string, Counts>();
+  if (unit === 'day') for (const day of days) rows.set(day, noCalls());
+  else for (let month = keyOf(first); month <= keyOf(last); month = nextMonth(month)) rows.set(month, noCalls());
+  for (const item of dated) {
+    const counts = rows.get(keyOf(dayIn(item.start_time_unix_secs, timeZone)));
+    // Outside the period asked for (a call that moved while being read): not drawn.
+    if (!counts) continue;
+    counts.calls += 1;
+    counts[callOutcome(item) ?? 'other'] += 1;
+    counts.cost += finite(item.cost);
+    counts.cost_usd += finite(item.cost_fiat);
   }
-  const sorted = [...days.keys()].sort();
-  if (sorted.length === 0) return [];
-  // Days without calls are drawn as zero, not skipped: a gap in a chart is a fact.
-  const all: string[] = [];
-  for (let day = sorted[0]; day <= sorted[sorted.length - 1]; day = nextDay(day)) all.push(day);
-  return all.map((day) => {
-    const f = days.get(day) ?? { calls: 0, success: 0, failure: 0, unknown: 0, not_connected: 0, conversation_failed: 0, other: 0, cost: 0, cost_usd: 0 };
-    return { day, ...f, success_rate: f.success + f.failure ? f.success / (f.success + f.failure) : null };
-  });
+  return { unit, rows: [...rows].map(([day, c]) => ({ day, ...c, success_rate: c.success + c.failure ? c.success / (c.success + c.failure) : null })) };
 }
 
-function nextDay(day: string): string {
-  return new Date(Date.parse(`${day}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+function nextMonth(month: string): string {
+  const [year, m] = month.split('-').map(Number);
+  return m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, '0')}`;
 }
 
 /** Bucket widths a person reads at a glance: the first that makes at most 12 buckets. */

@@ -1,4 +1,5 @@
 import { UsageError } from '../cli';
+import { dayStart, nextDay } from './time-zones';
 
 const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400, w: 604_800 };
 
@@ -6,18 +7,19 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /**
- * Unix seconds from a date (`2025-11-24`, UTC), a date and time (`2025-11-24T16:00Z`), or a span
- * back from now (`30m`, `24h`, `7d`, `2w`). A date alone is the start of its day, or its end for
- * `until`, so `--since 2025-11-24 --until 2025-11-24` is that whole day.
+ * Unix seconds from a date (`2025-11-24`, a day in `timeZone`, UTC unless given), a date and time
+ * (`2025-11-24T16:00Z`), or a span back from now (`30m`, `24h`, `7d`, `2w`). A date alone is the
+ * start of its day, or its end for `until`, so `--since 2025-11-24 --until 2025-11-24` is that whole day.
  * @throws UsageError naming the accepted forms
  */
-export function parseTimeBound(text: string, now: Date, edge: 'since' | 'until' = 'since'): number {
+export function parseTimeBound(text: string, now: Date, edge: 'since' | 'until' = 'since', timeZone = 'UTC'): number {
   const value = text.trim();
   const relative = /^(\d+)([mhdw])$/.exec(value);
   if (relative) return Math.floor(now.getTime() / 1000) - Number(relative[1]) * UNIT_SECONDS[relative[2]];
-  const millis = DATE.test(value) ? Date.parse(`${value}T00:00:00Z`) : DATE_TIME.test(value) ? Date.parse(value) : NaN;
+  if (DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))) return edge === 'until' ? dayStart(nextDay(value), timeZone) - 1 : dayStart(value, timeZone);
+  const millis = DATE_TIME.test(value) ? Date.parse(value) : NaN;
   if (Number.isNaN(millis)) throw new UsageError(`Cannot read "${text}" as a time: use 2025-11-24, 2025-11-24T16:00Z, or 7d, 24h, 30m.`);
-  return Math.floor(millis / 1000) + (DATE.test(value) && edge === 'until' ? 86_399 : 0);
+  return Math.floor(millis / 1000);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { parseTimeBound } from '../calls/time-bounds';
+import { isTimeZone } from '../calls/time-zones';
 import { channelOf } from '../calls/calls-format';
 import type { CallItem } from '../calls/calls-query';
 import type { ListFilter } from '../calls/calls-page';
@@ -17,6 +18,8 @@ export interface ConsoleQuery {
   readonly filter: ListFilter;
   /** The period as applied, unix seconds; null for open ends. */
   readonly period: { since: number | null; until: number | null };
+  /** The reader's time zone (`tz`, UTC unless given): plain dates are its days. */
+  readonly tz: string;
 }
 
 const text = (params: URLSearchParams, name: string): string | undefined => {
@@ -26,15 +29,18 @@ const text = (params: URLSearchParams, name: string): string | undefined => {
 
 /**
  * The filters of a console URL: `since`, `until` (as `calls` takes them: 2025-11-24, 7d, ...; `all`
- * for no bound), `agent`, `number`, `batch`, `outcome`, `q`. `defaultSince` applies when `since` is absent.
+ * for no bound; a date is a day in `tz`), `agent`, `number`, `batch`, `outcome`, `q`, and `tz` (an
+ * IANA time zone, UTC unless given). `defaultSince` applies when `since` is absent.
  * @throws QueryError naming what could not be read
  */
 export function readConsoleQuery(params: URLSearchParams, now: Date, defaultSince?: string): ConsoleQuery {
+  const tz = text(params, 'tz') ?? 'UTC';
+  if (!isTimeZone(tz)) throw new QueryError(`tz: ${tz} is not a time zone (Europe/Paris, UTC, ...).`);
   const bound = (name: 'since' | 'until', fallback?: string) => {
     const value = text(params, name) ?? fallback;
     if (value === undefined || value === 'all') return undefined;
     try {
-      return parseTimeBound(value, now, name);
+      return parseTimeBound(value, now, name, tz);
     } catch (error) {
       throw new QueryError(`${name}: ${(error as Error).message}`);
     }
@@ -47,6 +53,7 @@ export function readConsoleQuery(params: URLSearchParams, now: Date, defaultSinc
   return {
     filter: { since, until, agentId: text(params, 'agent'), number: text(params, 'number'), batchId: text(params, 'batch'), outcome: outcome as CallOutcome | undefined, text: text(params, 'q') },
     period: { since: since ?? null, until: until ?? null },
+    tz,
   };
 }
 

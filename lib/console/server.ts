@@ -5,9 +5,9 @@ import { networkInterfaces } from 'node:os';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { durationHistogram, figuresPerDay, isTimeZone } from '../calls/call-trends';
+import { callsOverTime, durationHistogram } from '../calls/call-trends';
 import { readCallView, readTranscriptionBody } from '../calls/call-view';
-import { CursorError, findCallsPage, listKeeper } from '../calls/calls-page';
+import { CursorError, findCallsPage } from '../calls/calls-page';
 import { findCalls, getCall } from '../calls/calls-query';
 import { computeStats } from '../calls/calls-stats';
 import { explainReadError, type CallsTarget } from '../calls/calls-target';
@@ -144,6 +144,8 @@ function consoleRoutes(target: CallsTarget, now: () => Date) {
 
   const json = (answer: Answer, value: unknown, status = 200) => answer(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, Buffer.from(JSON.stringify(value)));
 
+  const where = { local: target.local, description: target.description };
+
   async function callsJson(params: URLSearchParams, answer: Answer) {
     const { filter, period } = readConsoleQuery(params, now());
     const limit = params.has('limit') ? Number(params.get('limit')) : PAGE_SIZE;
@@ -157,21 +159,23 @@ function consoleRoutes(target: CallsTarget, now: () => Date) {
     const calls = page.items.map(toCallRow);
     // The agents of this page, for the agent filter's suggestions (a list of every agent would take a scan).
     const agents = [...new Map(calls.filter((c) => c.agent_id !== null).map((c) => [c.agent_id, { agent_id: c.agent_id, agent_name: c.agent_name }])).values()];
-    json(answer, { calls, next: page.next ?? null, period, filters: Object.fromEntries(params), agents });
+    json(answer, { calls, next: page.next ?? null, period, filters: Object.fromEntries(params), agents, where });
   }
 
   async function analyticsJson(params: URLSearchParams, answer: Answer) {
-    const { filter, period } = readConsoleQuery(params, now(), ANALYTICS_DEFAULT_SINCE);
-    const tz = params.get('tz') || 'UTC';
-    if (!isTimeZone(tz)) throw new QueryError(`tz: ${tz} is not a time zone (Europe/Paris, UTC, ...).`);
-    // The same reads and the same aggregation as `calls stats`, then narrowed by what only the console filters on.
-    const items = (await findCalls(target, filter)).filter(listKeeper(filter));
+    const query = readConsoleQuery(params, now(), ANALYTICS_DEFAULT_SINCE);
+    // What `calls stats` reads for the same filters, aggregated by the same function; it has no outcome or text filter, nor does this.
+    const { outcome: _outcome, text: _text, ...filter } = query.filter;
+    const items = await findCalls(target, filter);
+    const { unit, rows } = callsOverTime(items, query.tz, { since: filter.since, until: filter.until, now: Math.floor(now().getTime() / 1000) });
     json(answer, {
       filters: Object.fromEntries(params),
-      period,
-      tz,
+      period: query.period,
+      tz: query.tz,
+      where,
       stats: computeStats(items, { campaign: filter.batchId !== undefined }),
-      per_day: figuresPerDay(items, tz),
+      per_day: rows,
+      per_day_unit: unit,
       duration_histogram: durationHistogram(items),
     });
   }

@@ -215,6 +215,12 @@ describe('analytics JSON', () => {
     expect(json.per_day.reduce((sum: number, day: { calls: number }) => sum + day.calls, 0)).toBe(4);
     expect(json.duration_histogram.reduce((sum: number, b: { calls: number }) => sum + b.calls, 0)).toBe(4);
     expect(json.tz).toBe('Europe/Paris');
+    expect(json.per_day_unit).toBe('day');
+    // Every day of the period is drawn, calls or not (10 days back to today, in Paris).
+    expect(json.per_day.length).toBeGreaterThanOrEqual(10);
+    expect(json.where).toEqual({ local: true, description: 'emulators' });
+    // `calls stats` has no outcome or text filter: neither has analytics, so the two stay equal.
+    expect((await getJson('/analytics.json?since=10d&outcome=failure&q=refund')).json.stats).toEqual(json.stats);
     expect((await getJson('/analytics.json?tz=Mars/Olympus')).status).toBe(400);
   });
 });
