@@ -26,7 +26,8 @@ const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild> [opt
   rebuild  every call's item re-derived from what S3 keeps, through the webhook's own mapping and guards:
            fills what items stored by earlier versions lack, never overwrites newer data
            --since WHEN  --until WHEN (when delivered)  --dry-run  --retention-days N (the stack's, if set)
-           --keys-only: only give items stored before the by_month index its key (reads ids and start times, no archive)
+           --keys-only: only give items the by_month key of their start time, where they lack it or have another
+                        (items stored before the index; reads ids, start times and months, no archive)
 
   --batch ID          one outbound campaign (ElevenLabs' batch call id)
   --number N          with or without +: a full number (8-15 digits) is found however it was stored
@@ -95,7 +96,7 @@ async function show(target: CallsTarget, idOrEnding: string, filter: CallFilter,
 /** Gives items from before the by_month index its key, and says how many lacked it. */
 async function fillKeys(target: CallsTarget, dryRun: boolean): Promise<number> {
   const count = await fillMonthKeys(target, { dryRun });
-  console.log(`${count} items in ${target.description} ${dryRun ? 'lack' : 'given'} the calls list's month key (start_month)`);
+  console.log(`${count} items in ${target.description} ${dryRun ? 'lack' : 'given'} the calls list's month key (start_month) of their start time`);
   return 0;
 }
 
@@ -112,7 +113,7 @@ async function rebuild(target: CallsTarget, options: Omit<RebuildOptions, 'onPro
   });
   terminalProgress.end();
   const applied = options.dryRun ? `${report.applied} would apply` : `${report.applied} applied`;
-  console.log(`${report.objects} objects, ${report.updates} updates for ${report.calls} calls: ${applied}, ${report.unchanged} older than the item (unchanged), ${report.mp3Written} MP3s written, ${report.monthKeys} older items ${options.dryRun ? 'lack' : 'given'} the calls list's month key, ${report.failures.length} failed`);
+  console.log(`${report.objects} objects, ${report.updates} updates for ${report.calls} calls: ${applied}, ${report.unchanged} older than the item (unchanged), ${report.mp3Written} MP3s written, ${report.monthKeys} items ${options.dryRun ? 'lack' : 'given'} the calls list's month key of their start time, ${report.failures.length} failed`);
   for (const failure of report.failures) console.log(`  failed ${terminalText(failure)}`);
   return report.failures.length ? 1 : 0;
 }

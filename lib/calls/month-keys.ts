@@ -20,9 +20,11 @@ export function withStartMonth(item: Record<string, AttributeValue>): Record<str
 }
 
 /**
- * Gives every item with a start time and no month its month, reading ids and start times only.
- * Each write is conditional on the start time it was computed from, so a call updated meanwhile
- * is left to the webhook, which writes both. Returns how many items lacked it.
+ * Gives every item with a start time the month of that start time, where it has none or another
+ * (an event that set the month only where missing, on an item from before the index, filed it
+ * under its own month), reading ids, start times and months only. Each write is conditional on
+ * what it was computed from, so a call updated meanwhile is left to the webhook, which writes
+ * both. Returns how many items lacked it or had another.
  */
 export async function fillMonthKeys(target: { tableName: string; dynamodb: DynamoDBClient }, options: { dryRun?: boolean } = {}): Promise<number> {
   let lacking = 0;
@@ -30,21 +32,24 @@ export async function fillMonthKeys(target: { tableName: string; dynamodb: Dynam
   do {
     const page = await target.dynamodb.send(new ScanCommand({
       TableName: target.tableName,
-      ProjectionExpression: 'conversation_id, #start',
-      FilterExpression: 'attribute_exists(#start) AND attribute_not_exists(#month)',
+      ProjectionExpression: 'conversation_id, #start, #month',
+      FilterExpression: 'attribute_exists(#start)',
       ExpressionAttributeNames: { '#start': START, '#month': MONTH },
       ExclusiveStartKey,
     }));
     for (const item of page.Items ?? []) {
+      const held = item[MONTH]?.S;
+      const month = startMonth(Number(item[START].N)) as string;
+      if (held === month) continue;
       lacking += 1;
       if (options.dryRun) continue;
       await target.dynamodb.send(new UpdateItemCommand({
         TableName: target.tableName,
         Key: { conversation_id: item.conversation_id },
         UpdateExpression: 'SET #month = :month',
-        ConditionExpression: '#start = :start AND attribute_not_exists(#month)',
+        ConditionExpression: held === undefined ? '#start = :start AND attribute_not_exists(#month)' : '#start = :start AND #month = :held',
         ExpressionAttributeNames: { '#start': START, '#month': MONTH },
-        ExpressionAttributeValues: { ':start': item[START], ':month': withStartMonth(item)[MONTH] },
+        ExpressionAttributeValues: { ':start': item[START], ':month': { S: month }, ...(held === undefined ? {} : { ':held': { S: held } }) },
       })).catch((error: Error) => {
         if (error.name !== 'ConditionalCheckFailedException') throw error;
       });

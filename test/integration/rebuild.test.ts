@@ -94,11 +94,14 @@ describe('calls rebuild', () => {
     // As stored before the index, with no archive left to replay: a start time, no month.
     await emulators.dynamodb.send(new DeleteItemCommand({ TableName: emulators.tableName, Key: { conversation_id: { S: 'conv_rb_month' } } }));
     await emulators.dynamodb.send(new PutItemCommand({ TableName: emulators.tableName, Item: { conversation_id: { S: 'conv_rb_month_old' }, start_time_unix_secs: { N: '1764000000' } } }));
+    // One filed under another month: a later failure set the month where missing, from its own time.
+    await emulators.dynamodb.send(new PutItemCommand({ TableName: emulators.tableName, Item: { conversation_id: { S: 'conv_rb_month_wrong' }, start_time_unix_secs: { N: '1767225000' }, start_month: { S: '2026-01' } } }));
     const dry = await rebuildCalls(target, { dryRun: true, sinceUnixSecs: nowSecs() + 3600 });
-    expect(dry.monthKeys).toBe(1);
+    expect(dry.monthKeys).toBe(2);
     expect(await read.item('conv_rb_month_old')).not.toHaveProperty('start_month');
     const report = await rebuildCalls(target, { sinceUnixSecs: nowSecs() + 3600 });
-    expect(report.monthKeys).toBe(1);
+    expect(report.monthKeys).toBe(2);
+    expect((await read.item('conv_rb_month_wrong'))?.start_month).toBe('2025-12');
     expect(await read.item('conv_rb_month_old')).toEqual({ conversation_id: 'conv_rb_month_old', start_time_unix_secs: 1764000000, start_month: '2025-11' });
     expect((await rebuildCalls(target, { sinceUnixSecs: nowSecs() + 3600 })).monthKeys).toBe(0);
   });
