@@ -14,7 +14,8 @@ const USAGE = `Usage: npm run console -- [--stack NAME | --table NAME --bucket N
   Where:  the local emulators of a running npm start (default; npm start serves this console too),
           or --stack NAME / --table NAME --bucket NAME for a deployed stack, with your usual AWS
           credentials and region. It reads only: dynamodb:Query, GetItem and BatchGetItem on the
-          table and its indexes, s3:GetObject on the bucket (and cloudformation:DescribeStacks for --stack).`;
+          table and its indexes, s3:GetObject and s3:ListBucket on the bucket (without it S3 answers
+          403 for an object that is not there), and cloudformation:DescribeStacks for --stack.`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseCommandLine({

@@ -1,7 +1,8 @@
 import { callsOverTime, durationHistogram, MAX_DAY_ROWS } from '../lib/calls/call-trends';
 import { dayIn, dayStart, isTimeZone } from '../lib/calls/time-zones';
 import { parseTimeBound } from '../lib/calls/time-bounds';
-import { toTurn, transcriptTurns } from '../lib/calls/call-view';
+import { readCallView, toTurn, transcriptTurns } from '../lib/calls/call-view';
+import { toDynamoDBValues } from '../lambda/attribute-values';
 import { listKeeper } from '../lib/calls/calls-page';
 import { callOutcome } from '../lib/calls/failure-kind';
 import { QueryError, readConsoleQuery, toCallRow } from '../lib/console/console-json';
@@ -133,5 +134,20 @@ describe('trends', () => {
     expect(durationHistogram([{ call_duration_secs: 7200 }]).map((b) => b.to_secs - b.from_secs)).toEqual(Array(9).fill(900));
     expect(durationHistogram([{ call_duration_secs: 100_000 }])).toHaveLength(10);
     expect(durationHistogram([])).toEqual([]);
+  });
+});
+
+describe('a call S3 will not answer for', () => {
+  it('shows the rest of the call, saying the audio could not be read and the transcript is missing', async () => {
+    // S3 without s3:ListBucket: 403 (Forbidden for HEAD, AccessDenied for GET) whether or not the object is there.
+    const item = { conversation_id: 'c1', transcription_event_timestamp: 1, call_successful: 'success', transcript_s3_key: 'raw/calls/c1/t.json', audio_s3_key: 'audio/calls/c1/1.mp3', has_audio: true };
+    const refuse = (name: string) => Object.assign(new Error(name), { name });
+    const target = {
+      description: 'stack', local: false, tableName: 't', bucketName: 'b',
+      dynamodb: { send: async () => ({ Item: toDynamoDBValues(item) }) },
+      s3: { send: async (command: object) => { throw refuse(command.constructor.name === 'HeadObjectCommand' ? 'Forbidden' : 'AccessDenied'); } },
+    } as never;
+    const view = await readCallView(target, 'c1');
+    expect(view).toMatchObject({ outcome: 'success', transcript: null, transcript_status: 'missing', audio: { status: 'missing', reason: 'not_readable' } });
   });
 });

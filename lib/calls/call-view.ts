@@ -32,9 +32,10 @@ export interface AudioView {
   /**
    * For `missing`: the item points at an object the bucket lacks; or ElevenLabs says the call has
    * audio and none was delivered (the audio webhook is off, still to come, or was too large: API
-   * reconciliation fetches it when on).
+   * reconciliation fetches it when on); or S3 would not say (403: the reader may not GetObject, or,
+   * without s3:ListBucket, S3 answers 403 for an object that is not there).
    */
-  readonly reason: 'not_in_bucket' | 'not_received' | null;
+  readonly reason: 'not_in_bucket' | 'not_received' | 'not_readable' | null;
   readonly key: string | null;
   readonly bytes: number | null;
   /** `webhook` or `api` (fetched by reconciliation). */
@@ -95,17 +96,22 @@ export async function readTranscriptionBody(target: CallsTarget, call: CallItem)
     const object = await target.s3.send(new GetObjectCommand({ Bucket: target.bucketName, Key: key }));
     return Buffer.from(await object.Body!.transformToByteArray());
   } catch (error) {
-    if ((error as Error).name === 'NoSuchKey') return undefined;
+    // Not there, or not readable with these credentials: the page says the transcript is missing, and shows the rest.
+    if ((error as Error).name === 'NoSuchKey' || isForbidden(error)) return undefined;
     throw error;
   }
 }
 
-async function objectExists(target: CallsTarget, key: string): Promise<boolean> {
+/** S3's answer for an object the reader may not read, or (without s3:ListBucket) one that is not there. */
+export const isForbidden = (error: unknown) => ['Forbidden', 'AccessDenied'].includes((error as Error).name);
+
+async function objectState(target: CallsTarget, key: string): Promise<'there' | 'gone' | 'forbidden'> {
   try {
     await target.s3.send(new HeadObjectCommand({ Bucket: target.bucketName, Key: key }));
-    return true;
+    return 'there';
   } catch (error) {
-    if ((error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey') return false;
+    if ((error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey') return 'gone';
+    if (isForbidden(error)) return 'forbidden';
     throw error;
   }
 }
@@ -113,7 +119,9 @@ async function objectExists(target: CallsTarget, key: string): Promise<boolean> 
 async function audioView(target: CallsTarget, call: CallItem): Promise<AudioView> {
   const base = { key: null, bytes: number(call.audio_bytes), source: text(call.audio_source), deleted_at: text(call.audio_deleted_at), reason: null };
   if (typeof call.audio_s3_key === 'string' && target.bucketName) {
-    return (await objectExists(target, call.audio_s3_key)) ? { ...base, status: 'available', key: call.audio_s3_key } : { ...base, status: 'missing', reason: 'not_in_bucket' };
+    const state = await objectState(target, call.audio_s3_key);
+    if (state === 'there') return { ...base, status: 'available', key: call.audio_s3_key };
+    return { ...base, status: 'missing', reason: state === 'gone' ? 'not_in_bucket' : 'not_readable' };
   }
   if (call.audio_deleted_at !== undefined || call.audio_fetch_status === 'deleted') return { ...base, status: 'deleted' };
   if (call.has_audio === true) return { ...base, status: 'missing', reason: 'not_received' };

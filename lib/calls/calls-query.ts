@@ -141,6 +141,7 @@ export async function readItems(target: CallsTarget, keys: readonly WireItem[]):
   for (let start = 0; start < keys.length; start += BATCH_GET_MAX_KEYS) {
     let pending: WireItem[] | undefined = keys.slice(start, start + BATCH_GET_MAX_KEYS).map((key) => ({ conversation_id: key.conversation_id }));
     for (let attempt = 0; pending?.length; attempt++) {
+      if (attempt === 10) throw new Error(`DynamoDB kept ${pending.length} keys unprocessed after 10 BatchGetItem attempts (throttled): try again in a moment.`);
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
       const answer: BatchGetItemCommandOutput = await target.dynamodb.send(new BatchGetItemCommand({ RequestItems: { [target.tableName]: { Keys: pending } } }));
       for (const item of answer.Responses?.[target.tableName] ?? []) byId.set(item.conversation_id.S as string, fromDynamoDBItem(item));

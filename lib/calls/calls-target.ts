@@ -75,8 +75,8 @@ export function explainReadError(error: unknown, where: string, local: boolean, 
   if (!local && (name === 'CredentialsProviderError' || /credentials/i.test(text))) {
     return `Cannot read ${where}: no AWS credentials${profile}: ${text}.\nSet AWS_PROFILE to a profile made by aws configure (or aws sso login), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`;
   }
-  if (!local && /AccessDenied/.test(name ?? '')) {
-    return `Not allowed to read ${where}${profile}: ${text}.\nReading calls takes dynamodb:Query, GetItem and BatchGetItem on the table and its indexes, and s3:GetObject on the bucket (README: Reading calls from AWS).`;
+  if (!local && /AccessDenied|Forbidden/.test(name ?? '')) {
+    return `Not allowed to read ${where}${profile}: ${text}.\nReading calls takes dynamodb:Query, GetItem and BatchGetItem on the table and its indexes, and s3:GetObject and s3:ListBucket on the bucket (README: Reading calls from AWS).`;
   }
   return `Could not read calls from ${where}: ${name && name !== 'Error' ? `${name}: ` : ''}${String(message ?? error)}`;
 }

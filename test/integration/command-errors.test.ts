@@ -133,7 +133,7 @@ describe('nowhere to read from', () => {
       expect([stack.code, stack.stderr]).toEqual([1, 'Could not read calls from stack Nope: ValidationError: Stack with id Nope does not exist\n']);
       const denied = await run('bin/console.ts', ['--table', 'calls-table', '--bucket', 'b'], signedIn);
       expect(denied.code).toBe(1);
-      expect(denied.stderr).toMatch(/^Not allowed to read table calls-table: User: .* is not authorized to perform: dynamodb:Query .*\nReading calls takes dynamodb:Query, GetItem and BatchGetItem on the table and its indexes, and s3:GetObject on the bucket/);
+      expect(denied.stderr).toMatch(/^Not allowed to read table calls-table: User: .* is not authorized to perform: dynamodb:Query .*\nReading calls takes dynamodb:Query, GetItem and BatchGetItem on the table and its indexes, and s3:GetObject and s3:ListBucket on the bucket/);
     } finally {
       await new Promise((resolve) => aws.close(resolve));
     }
