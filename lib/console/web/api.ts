@@ -24,6 +24,8 @@ export interface CallRow {
   failure_reason: string | null;
   title: string | null;
   batch_call_id: string | null;
+  /** The provider that refused the call (`sip`, `twilio`), when the server sends it. */
+  failure_provider?: string | null;
 }
 
 export interface Period {
@@ -31,11 +33,18 @@ export interface Period {
   until: number | null;
 }
 
+/** What the console reads: the local emulators of `npm start`, or a deployed stack. */
+export interface Where {
+  local: boolean;
+  description: string;
+}
+
 export interface CallsPage {
   calls: CallRow[];
   next: string | null;
   period: Period;
   agents: { agent_id: string; agent_name: string | null }[];
+  where?: Where;
 }
 
 export interface Turn {
@@ -62,7 +71,8 @@ export interface CallDetail {
   audio: {
     status: 'available' | 'deleted' | 'missing' | 'none';
     /** For `missing`: the item names an object the bucket lacks, or ElevenLabs recorded audio that never arrived. */
-    reason?: 'not_in_bucket' | 'not_received' | string | null;
+    /** not_readable: S3 refused to say (the reader's credentials lack s3:GetObject or s3:ListBucket). */
+    reason?: 'not_in_bucket' | 'not_received' | 'not_readable' | string | null;
     url: string | null;
     download_url: string | null;
     bytes: number | null;
@@ -101,6 +111,7 @@ export interface CallStats {
 }
 
 export interface DayFigures {
+  /** `YYYY-MM-DD`, or `YYYY-MM` when the analytics' `per_day_unit` is `month`. */
   day: string;
   calls: number;
   success: number;
@@ -111,30 +122,46 @@ export interface DayFigures {
   other: number;
   cost: number;
   cost_usd: number;
+  /** How many of the day's calls were priced in USD, when the server says. */
+  cost_usd_calls?: number;
   success_rate: number | null;
 }
 
 export interface Analytics {
   period: Period;
   tz: string;
+  where?: Where;
   stats: CallStats;
   per_day: DayFigures[];
+  /** Past 400 days the rows of `per_day` are months. */
+  per_day_unit?: 'day' | 'month';
   duration_histogram: { from_secs: number; to_secs: number; calls: number }[];
 }
 
-/** GETs JSON from the console's own server; a failure throws the server's `{error}` message. */
+/** The console answered with an error status: its `{error}` message, and the status (a 4xx is the request's fault). */
+export class HttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** GETs JSON from the console's own server; a failure throws the server's `{error}` message (an HttpError when it answered). */
 export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
   const response = await fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin', signal });
   const body: unknown = await response.json().catch(() => undefined);
   if (!response.ok) {
     const message = body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string' ? (body as { error: string }).error : '';
-    throw new Error(message || `The console answered ${response.status} ${response.statusText}`.trim());
+    throw new HttpError(message || `The console answered ${response.status} ${response.statusText}`.trim(), response.status);
   }
   if (body === undefined) throw new Error('The console answered with something that is not JSON.');
   return body as T;
 }
 
-export type Loaded<T> = { state: 'loading' } | { state: 'error'; message: string } | { state: 'done'; data: T };
+/** An error's status: set when the console answered one (null for a network failure). */
+export type Loaded<T> = { state: 'loading' } | { state: 'error'; message: string; status: number | null } | { state: 'done'; data: T };
 
 /** Fetches `url` whenever it (or `reloads`, a count of asks to load again) changes; an answer to an older url is dropped. */
 export function useJson<T>(url: string, reloads = 0): Loaded<T> {
@@ -144,7 +171,7 @@ export function useJson<T>(url: string, reloads = 0): Loaded<T> {
     setLoaded({ state: 'loading' });
     getJson<T>(url, controller.signal).then(
       (data) => setLoaded({ state: 'done', data }),
-      (error: unknown) => controller.signal.aborted || setLoaded({ state: 'error', message: errorMessage(error) }),
+      (error: unknown) => controller.signal.aborted || setLoaded({ state: 'error', message: errorMessage(error), status: errorStatus(error) }),
     );
     return () => controller.abort();
   }, [url, reloads]);
@@ -153,4 +180,14 @@ export function useJson<T>(url: string, reloads = 0): Loaded<T> {
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The HTTP status of a failed fetch; null when the console did not answer (network). */
+export function errorStatus(error: unknown): number | null {
+  return error instanceof HttpError ? error.status : null;
+}
+
+/** A 4xx: the request itself is wrong (a mistyped filter), so asking again cannot help. */
+export function isRequestFault(status: number | null | undefined): boolean {
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
