@@ -83,7 +83,8 @@ export function PeriodFields({ params, period }: { params: URLSearchParams; peri
       <legend>Period</legend>
       <div class="presets">
         {PRESETS.map(([preset, label]) => (
-          <button type="button" key={preset} aria-label={label} aria-pressed={shown === preset} onClick={(event) => choose(event, preset)}>
+          // The visible text is the accessible name (WCAG 2.5.3, label in name); the words are its title.
+          <button type="button" key={preset} title={label} aria-pressed={shown === preset} onClick={(event) => choose(event, preset)}>
             {preset}
           </button>
         ))}
