@@ -58,7 +58,7 @@ export function AudioPanel({ detail, audioRef, onTime, onPlaying }: AudioPanelPr
   );
 }
 
-/** Why there is nothing to play: deleted, missing from the bucket, not delivered, or never recorded. */
+/** Why there is nothing to play: deleted, unreadable with these credentials, missing from the bucket, not delivered, or never recorded. */
 function AudioStatus({ detail }: { detail: CallDetail }) {
   const { call, audio } = detail;
   let message: string;
@@ -69,6 +69,8 @@ function AudioStatus({ detail }: { detail: CallDetail }) {
       : call.audio_fetch_status === 'deleted'
         ? 'Audio deleted by ElevenLabs before it could be fetched.'
         : "Audio deleted under ElevenLabs' deletion settings.";
+  } else if (audio.reason === 'not_readable') {
+    message = 'The audio could not be read with these credentials (they need s3:GetObject and s3:ListBucket on the bucket).';
   } else if (audio.status === 'missing' && audio.reason === 'not_in_bucket') {
     message = 'Audio expected but not found in the bucket.';
   } else if (audio.status === 'missing') {
