@@ -320,10 +320,11 @@ describeInBrowser('the console in Chromium', () => {
     expect(web.duration).toBeCloseTo(calls.webAudio.length * 8 / 32_000, 0);
     expect(web.currentTime).toBeGreaterThan(0.2);
 
-    // A call that never connected says why there is no audio.
+    // A call that never connected says so once, with why (no empty conversation, audio or analysis sections).
     await page.goto(`${origin}/calls/${calls.ids.notConnected}`);
-    await expect(page.locator('[data-testid=audio-status]').innerText()).resolves.toMatch(/\S/);
+    await expect(page.locator('[data-testid=never-connected]').innerText()).resolves.toMatch(/never connected/);
     expect(await page.locator('audio').count()).toBe(0);
+    expect(await page.getByText(/never connected/).count()).toBe(1);
 
     expect(seen).toEqual({ dialogs: [], foreign: [], pageErrors: [], consoleErrors: [] });
     await page.close();

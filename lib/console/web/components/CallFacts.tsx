@@ -1,14 +1,14 @@
 /* The facts of one call: who, when, how long, what it cost, how it ended, its campaign and errors. */
 import type { CallDetail } from '../api';
-import { formatCredits, formatDuration, formatTime, formatUsd, valueText } from '../format';
+import { formatCredits, formatDuration, formatTime, formatUsd, mapEntries, valueText } from '../format';
 import { queryString } from '../router';
 import type { ComponentChildren } from 'preact';
 import { OutcomeBadge } from './OutcomeBadge';
 
 const text = (value: unknown): string => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
 
-/** A list page filtered on one value: `/?agent=...`, the value encoded. */
-const filterHref = (name: string, value: string) => `/${queryString({ [name]: value, since: '90d' })}`;
+/** A list page filtered on one value: `/?agent=...`, the value encoded; no period (the list reads all time), so it holds this call too. */
+const filterHref = (name: string, value: string) => `/${queryString({ [name]: value })}`;
 
 export function CallFacts({ detail }: { detail: CallDetail }) {
   const call = detail.call;
@@ -17,7 +17,7 @@ export function CallFacts({ detail }: { detail: CallDetail }) {
   const batch = text(call.batch_call_id);
   const warnings = Array.isArray(call.warnings) ? call.warnings.map(valueText) : call.warnings === undefined ? [] : [valueText(call.warnings)];
   const cost = [formatCredits(call.cost), formatUsd(call.cost_fiat)].filter(Boolean).join(' · ');
-  const failure = [text(call.failure_reason), text(call.failure_provider) && `(${text(call.failure_provider)})`].filter(Boolean).join(' ');
+  const neverConnected = detail.outcome === 'not_connected';
   return (
     <section class="facts-section" aria-labelledby="facts-heading">
       <h2 id="facts-heading" class="visually-hidden">
@@ -43,7 +43,6 @@ export function CallFacts({ detail }: { detail: CallDetail }) {
         <Fact name="Duration">{formatDuration(call.call_duration_secs)}</Fact>
         <Fact name="Cost">{cost}</Fact>
         <Fact name="Ended because">{text(call.termination_reason)}</Fact>
-        <Fact name="Never connected">{detail.outcome === 'not_connected' ? failure : ''}</Fact>
         <Fact name="Error">{detail.error ?? ''}</Fact>
         {warnings.map((warning, i) => (
           <Fact key={i} name="Warning">
@@ -59,8 +58,44 @@ export function CallFacts({ detail }: { detail: CallDetail }) {
           <code>{text(call.conversation_id)}</code>
         </Fact>
       </dl>
+      {neverConnected && <NeverConnected detail={detail} />}
     </section>
   );
+}
+
+/**
+ * A call that never connected, said once: why (`busy (sip)`), that there is nothing else to show,
+ * and the provider's details (failure_metadata) folded.
+ */
+function NeverConnected({ detail }: { detail: CallDetail }) {
+  const call = detail.call;
+  const provider = text(call.failure_provider);
+  const why = [text(call.failure_reason), provider && `(${provider})`].filter(Boolean).join(' ');
+  const details = mapEntries(call.failure_metadata);
+  return (
+    <div class="notice never-connected" data-testid="never-connected">
+      <p>
+        The call never connected{why ? `: ${why}` : ''}.{hasNothing(detail) ? ' There is no conversation, recording or analysis.' : ''}
+      </p>
+      {details.length > 0 && (
+        <details data-testid="failure-metadata">
+          <summary>{provider ? `What ${provider} said` : "The provider's details"}</summary>
+          <ul class="metadata">
+            {details.map(([name, value]) => (
+              <li key={name}>
+                {name}: {valueText(value)}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
+  );
+}
+
+/** Whether a call has no transcription and no audio at all: the call page then shows neither section. */
+export function hasNothing(detail: CallDetail): boolean {
+  return detail.transcript_status === 'none' && detail.audio.status === 'none' && !detail.transcription_url && !detail.audio.download_url;
 }
 
 /** A name and its value; left out when there is no value. */

@@ -6,7 +6,7 @@
 import { useCallback, useRef, useState } from 'preact/hooks';
 import { useJson, type CallDetail, type Turn } from '../api';
 import { AudioPanel } from '../components/AudioPanel';
-import { CallFacts } from '../components/CallFacts';
+import { CallFacts, hasNothing } from '../components/CallFacts';
 import { DataCollection } from '../components/DataCollection';
 import { DynamicVariables } from '../components/DynamicVariables';
 import { Evaluation } from '../components/Evaluation';
@@ -79,30 +79,45 @@ function CallBody({ detail }: { detail: CallDetail }) {
 
   const canPlay = detail.audio.status === 'available' && Boolean(detail.audio.url);
   const absent = analysisAbsence(detail);
+  // A call that never connected says so once, in its facts: the sections that would only repeat it are left out.
+  const neverConnected = detail.outcome === 'not_connected';
+  const showAnalysis = !neverConnected || hasAnalysis(detail.call);
+  const showConversation = !neverConnected || !hasNothing(detail);
   return (
     <>
       <CallFacts detail={detail} />
-      <div class="analysis">
-        <Summary call={detail.call} absent={absent} />
-        <Evaluation call={detail.call} absent={absent} />
-        <DataCollection call={detail.call} absent={absent} />
-        <Feedback call={detail.call} />
-      </div>
-      <section class="conversation" aria-labelledby="conversation-heading">
-        <h2 id="conversation-heading">Conversation</h2>
-        <div class="conversation-layout">
-          <AudioPanel detail={detail} audioRef={audio} onTime={onTime} onPlaying={setPlaying} />
-          <Transcript detail={detail} current={current} following={playing} onPlay={canPlay ? play : undefined} />
+      {showAnalysis && (
+        <div class="analysis">
+          <Summary call={detail.call} absent={absent} />
+          <Evaluation call={detail.call} absent={absent} />
+          <DataCollection call={detail.call} absent={absent} />
+          <Feedback call={detail.call} />
         </div>
-      </section>
+      )}
+      {showConversation && (
+        <section class="conversation" aria-labelledby="conversation-heading">
+          <h2 id="conversation-heading">Conversation</h2>
+          {/* The transcript first, so Tab reaches the turns before the player's controls; the layout puts the player beside (or above) it. */}
+          <div class={`conversation-layout${canPlay ? ' with-audio' : ''}`}>
+            <Transcript detail={detail} current={current} following={playing} onPlay={canPlay ? play : undefined} />
+            <AudioPanel detail={detail} audioRef={audio} onTime={onTime} onPlaying={setPlaying} />
+          </div>
+        </section>
+      )}
       <DynamicVariables call={detail.call} />
     </>
   );
 }
 
+/** Whether the item holds any analysis: a summary, evaluation results, collected data or feedback. */
+function hasAnalysis(call: CallDetail['call']): boolean {
+  const filled = (value: unknown) => value !== undefined && value !== null && value !== '' && !(typeof value === 'object' && Object.keys(value as object).length === 0);
+  return [call.transcript_summary, call.evaluation, call.evaluation_rationale, call.data_collection, call.data_collection_rationale, call.feedback].some(filled);
+}
+
 /** Why the call has no analysis at all (no summary, evaluation or data), or null when it may have one. */
 function analysisAbsence(detail: CallDetail): string | null {
-  if (detail.outcome === 'not_connected') return 'The call never connected: there is nothing to analyse.';
+  if (detail.outcome === 'not_connected') return 'No analysis: the call never connected.';
   if (detail.transcript_status === 'none') return 'No transcription yet: the analysis comes with it.';
   return null;
 }
