@@ -14,13 +14,16 @@ export function CallRow({ call }: { call: Call }) {
   };
   const usd = formatUsd(call.cost_usd);
   const credits = formatCredits(call.cost);
+  const agent = call.agent_name ?? call.agent_id;
+  // The name is cut to the column's width: the whole name and the id on hover.
+  const agentTitle = call.agent_name && call.agent_id ? `${call.agent_name} (${call.agent_id})` : (agent ?? undefined);
   return (
     <tr data-testid="call-row" data-conversation-id={call.conversation_id} onClick={open}>
       <td data-label="Time">
         <a href={href}>{formatTime(call.start_time_unix_secs) || 'time unknown'}</a>
       </td>
-      <td data-label="Agent" title={call.agent_id ?? undefined}>
-        {call.agent_name ?? call.agent_id}
+      <td data-label="Agent" class="agent" title={agentTitle}>
+        {agent && <span class="agent-name">{agent}</span>}
       </td>
       <td data-label="Channel">{channelText(call.channel, call.direction)}</td>
       <td data-label="Number" class="number">
@@ -39,13 +42,19 @@ export function CallRow({ call }: { call: Call }) {
         )}
       </td>
       <td data-label="Outcome">
-        <OutcomeBadge outcome={call.outcome} detail={call.error ?? (call.outcome === 'not_connected' ? call.failure_reason : null)} />
+        <OutcomeBadge outcome={call.outcome} detail={call.error ?? (call.outcome === 'not_connected' ? notConnectedText(call) : null)} />
       </td>
       <td data-label="Title" class="title">
         {call.title}
       </td>
     </tr>
   );
+}
+
+/** Why the call never connected, as `npm run calls` says it: `busy (sip)`; the provider only when the row has it. */
+export function notConnectedText(call: Pick<Call, 'failure_reason' | 'failure_provider'>): string | null {
+  const provider = typeof call.failure_provider === 'string' && call.failure_provider ? `(${call.failure_provider})` : '';
+  return [call.failure_reason, provider].filter(Boolean).join(' ') || null;
 }
 
 function openInNewTab(href: string) {

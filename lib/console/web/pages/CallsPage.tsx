@@ -3,12 +3,12 @@
  * more pages with the `next` cursor, and empty states that say what to do.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { errorMessage, getJson, type CallRow, type CallsPage as Page, type Period } from '../api';
+import { errorMessage, errorStatus, getJson, type CallRow, type CallsPage as Page, type Period, type Where } from '../api';
 import { CallFilters, CALL_FILTERS } from '../components/CallFilters';
 import { CallTable } from '../components/CallTable';
 import { MoreCalls } from '../components/MoreCalls';
-import { Empty, ErrorMessage, Loading } from '../components/Status';
-import { formatTime, periodText } from '../format';
+import { Empty, Loading, LoadFailure } from '../components/Status';
+import { formatTime, periodText, TIME_ZONE } from '../format';
 import type { Location } from '../router';
 import { useTitle } from '../title';
 
@@ -17,11 +17,13 @@ interface List {
   next: string | null;
   period: Period | null;
   agents: Page['agents'];
+  /** What the console reads (local or a stack), once the server has said. */
+  where: Where | null;
   loading: boolean;
-  error: string | null;
+  error: { message: string; status: number | null } | null;
 }
 
-const FIRST_LOAD: List = { calls: [], next: null, period: null, agents: [], loading: true, error: null };
+const FIRST_LOAD: List = { calls: [], next: null, period: null, agents: [], where: null, loading: true, error: null };
 
 export function CallsPage({ path, search }: Location) {
   useTitle('Calls');
@@ -33,16 +35,19 @@ export function CallsPage({ path, search }: Location) {
   const load = useCallback(
     async (cursor: string | null, from: number) => {
       const params = new URLSearchParams(search);
+      // Plain dates in since and until are whole days in the browser's time zone.
+      params.set('tz', TIME_ZONE);
       if (cursor) params.set('cursor', cursor);
       try {
         const page = await getJson<Page>(`/calls.json?${params}`);
         if (from !== generation.current) return;
         setList((before) => {
           const calls = cursor ? appendNew(before.calls, page.calls) : page.calls;
-          return { calls, next: page.next, period: page.period, agents: mergeAgents(before.agents, page.agents), loading: false, error: null };
+          const where = page.where && typeof page.where.local === 'boolean' ? page.where : before.where;
+          return { calls, next: page.next, period: page.period, agents: mergeAgents(before.agents, page.agents), where, loading: false, error: null };
         });
       } catch (error) {
-        if (from === generation.current) setList((before) => ({ ...before, loading: false, error: errorMessage(error) }));
+        if (from === generation.current) setList((before) => ({ ...before, loading: false, error: { message: errorMessage(error), status: errorStatus(error) } }));
       }
     },
     [search],
@@ -50,7 +55,7 @@ export function CallsPage({ path, search }: Location) {
 
   useEffect(() => {
     generation.current += 1;
-    setList((before) => ({ ...FIRST_LOAD, agents: before.agents }));
+    setList((before) => ({ ...FIRST_LOAD, agents: before.agents, where: before.where }));
     void load(null, generation.current);
   }, [load, reloads]);
 
@@ -68,17 +73,11 @@ export function CallsPage({ path, search }: Location) {
     <main id="main">
       <h1 tabIndex={-1}>Calls</h1>
       <CallFilters path={path} search={search} agents={list.agents} period={list.period} onReload={reload} />
-      <PeriodNote period={list.period} searching={Boolean(params.get('q'))} />
+      <PeriodNote period={list.period} filtered={filtered} searching={Boolean(params.get('q'))} />
       {list.calls.length > 0 && <CallTable calls={list.calls} />}
       {list.loading && list.calls.length === 0 && <Loading what="calls" />}
-      {list.error && (
-        <ErrorMessage message={list.error}>
-          <button type="button" onClick={list.calls.length ? more : reload}>
-            Try again
-          </button>
-        </ErrorMessage>
-      )}
-      {!list.loading && !list.error && list.calls.length === 0 && <NoCalls filtered={filtered} path={path} period={list.period} />}
+      {list.error && <LoadFailure message={list.error.message} status={list.error.status} path={path} onRetry={list.calls.length ? more : reload} />}
+      {!list.loading && !list.error && list.calls.length === 0 && <NoCalls filtered={filtered} path={path} period={list.period} where={list.where} />}
       {list.next && list.calls.length > 0 && <MoreCalls loading={list.loading} auto={!list.error} onMore={more} />}
       {!list.next && !list.loading && list.calls.length > 0 && (
         <p class="status">
@@ -89,22 +88,26 @@ export function CallsPage({ path, search }: Location) {
   );
 }
 
-/** The period bounds what is read: the server reads only calls that started in it, and searches only those. */
-function PeriodNote({ period, searching }: { period: Period | null; searching: boolean }) {
+/** What the list holds, and what the period costs: the server reads only calls that started in it (all of them for a search). */
+function PeriodNote({ period, filtered, searching }: { period: Period | null; filtered: boolean; searching: boolean }) {
+  const bounded = Boolean(period && (period.since || period.until));
+  const what = filtered ? (bounded ? `${periodText(period).replace(/^Calls/, 'Calls matching these filters')}` : 'Calls matching these filters') : periodText(period);
   return (
     <p class="period-note" data-testid="period-note">
-      {periodText(period)}, newest first. The period bounds what is read: {searching ? 'the search looks' : 'a text search looks'} only at the titles and
-      summaries of calls within it, so widen the period to search further back.
+      {what}, newest first.{' '}
+      {searching
+        ? 'The search reads every call in the period: a shorter period answers faster.'
+        : 'A text search reads every call in the period (its titles and summaries): a shorter period answers faster.'}
     </p>
   );
 }
 
-function NoCalls({ filtered, path, period }: { filtered: boolean; path: string; period: Period | null }) {
+function NoCalls({ filtered, path, period, where }: { filtered: boolean; path: string; period: Period | null; where: Where | null }) {
   const since = period?.since ? formatTime(period.since) : '';
   if (filtered) {
     return (
       <Empty>
-        <p>No calls match these filters in this period.</p>
+        <p>No calls match these filters{since ? ' in this period' : ''}.</p>
         <p>
           <a href={path}>Clear the filters</a>
           {since ? ' or choose a longer period.' : '.'}
@@ -112,14 +115,37 @@ function NoCalls({ filtered, path, period }: { filtered: boolean; path: string; 
       </Empty>
     );
   }
+  const allCalls = since && (
+    <p>
+      Only calls since {since} are read: <a href={`${path}?since=all`}>look at all calls</a>.
+    </p>
+  );
+  // Reading a deployed stack: calls stored before the month index came are listed once rebuilt.
+  if (where?.local === false) {
+    const stack = /^stack (\S+)/.exec(where.description ?? '')?.[1] ?? '<name>';
+    return (
+      <Empty>
+        <p>No calls with a start time in this period.</p>
+        <p>
+          Calls stored before this release are listed once <code>{`npm run calls -- rebuild --keys-only --stack ${stack}`}</code> has given them their month key.
+        </p>
+        {allCalls}
+      </Empty>
+    );
+  }
   return (
     <Empty>
-      <p>
-        No calls yet: send one with <code>npm run send</code>.
-      </p>
-      {since && (
+      {since ? (
+        <>
+          <p>No calls started in this period.</p>
+          {allCalls}
+          <p>
+            Or send one with <code>npm run send</code>.
+          </p>
+        </>
+      ) : (
         <p>
-          Only calls since {since} are read: <a href={`${path}?since=all`}>look at all calls</a>.
+          No calls yet: send one with <code>npm run send</code>.
         </p>
       )}
     </Empty>
