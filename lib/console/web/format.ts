@@ -6,6 +6,8 @@ import type { Outcome, Period } from './api';
 
 const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const DAY = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+const DAY_AND_YEAR = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+const MONTH = new Intl.DateTimeFormat(undefined, { month: 'short', year: 'numeric', timeZone: 'UTC' });
 const NUMBER = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 
 /** The browser's time zone, for the server's per-day figures. */
@@ -24,10 +26,21 @@ export function formatIsoTime(value: unknown): string {
   return Number.isNaN(millis) ? value : DATE_TIME.format(new Date(millis));
 }
 
-/** A day the server names `YYYY-MM-DD` (already in our time zone) as `Nov 24`. */
-export function formatDay(day: string): string {
-  const millis = Date.parse(`${day}T00:00:00Z`);
-  return Number.isNaN(millis) ? day : DAY.format(new Date(millis));
+/**
+ * A day the server names `YYYY-MM-DD` (already in our time zone) as `Nov 24`, or `Nov 24, 2025`
+ * with `withYear`; a month it names `YYYY-MM` as `Nov 2025`. Anything else as it is.
+ */
+export function formatDay(day: string, withYear = false): string {
+  const month = /^\d{4}-\d{2}$/.test(day);
+  const millis = Date.parse(month ? `${day}-01T00:00:00Z` : `${day}T00:00:00Z`);
+  if (Number.isNaN(millis)) return day;
+  return (month ? MONTH : withYear ? DAY_AND_YEAR : DAY).format(new Date(millis));
+}
+
+/** Labels for a run of days (or months): days carry their year when the run spans more than one. */
+export function dayLabels(days: readonly string[]): string[] {
+  const years = new Set(days.map((day) => day.slice(0, 4)));
+  return days.map((day) => formatDay(day, years.size > 1));
 }
 
 /** `0:21`, `12:05`, `1:02:07`; '' when unknown. */

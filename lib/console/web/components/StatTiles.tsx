@@ -36,11 +36,14 @@ export function StatTiles({ stats }: { stats: CallStats }) {
 }
 
 function Stat({ name, testid, note, children }: { name: string; testid: string; note?: string; children: ComponentChildren }) {
+  // A long value (`13,182 cr`) is set smaller, so it stays on one line in a tile of the grid's narrowest width.
+  const length = typeof children === 'string' ? children.length : 0;
+  const size = length > 10 ? ' longer' : length > 7 ? ' long' : '';
   return (
     <div class="stat">
       <dt>{name}</dt>
       <dd>
-        <span class="stat-value" data-testid={testid}>
+        <span class={`stat-value${size}`} data-testid={testid}>
           {children}
         </span>
         {note && <small>{note}</small>}
