@@ -98,7 +98,7 @@ describe('trends', () => {
     expect(utc.rows.map((d) => [d.day, d.calls])).toEqual([['2026-11-30', 1], ['2026-12-01', 1], ['2026-12-02', 0], ['2026-12-03', 1]]);
     // In Paris (UTC+1) both calls fall on 1 December.
     const paris = callsOverTime(items, 'Europe/Paris', { now }).rows;
-    expect(paris[0]).toEqual({ day: '2026-12-01', calls: 2, success: 1, failure: 1, unknown: 0, not_connected: 0, conversation_failed: 0, other: 0, cost: 150, cost_usd: 0.5, success_rate: 0.5 });
+    expect(paris[0]).toEqual({ day: '2026-12-01', calls: 2, success: 1, failure: 1, unknown: 0, not_connected: 0, conversation_failed: 0, other: 0, cost: 150, cost_usd: 0.5, cost_usd_calls: 1, success_rate: 0.5 });
     expect(paris.at(-1)).toMatchObject({ day: '2026-12-03', not_connected: 1, success_rate: null });
     expect(isTimeZone('Europe/Paris')).toBe(true);
     expect(isTimeZone('Mars/Olympus')).toBe(false);

@@ -22,6 +22,8 @@ export interface DayFigures {
   /** Credits. */
   readonly cost: number;
   readonly cost_usd: number;
+  /** Calls that day with a cost in USD (a day of $0 is told from a day with no price). */
+  readonly cost_usd_calls: number;
   /** success / (success + failure), as computeStats's. */
   readonly success_rate: number | null;
 }
@@ -39,7 +41,7 @@ const finite = (value: unknown): number => (typeof value === 'number' && Number.
 export const MAX_DAY_ROWS = 400;
 
 type Counts = { -readonly [K in keyof Omit<DayFigures, 'day' | 'success_rate'>]: number };
-const noCalls = (): Counts => ({ calls: 0, success: 0, failure: 0, unknown: 0, not_connected: 0, conversation_failed: 0, other: 0, cost: 0, cost_usd: 0 });
+const noCalls = (): Counts => ({ calls: 0, success: 0, failure: 0, unknown: 0, not_connected: 0, conversation_failed: 0, other: 0, cost: 0, cost_usd: 0, cost_usd_calls: 0 });
 
 /**
  * Calls, outcomes and cost per day in the time zone, oldest first, over the whole period asked for
@@ -68,6 +70,7 @@ export function callsOverTime(items: readonly CallItem[], timeZone: string, peri
     counts[callOutcome(item) ?? 'other'] += 1;
     counts.cost += finite(item.cost);
     counts.cost_usd += finite(item.cost_fiat);
+    if (typeof item.cost_fiat === 'number' && Number.isFinite(item.cost_fiat)) counts.cost_usd_calls += 1;
   }
   return { unit, rows: [...rows].map(([day, c]) => ({ day, ...c, success_rate: c.success + c.failure ? c.success / (c.success + c.failure) : null })) };
 }

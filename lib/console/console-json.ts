@@ -77,6 +77,7 @@ export function toCallRow(item: CallItem) {
     outcome: orNull(callOutcome(item)),
     error: orNull(conversationError(item)),
     failure_reason: stringOrNull(item.failure_reason),
+    failure_provider: stringOrNull(item.failure_provider),
     title: stringOrNull(item.call_summary_title) ?? stringOrNull(item.transcript_summary),
     batch_call_id: stringOrNull(item.batch_call_id),
   };
