@@ -121,16 +121,18 @@ async function getItem(config: StorageConfig, conversationId: string) {
 /** DeleteObjects takes at most this many keys per request. */
 const DELETE_BATCH = 1000;
 
-/** The deletion sweep's adapter: the due index, permanent deletion of object versions, the item scrub. */
-export function createDeletionStore(config: StorageConfig): DeletionStore {
-  const Bucket = config.bucketName;
+/**
+ * Deletes every version and delete marker of the keys given (exactly) and under the folders given,
+ * but those under `keep`: what a versioned bucket would otherwise hold on to. Returns how many.
+ */
+export async function deleteObjectVersions(s3: S3Client, Bucket: string, keys: readonly string[], folders: readonly string[], keep: readonly string[] = []): Promise<number> {
   /** Every version and delete marker whose key starts with the prefix (and equals it, when exact). */
-  async function versionsOf(prefix: string, exact: boolean, keep: readonly string[]): Promise<ObjectIdentifier[]> {
+  async function versionsOf(prefix: string, exact: boolean): Promise<ObjectIdentifier[]> {
     const found: ObjectIdentifier[] = [];
     let KeyMarker: string | undefined;
     let VersionIdMarker: string | undefined;
     do {
-      const page = await config.s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: prefix, KeyMarker, VersionIdMarker }));
+      const page = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: prefix, KeyMarker, VersionIdMarker }));
       for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
         const key = v.Key;
         if (key !== undefined && (!exact || key === prefix) && !keep.some((folder) => key.startsWith(folder))) found.push({ Key: key, VersionId: v.VersionId });
@@ -140,6 +142,17 @@ export function createDeletionStore(config: StorageConfig): DeletionStore {
     } while (KeyMarker !== undefined);
     return found;
   }
+  const listed = await Promise.all([...keys.map((key) => versionsOf(key, true)), ...folders.map((folder) => versionsOf(folder, false))]);
+  const versions = listed.flat();
+  for (let i = 0; i < versions.length; i += DELETE_BATCH) {
+    const { Errors } = await s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: versions.slice(i, i + DELETE_BATCH), Quiet: true } }));
+    if (Errors?.length) throw Object.assign(new Error(`${Errors.length} objects not deleted (${Errors[0].Code})`), { name: 'DeleteObjectsError' });
+  }
+  return versions.length;
+}
+
+/** The deletion sweep's adapter: the due index, permanent deletion of object versions, the item scrub. */
+export function createDeletionStore(config: StorageConfig): DeletionStore {
   return {
     async *dueDeletions(nowUnixSecs) {
       const pages = paginateQuery(
@@ -163,13 +176,7 @@ export function createDeletionStore(config: StorageConfig): DeletionStore {
     getCall: (conversationId) => getItem(config, conversationId),
     async deleteObjectVersions(keys, folders, keep = []) {
       try {
-        const listed = await Promise.all([...keys.map((key) => versionsOf(key, true, keep)), ...folders.map((folder) => versionsOf(folder, false, keep))]);
-        const versions = listed.flat();
-        for (let i = 0; i < versions.length; i += DELETE_BATCH) {
-          const { Errors } = await config.s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: versions.slice(i, i + DELETE_BATCH), Quiet: true } }));
-          if (Errors?.length) throw Object.assign(new Error(`${Errors.length} objects not deleted (${Errors[0].Code})`), { name: 'DeleteObjectsError' });
-        }
-        return versions.length;
+        return await deleteObjectVersions(config.s3, config.bucketName, keys, folders, keep);
       } catch (error) {
         throw sdkFailure('object', 'S3 object deletion', error);
       }

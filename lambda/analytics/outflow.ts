@@ -1,0 +1,77 @@
+import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { deleteObjectVersions } from '../storage';
+import { EVENT_SOURCE, type CallEvent, type ChangeActions } from './call-changes';
+
+/*
+ * Carrying out what a change of a call means (call-changes.ts): the analytics row written, moved
+ * or removed in S3, and the events published. The adapters are passed in: EventBridge and S3 in
+ * the stream function, a file and the local S3 under npm start.
+ */
+
+export interface RowStore {
+  put(key: string, body: string): Promise<void>;
+  remove(key: string): Promise<void>;
+  /** Every version of these keys, for rows that held what a deletion removed. */
+  purge(keys: readonly string[]): Promise<void>;
+}
+
+export interface EventPublisher {
+  publish(events: readonly CallEvent[]): Promise<void>;
+}
+
+export interface Outflow {
+  /** Absent: no analytics rows (the `analytics` prop off). */
+  readonly rows?: RowStore;
+  /** Absent: no events (the `callEvents` prop off). */
+  readonly events?: EventPublisher;
+}
+
+/**
+ * Does what the actions say, in an order a retry can repeat: old versions purged before the
+ * scrubbed row is written, the row written before its old day's copy is removed (a failure in
+ * between leaves two copies, never none), events last (at least once: a retry may repeat them).
+ */
+export async function carryOut(actions: ChangeActions, outflow: Outflow): Promise<void> {
+  const { rows, events } = outflow;
+  if (rows) {
+    if (actions.purgeVersions) await rows.purge([...(actions.put ? [actions.put.key] : []), ...actions.remove]);
+    if (actions.put) await rows.put(actions.put.key, `${JSON.stringify(actions.put.row)}\n`);
+    for (const key of actions.remove) await rows.remove(key);
+  }
+  if (events && actions.events.length > 0) await events.publish(actions.events);
+}
+
+/** The rows in the calls bucket. */
+export function s3RowStore(s3: S3Client, bucket: string): RowStore {
+  return {
+    async put(key, body) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
+    },
+    async remove(key) {
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+    async purge(keys) {
+      await deleteObjectVersions(s3, bucket, keys, []);
+    },
+  };
+}
+
+/** PutEvents takes at most 10 entries a request. */
+const PUT_EVENTS_MAX = 10;
+
+/** The events on an EventBridge bus; any entry refused fails the whole change, so it is retried. */
+export function eventBridgePublisher(client: EventBridgeClient, busName: string): EventPublisher {
+  return {
+    async publish(events) {
+      for (let i = 0; i < events.length; i += PUT_EVENTS_MAX) {
+        const Entries = events.slice(i, i + PUT_EVENTS_MAX).map((event) => ({ EventBusName: busName, Source: EVENT_SOURCE, DetailType: event.detailType, Detail: JSON.stringify(event.detail) }));
+        const { FailedEntryCount, Entries: results } = await client.send(new PutEventsCommand({ Entries }));
+        if (FailedEntryCount) {
+          const failed = results?.find((r) => r.ErrorCode);
+          throw Object.assign(new Error(`${FailedEntryCount} of ${Entries.length} events refused (${failed?.ErrorCode ?? 'unknown'})`), { name: 'PutEventsFailed' });
+        }
+      }
+    },
+  };
+}
