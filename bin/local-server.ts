@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { readAllowedSourceIps } from '../lambda/config';
 import { checkedBaseUrl } from '../lambda/elevenlabs-api-guards';
 import { DataDirInUseError, LOCK_FILE_NAME, lockDataDir } from '../lib/local/data-dir-lock';
@@ -60,6 +61,7 @@ async function main() {
       : undefined,
     // Every minute locally, so trying it out takes no patience.
     deletionSweepIntervalMs: honourDeletionSettings ? 60_000 : undefined,
+    eventsFile: join(paths.dir, 'events.jsonl'),
   });
   if (receiver.reconciliation) void receiver.reconciliation.runBackfill();
   const { dynamodbEndpoint, s3Endpoint } = receiver.emulators;
@@ -83,6 +85,7 @@ Console: ${console_.url}${console_.token ? '  (listening beyond this machine: th
   Credentials  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
   Data         ${paths.dataDir} (kept across restarts; npm start -- --reset clears it)
   API          ${receiver.reconciliation ? 'ElevenLabs API reconciliation on: audio checked after each transcription, backfill now and hourly' : 'reconciliation off (set ELEVENLABS_API_KEY to fetch missed audio and calls)'}
+  Events       ${join(paths.dir, 'events.jsonl')} (one line each); analytics rows under analytics/calls/ in the bucket
   Deletion     ${honourDeletionSettings ? 'ElevenLabs deletion settings honoured: due deletions swept every minute' : 'deletion settings recorded, not carried out (HONOUR_DELETION_SETTINGS=true sweeps them)'}
 
 Send a signed example:  ${sendEnvironment(port)}npm run send -- post_call_transcription.phone

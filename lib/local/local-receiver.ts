@@ -5,6 +5,7 @@ import { createReconciliationStore } from '../../lambda/reconciliation-store';
 import { createDeletionStore } from '../../lambda/storage';
 import { startApiGatewayServer, type ApiGatewayServer, type ApiGatewayServerSettings } from './api-gateway-server';
 import { startEmulators, type EmulatorOptions, type Emulators } from './emulators';
+import { startLocalOutflow, type LocalOutflow } from './local-outflow';
 import { startLocalReconciliation, type LocalReconciliationOptions } from './local-reconciliation';
 
 export interface LocalReceiverOptions extends EmulatorOptions, ApiGatewayServerSettings {
@@ -16,6 +17,11 @@ export interface LocalReceiverOptions extends EmulatorOptions, ApiGatewayServerS
   readonly reconciliation?: Omit<LocalReconciliationOptions, 'store' | 'log'>;
   /** Sweep due deletions (ElevenLabs' deletion settings) this often, as the deployed schedule does. @default - off */
   readonly deletionSweepIntervalMs?: number;
+  /**
+   * Where call events go (JSON lines), with the analytics rows in the local bucket: the calls
+   * table's stream, carried out locally. @default - neither
+   */
+  readonly eventsFile?: string;
 }
 
 export interface LocalReceiver {
@@ -23,6 +29,8 @@ export interface LocalReceiver {
   readonly emulators: Emulators;
   /** Present when started with an ElevenLabs API key. */
   readonly reconciliation?: ReturnType<typeof startLocalReconciliation>;
+  /** Present with `eventsFile`: the rows and events of every write so far. */
+  readonly outflow?: LocalOutflow;
   close(): Promise<void>;
 }
 
@@ -37,17 +45,24 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
   // No CloudWatch here: metrics would only be noise in the terminal.
   Object.assign(process.env, emulators.environment, { WEBHOOK_SECRET: options.secret, POWERTOOLS_METRICS_DISABLED: 'true' });
   const { createDependencies, createHandler, logRequest } = await import('../../lambda/handler');
+  // Every store that writes items is observed, as the table's stream would see its writes.
+  const outflow = options.eventsFile ? startLocalOutflow(emulators, options.eventsFile, log) : undefined;
+  const observed = <T extends object>(store: T): T => outflow?.observe(store) ?? store;
   const reconciliation = options.reconciliation
     ? startLocalReconciliation({
         ...options.reconciliation,
-        store: createReconciliationStore(emulatorStorage(emulators)),
+        store: observed(createReconciliationStore(emulatorStorage(emulators))),
         log,
       })
     : undefined;
   let built: ProcessDependencies | undefined;
-  const dependencies = () => (built ??= { ...createDependencies(process.env), scheduleAudioCheck: reconciliation?.scheduleAudioCheck });
+  const dependencies = () => {
+    if (built) return built;
+    const created = createDependencies(process.env);
+    return (built = { ...created, store: observed(created.store), scheduleAudioCheck: reconciliation?.scheduleAudioCheck });
+  };
   const handler = createHandler(dependencies);
-  const deletionSweep = options.deletionSweepIntervalMs ? startLocalDeletionSweep(emulators, options.deletionSweepIntervalMs, log) : undefined;
+  const deletionSweep = options.deletionSweepIntervalMs ? startLocalDeletionSweep(emulators, options.deletionSweepIntervalMs, log, observed) : undefined;
 
   const { port, host, bodyIdleTimeoutMs, maxConnections } = options;
   let server: ApiGatewayServer;
@@ -63,10 +78,12 @@ export async function startLocalReceiver(options: LocalReceiverOptions): Promise
     url: server.url,
     emulators,
     reconciliation,
+    outflow,
     async close() {
       reconciliation?.close();
       clearInterval(deletionSweep);
       await server.close();
+      await outflow?.settled();
       await emulators.close();
     },
   };
@@ -78,8 +95,8 @@ function emulatorStorage(emulators: Emulators) {
 }
 
 /** The deployed schedule's sweep, on a timer; one line per sweep that found something. */
-function startLocalDeletionSweep(emulators: Emulators, intervalMs: number, log: (line: string) => void): NodeJS.Timeout {
-  const store = createDeletionStore(emulatorStorage(emulators));
+function startLocalDeletionSweep(emulators: Emulators, intervalMs: number, log: (line: string) => void, observed: <T extends object>(store: T) => T): NodeJS.Timeout {
+  const store = observed(createDeletionStore(emulatorStorage(emulators)));
   let running = false;
   const timer = setInterval(() => {
     if (running) return;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAMBDA_MAX_EVENT_BYTES } from '../../lib/local/api-gateway';
@@ -13,7 +13,7 @@ let dataDir: string;
 let receiver: LocalReceiver;
 const refusals: string[] = [];
 
-const start = () => startLocalReceiver({ secret: TEST_SECRET, dataDir, log: (line) => refusals.push(line) });
+const start = () => startLocalReceiver({ secret: TEST_SECRET, dataDir, eventsFile: join(dataDir, 'events.jsonl'), log: (line) => refusals.push(line) });
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -42,6 +42,21 @@ describe('local receiver', () => {
     expect(answer.status).toBe(200);
     const item = await storageReader(receiver.emulators).item(loadExample(name).data.conversation_id);
     expect([...item!.events_received]).toContain(loadExample(name).type);
+  });
+
+  it("carries out the table's stream locally: each call's analytics row in the bucket, its events in events.jsonl, logged by type and id", async () => {
+    const body = loadExample('post_call_transcription.phone');
+    const id = 'conv_local_outflow';
+    const answer = await sendWebhook({ url: receiver.url, secret: TEST_SECRET, body: Buffer.from(JSON.stringify({ ...body, data: { ...body.data, conversation_id: id } })) });
+    expect(answer.status).toBe(200);
+    await receiver.outflow!.settled();
+    const day = new Date(body.data.metadata.start_time_unix_secs * 1000).toISOString().slice(0, 10);
+    const row = JSON.parse((await storageReader(receiver.emulators).object(`analytics/calls/start_date=${day}/${id}.json`)).body.toString());
+    expect(row).toMatchObject({ conversation_id: id, outcome: 'success', channel: 'phone' });
+    const events = readFileSync(join(dataDir, 'events.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.detail.conversation_id === id);
+    expect(events.map((e) => e['detail-type'])).toEqual(['Call Transcription Stored']);
+    expect(events[0]).toMatchObject({ source: 'elevenlabs-webhook-receiver', detail: { replaced: false, call: { conversation_id: id } } });
+    expect(refusals).toContain(`event: Call Transcription Stored ${id}`);
   });
 
   it('answers a stale signature from the sender with 401', async () => {
