@@ -120,6 +120,11 @@ export function toCallRow(item: Record<string, unknown>, outcome: string | undef
   return row;
 }
 
+/** A row as its object holds it: one JSON line. */
+export function rowLine(row: Record<string, unknown>): string {
+  return `${JSON.stringify(row)}\n`;
+}
+
 /** The day (UTC) a call started, for its partition; undefined for a call with no start time yet. */
 export function startDate(item: Record<string, unknown>): string | undefined {
   const start = item.start_time_unix_secs;

@@ -2,6 +2,7 @@ import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventb
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { deleteObjectVersions } from '../storage';
 import { EVENT_SOURCE, type CallEvent, type ChangeActions } from './call-changes';
+import { rowLine } from './call-row';
 
 /*
  * Carrying out what a change of a call means (call-changes.ts): the analytics row written, moved
@@ -36,7 +37,7 @@ export async function carryOut(actions: ChangeActions, outflow: Outflow): Promis
   const { rows, events } = outflow;
   if (rows) {
     if (actions.purgeVersions) await rows.purge([...(actions.put ? [actions.put.key] : []), ...actions.remove]);
-    if (actions.put) await rows.put(actions.put.key, `${JSON.stringify(actions.put.row)}\n`);
+    if (actions.put) await rows.put(actions.put.key, rowLine(actions.put.row));
     for (const key of actions.remove) await rows.remove(key);
   }
   if (events && actions.events.length > 0) await events.publish(actions.events);

@@ -9,6 +9,9 @@ import { callRowKey, CALL_ROWS_PREFIX } from '../../lambda/analytics/call-row';
 import { eventBridgePublisher, s3RowStore, type Outflow } from '../../lambda/analytics/outflow';
 import { handleStreamRecords } from '../../lambda/analytics/stream-handler';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
+import { exportRows } from '../../lib/calls/export-rows';
+import { asStoredItem } from '../support/storage';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 
 /*
  * The stream function on synthesized DynamoDB stream records: rows written to S3 (s3rver) and
@@ -98,6 +101,26 @@ describe('the stream function', () => {
     await handleStreamRecords(batch(record(item, scrubbed)), outflow);
     expect(await row(callRowKey('conv_scrub', '2025-12-03'))).toMatchObject({ external_number: null });
     expect(published.at(-1)).toMatchObject({ detailType: DETAIL_TYPES.dataDeleted, detail: { deleted: ['transcript'] } });
+  });
+});
+
+describe('calls export', () => {
+  it('writes the row of every call already stored that has a start time, and nothing on a dry run', async () => {
+    const items = [
+      { conversation_id: 'conv_x1', start_time_unix_secs: at('2025-10-01T10:00:00Z'), transcription_event_timestamp: 1, call_successful: 'failure' },
+      { conversation_id: 'conv_x2', start_time_unix_secs: at('2025-10-02T10:00:00Z'), failure_reason: 'busy', failure_event_timestamp: 1 },
+      { conversation_id: 'conv_x3', has_audio: true },
+    ];
+    for (const item of items) await emulators.dynamodb.send(new PutItemCommand({ TableName: emulators.tableName, Item: asStoredItem(item) }));
+    const target = { description: 'emulators', local: true, tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 };
+    const before = await rowKeys();
+    expect(await exportRows(target, { dryRun: true })).toMatchObject({ rows: expect.any(Number) });
+    expect(await rowKeys()).toEqual(before);
+    const report = await exportRows(target);
+    expect(report.items).toBeGreaterThanOrEqual(3);
+    expect(await row(callRowKey('conv_x1', '2025-10-01'))).toMatchObject({ outcome: 'failure' });
+    expect(await row(callRowKey('conv_x2', '2025-10-02'))).toMatchObject({ outcome: 'not_connected' });
+    expect((await rowKeys()).filter((k) => k.includes('conv_x3'))).toEqual([]);
   });
 });
 
