@@ -1,4 +1,4 @@
-import type { CallItem } from './calls-query';
+import { FIRST_LISTED_MONTH, type CallItem } from './calls-query';
 import { callOutcome } from './failure-kind';
 import { dayIn, nextDay } from './time-zones';
 
@@ -37,6 +37,9 @@ export interface DurationBucket {
 
 const finite = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
+/** The first day a chart draws: the first month the calls list walks back to (no ElevenLabs agent call is older). */
+const FIRST_DRAWN_UNIX_SECS = Date.parse(`${FIRST_LISTED_MONTH}-01T00:00:00Z`) / 1000;
+
 /** Past this many days, the rows are months: a chart of a thousand bars reads as none. */
 export const MAX_DAY_ROWS = 400;
 
@@ -50,11 +53,15 @@ const noCalls = (): Counts => ({ calls: 0, success: 0, failure: 0, unknown: 0, n
  * MAX_DAY_ROWS days the rows are months (`day` is then `YYYY-MM`).
  */
 export function callsOverTime(items: readonly CallItem[], timeZone: string, period: { since?: number; until?: number; now: number }): { unit: 'day' | 'month'; rows: DayFigures[] } {
+  // Drawn between the first listed day and a year from now: a start time outside (garbage, or a
+  // period asked to the year 9999) is counted in the stats, not spread over empty centuries.
+  const [floor, ceiling] = [FIRST_DRAWN_UNIX_SECS, period.now + 366 * 86_400];
+  const within = (t: number) => Math.min(Math.max(t, floor), ceiling);
   const dated = items.filter((item) => typeof item.start_time_unix_secs === 'number');
   const starts = dated.map((item) => item.start_time_unix_secs as number);
   if (starts.length === 0 && period.since === undefined) return { unit: 'day', rows: [] };
-  const first = dayIn(period.since ?? Math.min(...starts), timeZone);
-  const last = dayIn(period.until ?? Math.max(period.now, ...starts), timeZone);
+  const first = dayIn(within(period.since ?? Math.min(...starts)), timeZone);
+  const last = dayIn(within(period.until ?? Math.max(period.now, ...starts)), timeZone);
   const days: string[] = [];
   for (let day = first; day <= last && days.length <= MAX_DAY_ROWS; day = nextDay(day)) days.push(day);
   const unit = days.length > MAX_DAY_ROWS ? 'month' : 'day';

@@ -103,7 +103,8 @@ export async function readTranscriptionBody(target: CallsTarget, call: CallItem)
 }
 
 /** S3's answer for an object the reader may not read, or (without s3:ListBucket) one that is not there. */
-export const isForbidden = (error: unknown) => ['Forbidden', 'AccessDenied'].includes((error as Error).name);
+export const isForbidden = (error: unknown) =>
+  ['Forbidden', 'AccessDenied'].includes((error as Error).name) || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403;
 
 async function objectState(target: CallsTarget, key: string): Promise<'there' | 'gone' | 'forbidden'> {
   try {

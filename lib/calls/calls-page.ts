@@ -43,7 +43,7 @@ const encode = (position: Position) => Buffer.from(JSON.stringify(position)).toS
 const partitionOf = (request: CallsRequest) => request.input.ExpressionAttributeValues[':pk'] as string;
 
 /** The request a cursor continues, and where, checked against these filters' requests (the cursor came from a URL). */
-function decode(cursor: string, requests: readonly CallsRequest[]): { request: number; after?: WireItem } | { offset: number } {
+function decode(cursor: string, requests: readonly CallsRequest[]): { request: number; after?: WireItem; exhausted?: boolean } | { offset: number } {
   const stale = new CursorError('This page link is out of date (the filters or the period changed): start from the first page.');
   let position: any;
   try {
@@ -51,7 +51,10 @@ function decode(cursor: string, requests: readonly CallsRequest[]): { request: n
   } catch {
     throw new CursorError('This page link is not one the console made: start from the first page.');
   }
-  if (Number.isSafeInteger(position?.offset) && position.offset >= 0) return { offset: position.offset };
+  if (Number.isSafeInteger(position?.offset) && position.offset >= 0) {
+    if (!merged(requests)) throw stale;
+    return { offset: position.offset };
+  }
   const request = requests.findIndex((r) => partitionOf(r) === position?.partition);
   if (request < 0) throw stale;
   const { keyAttributes, input } = requests[request];
@@ -63,9 +66,14 @@ function decode(cursor: string, requests: readonly CallsRequest[]): { request: n
   const [, partitionKey, sortKey] = keyAttributes;
   const start = keyFits ? Number(after[sortKey]?.N) : NaN;
   const { ':since': since = -Infinity, ':until': until = Infinity } = input.ExpressionAttributeValues as Record<string, number>;
-  if (!keyFits || after[partitionKey]?.S !== partitionOf(requests[request]) || !(start >= since && start <= until)) throw stale;
+  if (!keyFits || after[partitionKey]?.S !== partitionOf(requests[request]) || !(start <= until)) throw stale;
+  // A period counted back from now has moved on past the last call shown: nothing older is in it.
+  if (start < since) return { request, exhausted: true };
   return { request, after };
 }
+
+/** Reads that must be merged (a number stored in two forms): read whole and paged by position. */
+const merged = (requests: readonly CallsRequest[]) => requests.length > 1 && requests[0].ordered === false;
 
 const keyOf = (item: WireItem, names: readonly string[]) => Object.fromEntries(names.map((name) => [name, item[name]]));
 
@@ -79,7 +87,8 @@ export async function findCallsPage(target: CallsTarget, filter: ListFilter, opt
   const { pageSize } = options;
   const requests = buildCallsRequests(target.tableName, filter);
   const keep = listKeeper(filter);
-  const position = options.cursor ? decode(options.cursor, requests) : requests[0]?.ordered === false && requests.length > 1 ? { offset: 0 } : { request: 0 };
+  const position = options.cursor ? decode(options.cursor, requests) : merged(requests) ? { offset: 0 } : { request: 0 };
+  if ('exhausted' in position && position.exhausted) return { items: [] };
   if ('offset' in position) {
     const all = (await findCalls(target, filter)).filter(keep);
     const end = position.offset + pageSize;

@@ -42,12 +42,17 @@ function offsetSeconds(unixSecs: number, timeZone: string): number {
   return Date.UTC(c.year, c.month - 1, c.day, c.hour, c.minute, c.second) / 1000 - Math.floor(unixSecs);
 }
 
-/** The first second of a day (`YYYY-MM-DD`) in the zone, as unix seconds (days of 23 or 25 hours included). */
+/**
+ * The first second of a day (`YYYY-MM-DD`) in the zone, as unix seconds: days of 23 or 25 hours
+ * included, and days whose midnight the clocks skip (they start at 01:00).
+ */
 export function dayStart(day: string, timeZone: string): number {
   const utcMidnight = Date.parse(`${day}T00:00:00Z`) / 1000;
-  // The offset at the guess, then at the answer: right on either side of a change of clocks.
+  // Midnight at the offset before a change of clocks, and at the offset after: the earlier of the
+  // two that falls on the day is its start.
   const guess = utcMidnight - offsetSeconds(utcMidnight, timeZone);
-  return utcMidnight - offsetSeconds(guess, timeZone);
+  const candidates = [utcMidnight - offsetSeconds(guess, timeZone), guess].filter((t) => dayIn(t, timeZone) === day);
+  return candidates.length ? Math.min(...candidates) : guess;
 }
 
 /** The day after `YYYY-MM-DD`. */
