@@ -23,6 +23,11 @@ const honourDeletionSettings = String(app.node.tryGetContext('honourDeletionSett
 // list of addresses and CIDR ranges that may include the word; the construct rejects a bad entry.
 const allowedContext: unknown = app.node.tryGetContext('allowedSourceIps');
 const allowedSourceIps = allowedContext === undefined ? undefined : expandElevenLabsKeyword(String(allowedContext).split(','));
+// `-c analytics=false` writes no analytics rows and creates no Athena table; `-c callEvents=false`
+// publishes no call events. Both on unless turned off.
+const analytics = String(app.node.tryGetContext('analytics') ?? 'true') !== 'false';
+const callEvents = String(app.node.tryGetContext('callEvents') ?? 'true') !== 'false';
+
 // `-c alarmEmail=ops@example.com` e-mails every alarm.
 const alarmEmail: string | undefined = app.node.tryGetContext('alarmEmail');
 
@@ -33,6 +38,8 @@ new ElevenLabsWebhookReceiverStack(app, stackName, {
     honourDeletionSettings: honourDeletionSettings ? {} : undefined,
     allowedSourceIps,
     alarmEmail,
+    analytics,
+    callEvents,
   },
 });
 

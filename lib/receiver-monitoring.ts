@@ -17,6 +17,12 @@ export interface ReceiverMonitoringProps {
   readonly reconciler?: IFunction;
   readonly deletionSweeper?: IFunction;
   readonly deadLetterQueue?: IQueue;
+  /** The function consuming the calls table's stream (analytics rows, call events). */
+  readonly callStream?: IFunction;
+  /** Where the stream's event source mapping records the batches it gave up on. */
+  readonly callStreamDeadLetterQueue?: IQueue;
+  /** How far behind the table the stream function may fall before the alarm. @default Duration.minutes(15) */
+  readonly callStreamMaxIteratorAge?: Duration;
   /** Receives every alarm by e-mail (confirm the subscription AWS sends). @default - no subscription */
   readonly alarmEmail?: string;
   /** Signature failures in 5 minutes that raise the alarm. @default 10 */
@@ -54,7 +60,7 @@ export class ReceiverMonitoring extends Construct {
       created.addAlarmAction(new SnsAction(this.alarmTopic));
       return created;
     };
-    const named: [string, IFunction | undefined][] = [['Webhook', props.webhookFunction], ['Reconciler', props.reconciler], ['DeletionSweeper', props.deletionSweeper]];
+    const named: [string, IFunction | undefined][] = [['Webhook', props.webhookFunction], ['Reconciler', props.reconciler], ['DeletionSweeper', props.deletionSweeper], ['CallStream', props.callStream]];
     const functions: IFunction[] = [];
     for (const [which, fn] of named) {
       if (!fn) continue;
@@ -77,6 +83,23 @@ export class ReceiverMonitoring extends Construct {
     );
     if (props.deadLetterQueue) {
       alarm('DeadLetters', 'Audio checks failed 5 times: see the reconciler log, fix the cause, then redrive the dead-letter queue.', props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }), 1);
+    }
+    if (props.callStream) {
+      const maxAge = props.callStreamMaxIteratorAge ?? Duration.minutes(15);
+      alarm(
+        'CallStreamIteratorAge',
+        `Analytics rows and call events are more than ${maxAge.toHumanString()} behind the table: the stream function is failing (see its log) or throttled.`,
+        props.callStream.metric('IteratorAge', { statistic: 'Maximum', period: FIVE_MINUTES }),
+        maxAge.toMilliseconds(),
+      );
+    }
+    if (props.callStreamDeadLetterQueue) {
+      alarm(
+        'CallStreamDeadLetters',
+        'The stream function gave up on call changes. Each message names the stream shard and sequence numbers, not the calls: fix the cause (see its log), then write the rows again (npm run calls -- export --stack <name>). The events of those changes are not sent again.',
+        props.callStreamDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+        1,
+      );
     }
 
     const day = Duration.days(1);

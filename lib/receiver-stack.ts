@@ -37,6 +37,13 @@ export class ElevenLabsWebhookReceiverStack extends Stack {
       value: storeCommand(secret.secretArn, 'wsec_...'),
       description: 'Run with the webhook secret ElevenLabs shows after the webhook is created',
     });
+    const sql = this.receiver.callsSql;
+    if (sql) {
+      // `calls sql --stack` and `calls stats --engine athena` read these two.
+      new CfnOutput(this, 'GlueDatabase', { value: sql.databaseName, description: `Glue database holding the ${sql.tableName} table (one row per call)` });
+      new CfnOutput(this, 'AthenaWorkGroup', { value: sql.workGroupName, description: 'Athena workgroup for SQL over the calls (results expire, scans are capped)' });
+      new CfnOutput(this, 'SqlReaderPolicyArn', { value: sql.readerPolicy.managedPolicyArn, description: 'Attach to a user or role to query the calls with Athena' });
+    }
     const reconciliation = this.receiver.reconciliation;
     if (reconciliation) {
       new CfnOutput(this, 'ApiKeySecretArn', { value: reconciliation.apiKeySecret.secretArn, description: 'Secret that must hold an ElevenLabs API key' });

@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import { AccessLogField as Field, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, IEventBus } from 'aws-cdk-lib/aws-events';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, LifecycleRule, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
@@ -17,6 +18,7 @@ import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECONDS } from '../
 import { parseSourceAllowList } from '../lambda/source-ips';
 import { CALLS_INDEXES, CALLS_PARTITION_KEY, EXPIRY_ATTRIBUTE, KeyAttribute } from './calls-table-schema';
 import { ApiReconciliation, ApiReconciliationOptions } from './api-reconciliation';
+import { CallAnalytics, CallsSql } from './call-analytics';
 import { DeletionSweep, DeletionSweepOptions } from './deletion-sweep';
 import { acknowledge } from './nag-acknowledgements';
 import { receiverFunction } from './receiver-function';
@@ -122,6 +124,31 @@ export interface ElevenLabsWebhookReceiverProps {
    * @default Duration.days(35)
    */
   readonly pointInTimeRecoveryPeriod?: Duration;
+  /**
+   * SQL over every call: each call's latest state as a row under `analytics/calls/` in the bucket
+   * (written from the table's stream), a Glue table over the rows and an Athena workgroup with
+   * named queries. Turned off later, the rows already written stay, out of the deletion sweep's
+   * reach: delete `analytics/` in the bucket then.
+   * @default true
+   */
+  readonly analytics?: boolean;
+  /**
+   * An EventBridge event for each change of a call other systems care about (transcription or
+   * audio stored, call not connected, conversation failed, data deleted), source
+   * `elevenlabs-webhook-receiver`, the call's record without its transcript as the detail.
+   * @default true
+   */
+  readonly callEvents?: boolean;
+  /**
+   * The bus the call events go to (with `callEvents`).
+   * @default - the account's default event bus in the stack's region
+   */
+  readonly eventBus?: IEventBus;
+  /**
+   * Athena cancels a query of the analytics workgroup that scans more than this (with `analytics`).
+   * @default Size.gibibytes(10)
+   */
+  readonly bytesScannedCutoffPerQuery?: Size;
 }
 
 /**
@@ -146,6 +173,10 @@ export class ElevenLabsWebhookReceiver extends Construct {
   public readonly reconciliation?: ApiReconciliation;
   /** The deletion sweep, when ElevenLabs' deletion settings are honoured. */
   public readonly deletionSweep?: DeletionSweep;
+  /** The table's stream carried to analytics rows and call events, when either is on. */
+  public readonly callAnalytics?: CallAnalytics;
+  /** The Glue table and Athena workgroup over the analytics rows, with `analytics`. */
+  public readonly callsSql?: CallsSql;
   /** Alarms (to an SNS topic) and the calls dashboard. */
   public readonly monitoring: ReceiverMonitoring;
 
@@ -176,6 +207,10 @@ export class ElevenLabsWebhookReceiver extends Construct {
     if (allowedSourceIps && allowedSourceIps.length === 0) {
       throw new Error('allowedSourceIps is empty: leave it out to allow any address, or list the addresses');
     }
+    const analytics = props.analytics ?? true;
+    const callEvents = props.callEvents ?? true;
+    if (props.eventBus && !callEvents) throw new Error('eventBus is set but callEvents is false: no events would reach it');
+    if (props.bytesScannedCutoffPerQuery && !analytics) throw new Error('bytesScannedCutoffPerQuery is set but analytics is false: there is no workgroup to limit');
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
     const routePath = props.path ?? DEFAULT_WEBHOOK_PATH;
 
@@ -189,6 +224,10 @@ export class ElevenLabsWebhookReceiver extends Construct {
       timeToLiveAttribute: EXPIRY_ATTRIBUTE,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Old and new images: a call whose start day changes, or whose item goes, moves or removes its
+      // row. Only when something reads it (a stream nobody reads costs nothing, but is left out).
+      // Adding or removing it updates the table in place.
+      stream: analytics || callEvents ? StreamViewType.NEW_AND_OLD_IMAGES : undefined,
     });
     for (const index of CALLS_INDEXES) {
       this.table.addGlobalSecondaryIndex({
@@ -287,6 +326,19 @@ export class ElevenLabsWebhookReceiver extends Construct {
       this.handler.addEnvironment('HONOUR_DELETION_SETTINGS', 'true');
     }
 
+    if (analytics || callEvents) {
+      this.callAnalytics = new CallAnalytics(this, 'CallAnalytics', {
+        table: this.table,
+        bucket: this.bucket,
+        rows: analytics,
+        eventBus: callEvents ? props.eventBus ?? EventBus.fromEventBusName(this, 'DefaultEventBus', 'default') : undefined,
+        logRetention,
+      });
+    }
+    if (analytics) {
+      this.callsSql = new CallsSql(this, 'CallsSql', { bucket: this.bucket, bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery });
+    }
+
     this.api = new HttpApi(this, 'Api', {
       description: 'Receives ElevenLabs post-call webhooks',
       createDefaultStage: false,
@@ -328,6 +380,8 @@ export class ElevenLabsWebhookReceiver extends Construct {
       reconciler: this.reconciliation?.reconciler,
       deletionSweeper: this.deletionSweep?.sweeper,
       deadLetterQueue: this.reconciliation?.deadLetterQueue,
+      callStream: this.callAnalytics?.streamFunction,
+      callStreamDeadLetterQueue: this.callAnalytics?.deadLetterQueue,
       alarmEmail: props.alarmEmail,
     });
     // The $default stage URL ends in '/', and the route path starts with one.

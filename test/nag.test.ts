@@ -1,4 +1,5 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -39,6 +40,13 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('passes the stack that honours ElevenLabs deletion settings', () => {
     expect(synthWithNag({ honourDeletionSettings: {}, apiReconciliation: {} })).toEqual({ passed: true, violations: [] });
+  });
+
+  it('passes the stack with analytics or call events off, both off, and events to a bus of the user\'s', () => {
+    expect(synthWithNag({ analytics: false })).toEqual({ passed: true, violations: [] });
+    expect(synthWithNag({ callEvents: false })).toEqual({ passed: true, violations: [] });
+    expect(synthWithNag({ analytics: false, callEvents: false })).toEqual({ passed: true, violations: [] });
+    expect(synthWithNag({ eventBus: EventBus.fromEventBusArn(new Stack(new App(), 'Shared'), 'Bus', 'arn:aws:events:eu-west-1:111122223333:event-bus/crm') })).toEqual({ passed: true, violations: [] });
   });
 
   it('fails on a new unacknowledged finding', () => {

@@ -33,6 +33,22 @@ function allowStatements(template: Template): Statement[] {
     .filter((statement) => statement.Effect === 'Allow');
 }
 
+/** The webhook function (the stack's other functions carry no webhook secret). */
+function webhookFunction(template: Template): { logicalId: string; resource: any } {
+  const [entry, ...rest] = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([, fn]: [string, any]) => fn.Properties.Environment.Variables.WEBHOOK_SECRET_ARN);
+  if (!entry || rest.length > 0) throw new Error('expected exactly one webhook function');
+  return { logicalId: entry[0], resource: entry[1] };
+}
+
+/** The Allow statements of the policy on one function's role. */
+function allowStatementsOf(template: Template, fn: any): Statement[] {
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  return (Object.values(template.findResources('AWS::IAM::Policy')) as any[])
+    .filter((policy) => policy.Properties.Roles.some((r: any) => r.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+    .filter((statement) => statement.Effect === 'Allow');
+}
+
 const actionsOf = (statement: Statement) => ([] as string[]).concat(statement.Action);
 const resourcesOf = (statement: Statement) => ([] as unknown[]).concat(statement.Resource);
 /** The literal tail of an ARN the CDK built with Fn::Join, e.g. `/raw/*`. */
@@ -50,7 +66,7 @@ describe('ElevenLabsWebhookReceiverStack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
-      IntegrationUri: { 'Fn::GetAtt': [onlyResource(template, 'AWS::Lambda::Function').logicalId, 'Arn'] },
+      IntegrationUri: { 'Fn::GetAtt': [webhookFunction(template).logicalId, 'Arn'] },
     });
   });
 
@@ -72,7 +88,7 @@ describe('ElevenLabsWebhookReceiverStack', () => {
   });
 
   it('runs the function on Node.js 24, arm64, 1024 MB, 25 s, JSON logs to a retained log group', () => {
-    const fn = onlyResource(template, 'AWS::Lambda::Function').resource.Properties;
+    const fn = webhookFunction(template).resource.Properties;
     expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 1024, Timeout: 25 });
     expect(fn.ReservedConcurrentExecutions).toBeUndefined();
     expect(fn.LoggingConfig.LogFormat).toBe('JSON');
@@ -81,7 +97,7 @@ describe('ElevenLabsWebhookReceiverStack', () => {
   });
 
   it('gives the function its configuration through environment variables', () => {
-    const variables = onlyResource(template, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    const variables = webhookFunction(template).resource.Properties.Environment.Variables;
     expect(Object.keys(variables)).toEqual(
       expect.arrayContaining(['CALLS_TABLE_NAME', 'CALLS_BUCKET_NAME', 'WEBHOOK_SECRET_ARN', 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS']),
     );
@@ -90,7 +106,7 @@ describe('ElevenLabsWebhookReceiverStack', () => {
   });
 
   it('never puts a webhook secret value in the function environment', () => {
-    const variables = onlyResource(template, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    const variables = webhookFunction(template).resource.Properties.Environment.Variables;
     expect(JSON.stringify(variables)).not.toContain('wsec_');
   });
 
@@ -188,14 +204,19 @@ describe('ElevenLabsWebhookReceiverStack', () => {
 
   it('lets the function update items of the table and do nothing else with it', () => {
     const tableId = onlyResource(template, 'AWS::DynamoDB::Table').logicalId;
-    const dynamodbActions = allowStatements(template).flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
+    const own = allowStatementsOf(template, webhookFunction(template).resource);
+    const dynamodbActions = own.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
     expect(dynamodbActions).toEqual(['dynamodb:UpdateItem']);
-    const statement = allowStatements(template).find((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
+    // The only other DynamoDB access in the stack: the stream function reads the table's stream (test/stack-analytics.test.ts).
+    expect(allowStatements(template).flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
+      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams', 'dynamodb:UpdateItem'],
+    );
+    const statement = own.find((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
     expect(resourcesOf(statement!)).toContainEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
   });
 
   it('lets the function do nothing on S3 but PutObject under raw/ (transcripts are raw bodies) and audio/', () => {
-    const s3Statements = allowStatements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    const s3Statements = allowStatementsOf(template, webhookFunction(template).resource).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
     expect(s3Statements.flatMap(actionsOf)).toEqual(['s3:PutObject']);
     expect(s3Statements.flatMap(resourcesOf).map(arnSuffix).sort()).toEqual(['/audio/*', '/raw/*']);
   });
@@ -206,11 +227,13 @@ describe('ElevenLabsWebhookReceiverStack', () => {
     expect(resourcesOf(statement!)).toEqual([{ Ref: secretId }]);
   });
 
-  it('grants no wildcard, object read or object delete permission', () => {
+  it('grants no wildcard or object read, and deletes only of analytics rows (by the stream function)', () => {
     const actions = allowStatements(template).flatMap(actionsOf);
     expect(actions).not.toContain('*');
     expect(actions.filter((a) => /^(s3|dynamodb|secretsmanager):\*$/.test(a))).toEqual([]);
-    expect(actions.filter((a) => a.startsWith('s3:GetObject') || a.startsWith('s3:DeleteObject'))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith('s3:GetObject'))).toEqual([]);
+    const deletes = allowStatements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:DeleteObject')));
+    expect(deletes.flatMap(resourcesOf).map(arnSuffix)).toEqual(['/analytics/*']);
     expect(actions.filter((a) => /^dynamodb:(GetItem|Query|Scan|BatchGetItem)$/.test(a))).toEqual([]);
   });
 
@@ -236,8 +259,9 @@ describe('ElevenLabsWebhookReceiverStack', () => {
 
   it('keeps data forever by default: no expiration rule and no RETENTION_DAYS', () => {
     const rules = callsBucket(template).Properties.LifecycleConfiguration.Rules;
-    expect(rules.filter((rule: any) => rule.ExpirationInDays !== undefined)).toEqual([]);
-    const variables = onlyResource(template, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    // Athena's query results are not calls: they expire (test/stack-analytics.test.ts).
+    expect(rules.filter((rule: any) => rule.ExpirationInDays !== undefined && rule.Prefix !== 'athena-results/')).toEqual([]);
+    const variables = webhookFunction(template).resource.Properties.Environment.Variables;
     expect(variables.RETENTION_DAYS).toBeUndefined();
   });
 
@@ -245,7 +269,7 @@ describe('ElevenLabsWebhookReceiverStack', () => {
     const withRetention = synth({ retention: Duration.days(365) });
     const rules = callsBucket(withRetention).Properties.LifecycleConfiguration.Rules;
     expect(rules).toContainEqual(expect.objectContaining({ ExpirationInDays: 365, Status: 'Enabled' }));
-    const variables = onlyResource(withRetention, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    const variables = webhookFunction(withRetention).resource.Properties.Environment.Variables;
     expect(variables.RETENTION_DAYS).toBe('365');
   });
 
@@ -274,11 +298,13 @@ describe('with API reconciliation', () => {
     return policy.Properties.PolicyDocument.Statement as Statement[];
   };
 
-  it('is off by default: no queue, no schedule, no second function', () => {
+  it('is off by default: no queue, no schedule, no function of its own', () => {
     const plain = synth();
-    plain.resourceCountIs('AWS::SQS::Queue', 0);
+    // The stream function and its dead-letter queue (analytics, call events) are the default stack's others.
+    expect(Object.keys(plain.findResources('AWS::SQS::Queue')).filter((id) => !id.includes('CallAnalytics'))).toEqual([]);
     plain.resourceCountIs('AWS::Events::Rule', 0);
-    plain.resourceCountIs('AWS::Lambda::Function', 1);
+    expect(Object.keys(plain.findResources('AWS::Lambda::Function')).filter((id) => !id.includes('CallAnalytics'))).toHaveLength(1);
+    synth({ analytics: false, callEvents: false }).resourceCountIs('AWS::Lambda::Function', 1);
   });
 
   it('creates an empty API key secret, an encrypted queue with a dead-letter queue, and an hourly backfill', () => {
@@ -368,10 +394,14 @@ describe('honouring ElevenLabs deletion settings', () => {
     expect(webhookVariables(synth()).HONOUR_DELETION_SETTINGS).toBeUndefined();
   });
 
-  it('is off by default: no sweeper, and nothing in the stack can delete an object', () => {
+  it('is off by default: no sweeper, and nothing in the stack can delete an object but the analytics rows', () => {
     const plain = synth();
-    plain.resourceCountIs('AWS::Lambda::Function', 1);
-    expect(allowStatements(plain).flatMap(actionsOf).filter((a) => /Delete/.test(a))).toEqual([]);
+    expect(Object.keys(plain.findResources('AWS::Lambda::Function')).filter((id) => id.includes('DeletionSweep'))).toEqual([]);
+    const deletes = allowStatements(plain).filter((s) => actionsOf(s).some((a) => /Delete/.test(a) && !a.startsWith('sqs:')));
+    expect(deletes.flatMap(resourcesOf).map(arnSuffix)).toEqual(['/analytics/*']);
+    const quiet = synth({ analytics: false, callEvents: false });
+    quiet.resourceCountIs('AWS::Lambda::Function', 1);
+    expect(allowStatements(quiet).flatMap(actionsOf).filter((a) => /Delete/.test(a))).toEqual([]);
   });
 
   it('sweeps every 15 minutes with a function that alone can delete, and only under the receiver prefixes', () => {
@@ -389,7 +419,9 @@ describe('honouring ElevenLabs deletion settings', () => {
     expect((listing[0] as any).Condition).toEqual({ StringLike: { 's3:prefix': ['raw/*', 'transcripts/*', 'audio/*'] } });
     expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(statements.flatMap(actionsOf)).not.toContain('dynamodb:DeleteItem');
-    expect(others.filter((s) => s.Effect === 'Allow').flatMap(actionsOf).filter((a) => /Delete/.test(a))).toEqual([]);
+    // Besides it, only the stream function deletes: the analytics rows it writes (and moves, and purges after a deletion).
+    const otherDeletes = others.filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => /Delete/.test(a)));
+    expect(otherDeletes.flatMap(resourcesOf).map(arnSuffix)).toEqual(['/analytics/*']);
   });
 
   it('can shorten how long point-in-time recovery keeps deleted personal data restorable', () => {
@@ -411,8 +443,10 @@ describe('operations', () => {
   it('alarms on function errors and throttles, API 5xx, a burst of signature failures and any store error, into an encrypted topic', () => {
     const template = synth();
     const alarms = descriptions(template);
-    expect(alarms).toHaveLength(5);
-    expect(alarms.join('\n')).toMatch(/function failed[\s\S]*throttled[\s\S]*5xx[\s\S]*signature check[\s\S]*store_error/);
+    // 5 of the webhook, 4 of the stream function (errors, throttles, iterator age, dead letters).
+    expect(alarms).toHaveLength(9);
+    expect(alarms.join('\n')).toMatch(/function failed[\s\S]*throttled[\s\S]*function failed[\s\S]*throttled[\s\S]*5xx[\s\S]*signature check[\s\S]*store_error/);
+    expect(descriptions(synth({ analytics: false, callEvents: false }))).toHaveLength(5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SignatureFailures', Namespace: 'ElevenLabsWebhookReceiver', Threshold: 10, Statistic: 'Sum' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'StoreErrors', Namespace: 'ElevenLabsWebhookReceiver', Threshold: 1, Statistic: 'Sum' });
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
@@ -422,7 +456,7 @@ describe('operations', () => {
   it('adds the reconciler and dead-letter alarms with reconciliation, and e-mails alarms when asked', () => {
     const template = synth({ apiReconciliation: {}, alarmEmail: 'ops@example.com' });
     expect(descriptions(template).join('\n')).toMatch(/Audio checks failed 5 times/);
-    expect(descriptions(template)).toHaveLength(8);
+    expect(descriptions(template)).toHaveLength(12);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });
 
@@ -438,7 +472,7 @@ describe('operations', () => {
     const template = synth({ allowedSourceIps: ['34.67.146.145', '34.59.11.47'] });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALLOWED_SOURCE_IPS: '34.67.146.145,34.59.11.47' }) } });
     expect(() => synth({ allowedSourceIps: [] })).toThrow(/allowedSourceIps is empty/);
-    const open = onlyResource(synth(), 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    const open = webhookFunction(synth()).resource.Properties.Environment.Variables;
     expect(open.ALLOWED_SOURCE_IPS).toBeUndefined();
   });
 
@@ -457,7 +491,7 @@ describe('operations', () => {
   it('leaves an allow-list entry known only at deploy (a token) to the function, checking the rest', () => {
     const fromDeploy = Lazy.string({ produce: () => '198.51.100.7' });
     const template = synth({ allowedSourceIps: ['203.0.113.0/24', fromDeploy] });
-    const variables = onlyResource(template, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    const variables = webhookFunction(template).resource.Properties.Environment.Variables;
     expect(JSON.stringify(variables.ALLOWED_SOURCE_IPS)).toContain('198.51.100.7');
     expect(() => synth({ allowedSourceIps: ['notanip', fromDeploy] })).toThrow(/"notanip" is not an IP address/);
   });
