@@ -1,3 +1,4 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { parseCommandLine, runCli, terminalProgress, UsageError } from '../lib/cli';
 import { formatCallDetail } from '../lib/calls/call-detail';
 import { formatList, LIST_WIDTH_COLUMNS } from '../lib/calls/call-list';
@@ -10,9 +11,11 @@ import { describeTargetOptions, explainReadError, resolveTarget, type CallsTarge
 import { parseTimeRange } from '../lib/calls/time-bounds';
 import { rebuildCalls, type RebuildOptions } from '../lib/calls/rebuild';
 import { fillMonthKeys } from '../lib/calls/month-keys';
-import { terminalText } from '../lib/terminal-text';
+import { padColumns, terminalText } from '../lib/terminal-text';
+import { NAMED_QUERIES, namedQuery, type NamedQuery } from '../lib/calls/sql/named-queries';
+import { formatTable, resultCsv, resultJson, SqlQueryError, type SqlResult } from '../lib/calls/sql/sql-result';
 
-const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild> [options]
+const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild | sql "<query>"> [options]
 
   list     calls, newest first      --agent ID  --batch ID  --number +1555...  --since WHEN  --until WHEN  --failed  --limit N
   show     one call: metadata, campaign, cost and charging, errors, analysis, turns and tools, data collection
@@ -28,12 +31,15 @@ const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild> [opt
            --since WHEN  --until WHEN (when delivered)  --dry-run  --retention-days N (the stack's, if set)
            --keys-only: only give items the by_month key of their start time, where they lack it or have another
                         (items stored before the index; reads ids, start times and months, no archive)
+  sql      SQL over every call, one row each in the table calls (README: SQL over every call): on DuckDB
+           over the rows in the local bucket (or --bucket NAME's), or with --stack NAME on its Athena workgroup
+           --named: the README's questions as named queries; --named NAME runs one
 
   --batch ID          one outbound campaign (ElevenLabs' batch call id)
   --number N          with or without +: a full number (8-15 digits) is found however it was stored
   --failed            calls that never connected and conversations that failed (failure_kind says which)
 
-  --json              machine-readable output (list, show and stats); --csv for list and stats
+  --json              machine-readable output (list, show, stats and sql); --csv for list, stats and sql
   WHEN                2025-11-24, 2025-11-24T16:00Z, or relative: 7d, 24h, 30m
   Where:              the local emulators of npm start (default), or --stack NAME / --table NAME [--bucket NAME]
                       for a deployed stack, with your usual AWS credentials and region.`;
@@ -54,6 +60,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   show: [...FILTERS, 'json'],
   stats: [...FILTERS, 'by-agent', 'json', 'csv'],
   rebuild: ['since', 'until', 'dry-run', 'retention-days', 'keys-only'],
+  sql: ['named', 'json', 'csv'],
 };
 const WHERE_OPTIONS = ['stack', 'table', 'bucket', 'help'];
 
@@ -118,6 +125,107 @@ async function rebuild(target: CallsTarget, options: Omit<RebuildOptions, 'onPro
   return report.failures.length ? 1 : 0;
 }
 
+/** `sql --named`: each named query, and what it answers; --json gives their texts for both engines. */
+function listNamedQueries(json: boolean): number {
+  if (json) {
+    process.stdout.write(toJson(NAMED_QUERIES));
+    return 0;
+  }
+  const width = Math.max(...NAMED_QUERIES.map((q) => q.name.length));
+  const lines = NAMED_QUERIES.map((q) => `  ${padColumns(q.name, width)}  ${q.description}`);
+  print(`Named queries (npm run calls -- sql --named NAME runs one; --named --json prints their SQL for each engine):\n${lines.join('\n')}\n`);
+  return 0;
+}
+
+/** Why reading the rows or reaching Athena failed, for a person; the query's own errors are said apart. */
+function explainSqlError(error: unknown, where: string, local: boolean, athena: boolean): string {
+  const { name, message } = error as { name?: string; message?: string };
+  if (!local && /AccessDenied|Forbidden/.test(name ?? '')) {
+    const profile = process.env.AWS_PROFILE ? ` (AWS_PROFILE=${process.env.AWS_PROFILE})` : '';
+    const needs = athena
+      ? "Running SQL on Athena takes the readers' policy in the README (SQL over every call)."
+      : 'Reading the rows takes s3:ListBucket on the bucket (prefix analytics/calls/) and s3:GetObject on analytics/calls/*.';
+    return `Not allowed to query ${where}${profile}: ${String(message ?? error).replace(/\.$/, '')}.\n${needs}`;
+  }
+  return explainReadError(error, where, local);
+}
+
+/**
+ * `sql "<query>"` and `sql --named [NAME]`: on DuckDB over the analytics rows of the local bucket
+ * (or of --bucket), or with --stack on Athena in the stack's workgroup. The engines are loaded only
+ * here: the other commands start without them.
+ */
+async function sql(values: { named?: boolean; json?: boolean; csv?: boolean; stack?: string; table?: string; bucket?: string }, args: string[]): Promise<number> {
+  if (values.json && values.csv) throw new UsageError('sql prints --json or --csv, not both.');
+  if (args.length > 1) throw new UsageError('sql takes the query as one argument: put it in quotes (npm run calls -- sql "SELECT count(*) AS calls FROM calls").');
+  if (values.named && args.length === 0) return listNamedQueries(values.json ?? false);
+  let named: NamedQuery | undefined;
+  if (values.named) {
+    named = namedQuery(args[0]);
+    if (!named) throw new UsageError(`No named query '${args[0]}': ${NAMED_QUERIES.map((q) => q.name).join(', ')}.`);
+  }
+  if (args.length === 0) throw new UsageError('sql needs a query, in quotes (npm run calls -- sql "SELECT count(*) AS calls FROM calls"), or --named to list the named queries.');
+  if (values.table && !values.bucket && !values.stack) throw new UsageError('sql reads the rows in the bucket: pass --bucket with --table (or --stack to run on Athena).');
+  const athena = values.stack !== undefined;
+  const local = !athena && values.bucket === undefined;
+  let where = athena ? `stack ${values.stack}` : local ? describeTargetOptions({}) : `bucket ${values.bucket}`;
+  let engine = athena ? 'Athena' : 'DuckDB';
+  const clients: { destroy(): void }[] = [];
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
+  try {
+    let result: SqlResult;
+    if (athena) {
+      const [{ AthenaClient }, { athenaContextOf, runAthenaSql }] = await Promise.all([import('@aws-sdk/client-athena'), import('../lib/calls/sql/athena-engine')]);
+      const context = await athenaContextOf(values.stack!);
+      engine = `Athena (workgroup ${context.workGroup})`;
+      where = `stack ${values.stack} (workgroup ${context.workGroup}, database ${context.database})`;
+      const client = new AthenaClient({});
+      clients.push(client);
+      // Ctrl-C stops the query on Athena rather than leaving it scanning.
+      process.once('SIGINT', onInterrupt);
+      result = await runAthenaSql(client, context, named?.athena ?? args[0], {
+        signal: interrupt.signal,
+        onState: (state, ms) => terminalProgress.update(`${state.toLowerCase()} on Athena, ${Math.round(ms / 1000)}s… (Ctrl-C stops it)`),
+      });
+    } else {
+      let s3: S3Client;
+      let bucket: string;
+      if (local) {
+        const target = await resolveTarget({});
+        clients.push(target.dynamodb);
+        [s3, bucket] = [target.s3, target.bucketName!];
+      } else {
+        [s3, bucket] = [new S3Client({}), values.bucket!];
+      }
+      clients.push(s3);
+      const { openCallsDuckDb } = await import('../lib/calls/sql/duckdb-engine');
+      const db = await openCallsDuckDb(s3, bucket, (rows) => terminalProgress.update(`reading rows: ${rows}…`));
+      terminalProgress.end();
+      if (db.rowCount === 0) console.error(`No call rows under analytics/calls/ in bucket ${terminalText(bucket)} yet: the table calls is empty.`);
+      try {
+        result = await db.query(named?.duckdb ?? args[0]);
+      } finally {
+        db.close();
+      }
+    }
+    terminalProgress.end();
+    if (values.json) process.stdout.write(resultJson(result));
+    else if (values.csv) process.stdout.write(resultCsv(result));
+    else print(formatTable(result));
+    return 0;
+  } catch (error) {
+    terminalProgress.end();
+    if (error instanceof SqlQueryError) console.error(terminalText(`Query failed on ${engine}: ${error.message}`));
+    else if ((error as Error).name === 'AthenaSetupError') console.error(terminalText((error as Error).message));
+    else console.error(terminalText(explainSqlError(error, where, local, athena), 'keep'));
+    return 1;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    for (const client of clients) client.destroy();
+  }
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseCommandLine({
     allowPositionals: true,
@@ -132,6 +240,7 @@ async function main(): Promise<number> {
       'by-agent': { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       'keys-only': { type: 'boolean' },
+      named: { type: 'boolean' },
       'retention-days': { type: 'string' },
       json: { type: 'boolean' },
       csv: { type: 'boolean' },
@@ -146,9 +255,10 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!['list', 'show', 'stats', 'rebuild'].includes(command ?? '')) throw new UsageError(command ? `Unknown command '${command}': list, show, stats or rebuild.` : 'Which command: list, show, stats or rebuild?');
+  if (!['list', 'show', 'stats', 'rebuild', 'sql'].includes(command ?? '')) throw new UsageError(command ? `Unknown command '${command}': list, show, stats, rebuild or sql.` : 'Which command: list, show, stats, rebuild or sql?');
   if (command === 'show' && !conversationId) throw new UsageError('show needs the id of a call (the short id list prints, or the whole conversation id).');
   checkOptions(command, values);
+  if (command === 'sql') return sql(values, positionals.slice(1));
   // Everything typed is checked before anything is read.
   const filter: CallFilter = { agentId: values.agent, batchId: values.batch, number: values.number, failedOnly: values.failed, ...parseTimeRange(values.since, values.until, new Date()) };
   const limit = command === 'list' && values.limit !== undefined ? Number(values.limit) : undefined;
