@@ -143,7 +143,7 @@ function explainSqlError(error: unknown, where: string, local: boolean, athena: 
   if (!local && /AccessDenied|Forbidden/.test(name ?? '')) {
     const profile = process.env.AWS_PROFILE ? ` (AWS_PROFILE=${process.env.AWS_PROFILE})` : '';
     const needs = athena
-      ? "Running SQL on Athena takes the readers' policy in the README (SQL over every call)."
+      ? 'Running SQL on Athena takes the managed policy the stack outputs as SqlReaderPolicyArn (README: SQL over every call).'
       : 'Reading the rows takes s3:ListBucket on the bucket (prefix analytics/calls/) and s3:GetObject on analytics/calls/*.';
     return `Not allowed to query ${where}${profile}: ${String(message ?? error).replace(/\.$/, '')}.\n${needs}`;
   }
