@@ -12,6 +12,7 @@ import { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ANALYTICS_PREFIX, CALL_COLUMNS, CALL_ROWS_PREFIX, PARTITION_COLUMN, type ColumnType } from '../lambda/analytics/call-row';
+import { NAMED_QUERIES, type NamedQuery } from './calls/sql/named-queries';
 import { acknowledge } from './nag-acknowledgements';
 import { receiverFunction } from './receiver-function';
 
@@ -140,12 +141,8 @@ export class CallAnalytics extends Construct {
   }
 }
 
-/** A named query: the same question for Athena and DuckDB (lib/calls/sql/named-queries.ts). */
-export interface CallsNamedQuery {
-  readonly name: string;
-  readonly description: string;
-  readonly athena: string;
-}
+/** What a named query needs here: its Athena text (lib/calls/sql/named-queries.ts has DuckDB's too). */
+export type CallsNamedQuery = Pick<NamedQuery, 'name' | 'description' | 'athena'>;
 
 export interface CallsSqlProps {
   /** The calls bucket: the rows under `analytics/calls/`, query results under `athena-results/`. */
@@ -155,7 +152,7 @@ export interface CallsSqlProps {
    * @default Size.gibibytes(10)
    */
   readonly bytesScannedCutoffPerQuery?: Size;
-  /** Saved in the workgroup, each with its Athena text. @default - none */
+  /** Saved in the workgroup, each with its Athena text. @default NAMED_QUERIES: the questions the README answers */
   readonly namedQueries?: readonly CallsNamedQuery[];
   /**
    * The Glue database, also the workgroup's name: lower-case letters, digits and underscores.
@@ -268,7 +265,7 @@ export class CallsSql extends Construct {
       },
     });
     const seen = new Set<string>();
-    for (const query of props.namedQueries ?? []) {
+    for (const query of props.namedQueries ?? NAMED_QUERIES) {
       if (seen.has(query.name)) throw new Error(`two named queries are called ${query.name}`);
       seen.add(query.name);
       const pascal = query.name.replace(/(?:^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_m, c: string) => c.toUpperCase());
@@ -282,6 +279,8 @@ export class CallsSql extends Construct {
     }
 
     // Athena reads and writes S3 with the caller's own credentials: the policy carries both.
+    // A stack's ARN ends in an id CloudFormation picks at creation: every stack of this name.
+    const stackArn = stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` });
     this.readerPolicy = new ManagedPolicy(this, 'ReaderPolicy', {
       description: 'Query the calls with Athena (workgroup, Glue table, rows) and read the results',
       statements: [
@@ -308,8 +307,15 @@ export class CallsSql extends Construct {
           conditions: { StringLike: { 's3:prefix': [`${CALL_ROWS_PREFIX}*`, `${ATHENA_RESULTS_PREFIX}*`] } },
         }),
         new PolicyStatement({ sid: 'FindBucket', actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn] }),
+        // `calls sql --stack` finds the workgroup and database in the stack's outputs.
+        new PolicyStatement({ sid: 'ReadStackOutputs', actions: ['cloudformation:DescribeStacks'], resources: [stackArn] }),
       ],
     });
+    acknowledge(
+      this.readerPolicy,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/${stack.stackName}/*]`,
+      'A stack\'s ARN ends in an id CloudFormation gives it at creation; the name fixes the stack, and DescribeStacks only reads it.',
+    );
     const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as never);
     for (const prefix of [CALL_ROWS_PREFIX, ATHENA_RESULTS_PREFIX]) {
       acknowledge(

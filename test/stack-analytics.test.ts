@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { changeActions, DETAIL_TYPES, EVENT_SOURCE } from '../lambda/analytics/call-changes';
 import { CALL_COLUMNS, PARTITION_COLUMN } from '../lambda/analytics/call-row';
 import { defaultDatabaseName, FAILED_CALLS_PATTERN, glueType } from '../lib/call-analytics';
+import { NAMED_QUERIES } from '../lib/calls/sql/named-queries';
 import { ElevenLabsWebhookReceiver, type ElevenLabsWebhookReceiverProps } from '../lib/webhook-receiver';
 import { synthStack } from './support/synth-stack';
 import { CDK_JSON_CONTEXT } from './support/webhooks';
@@ -207,6 +208,18 @@ describe('calls flow out (default: analytics and call events on)', () => {
     });
   });
 
+  it('saves every named query in the workgroup, with its Athena text and the database', () => {
+    const [databaseId] = only(template, 'AWS::Glue::Database');
+    const [workGroupId] = only(template, 'AWS::Athena::WorkGroup');
+    const saved = (Object.values(template.findResources('AWS::Athena::NamedQuery')) as any[]).map((q) => q.Properties);
+    expect(NAMED_QUERIES.length).toBeGreaterThan(0);
+    expect(saved).toEqual(NAMED_QUERIES.map((q) => ({ Name: q.name, Description: q.description, QueryString: q.athena, Database: { Ref: databaseId }, WorkGroup: { Ref: workGroupId } })));
+    for (const query of saved) {
+      expect(query.Name.length).toBeLessThanOrEqual(128);
+      expect(query.Description.length).toBeLessThanOrEqual(1024);
+    }
+  });
+
   it('expires query results after 7 days, their old versions a day later', () => {
     const [, bucket] = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id === BUCKET_ID)! as [string, any];
     expect(bucket.Properties.LifecycleConfiguration.Rules).toContainEqual({
@@ -214,7 +227,7 @@ describe('calls flow out (default: analytics and call events on)', () => {
     });
   });
 
-  it('offers readers a policy: queries in the workgroup, the table, the rows, the results; nothing else', () => {
+  it('offers readers a policy: queries in the workgroup, the table, the rows, the results, the stack\'s outputs; nothing else', () => {
     const [, policy] = only(template, 'AWS::IAM::ManagedPolicy');
     expect(policy.Properties.Roles).toBeUndefined();
     const arn = (service: string, resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]] });
@@ -230,6 +243,7 @@ describe('calls flow out (default: analytics and call events on)', () => {
       { Sid: 'WriteResults', Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'], Resource: bucketPath('/athena-results/*') },
       { Sid: 'ListRowsAndResults', Effect: 'Allow', Action: 's3:ListBucket', Resource: BUCKET_ARN, Condition: { StringLike: { 's3:prefix': ['analytics/calls/*', 'athena-results/*'] } } },
       { Sid: 'FindBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: BUCKET_ARN },
+      { Sid: 'ReadStackOutputs', Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: arn('cloudformation', 'stack/Test/*') },
     ]);
   });
 
