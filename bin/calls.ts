@@ -11,11 +11,12 @@ import { describeTargetOptions, explainReadError, resolveTarget, type CallsTarge
 import { parseTimeRange } from '../lib/calls/time-bounds';
 import { rebuildCalls, type RebuildOptions } from '../lib/calls/rebuild';
 import { fillMonthKeys } from '../lib/calls/month-keys';
+import { exportRows } from '../lib/calls/export-rows';
 import { padColumns, terminalText } from '../lib/terminal-text';
 import { NAMED_QUERIES, namedQuery, type NamedQuery } from '../lib/calls/sql/named-queries';
 import { formatTable, resultCsv, resultJson, SqlQueryError, type SqlResult } from '../lib/calls/sql/sql-result';
 
-const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild | sql "<query>"> [options]
+const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild | sql "<query>" | export> [options]
 
   list     calls, newest first      --agent ID  --batch ID  --number +1555...  --since WHEN  --until WHEN  --failed  --limit N
   show     one call: metadata, campaign, cost and charging, errors, analysis, turns and tools, data collection
@@ -34,6 +35,8 @@ const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild | sql
   sql      SQL over every call, one row each in the table calls (README: SQL over every call): on DuckDB
            over the rows in the local bucket (or --bucket NAME's), or with --stack NAME on its Athena workgroup
            --named: the README's questions as named queries; --named NAME runs one
+  export   the analytics row of every call already stored (as the stream function writes them), so rows
+           start complete when analytics is turned on later, or after rows were lost; --dry-run counts them
 
   --batch ID          one outbound campaign (ElevenLabs' batch call id)
   --number N          with or without +: a full number (8-15 digits) is found however it was stored
@@ -60,6 +63,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   show: [...FILTERS, 'json'],
   stats: [...FILTERS, 'by-agent', 'json', 'csv'],
   rebuild: ['since', 'until', 'dry-run', 'retention-days', 'keys-only'],
+  export: ['dry-run'],
   sql: ['named', 'json', 'csv'],
 };
 const WHERE_OPTIONS = ['stack', 'table', 'bucket', 'help'];
@@ -104,6 +108,18 @@ async function show(target: CallsTarget, idOrEnding: string, filter: CallFilter,
 async function fillKeys(target: CallsTarget, dryRun: boolean): Promise<number> {
   const count = await fillMonthKeys(target, { dryRun });
   console.log(`${count} items in ${target.description} ${dryRun ? 'lack' : 'given'} the calls list's month key (start_month) of their start time`);
+  return 0;
+}
+
+/** Writes every stored call's analytics row, and says how many. */
+async function exportCalls(target: CallsTarget, dryRun: boolean): Promise<number> {
+  if (!target.bucketName) {
+    console.error('export writes to the bucket: pass --bucket with --table (or --stack).');
+    return 2;
+  }
+  const report = await exportRows(target, { dryRun, onProgress: (r) => terminalProgress.update(`${r.items} calls read, ${r.rows} rows…`) });
+  terminalProgress.end();
+  console.log(`${report.items} items read from ${target.description}: ${report.rows} rows ${dryRun ? 'would be written' : 'written'} under analytics/calls/ in bucket ${target.bucketName} (calls with a start time)`);
   return 0;
 }
 
@@ -255,7 +271,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!['list', 'show', 'stats', 'rebuild', 'sql'].includes(command ?? '')) throw new UsageError(command ? `Unknown command '${command}': list, show, stats, rebuild or sql.` : 'Which command: list, show, stats, rebuild or sql?');
+  if (!['list', 'show', 'stats', 'rebuild', 'sql', 'export'].includes(command ?? '')) throw new UsageError(command ? `Unknown command '${command}': list, show, stats, rebuild, sql or export.` : 'Which command: list, show, stats, rebuild, sql or export?');
   if (command === 'show' && !conversationId) throw new UsageError('show needs the id of a call (the short id list prints, or the whole conversation id).');
   checkOptions(command, values);
   if (command === 'sql') return sql(values, positionals.slice(1));
@@ -269,6 +285,7 @@ async function main(): Promise<number> {
   try {
     target = await resolveTarget(values);
     if (command === 'rebuild' && values['keys-only']) return await fillKeys(target, values['dry-run'] ?? false);
+    if (command === 'export') return await exportCalls(target, values['dry-run'] ?? false);
     if (command === 'rebuild') return await rebuild(target, { sinceUnixSecs: filter.since, untilUnixSecs: filter.until, dryRun: values['dry-run'], retentionDays });
     if (command === 'show') return await show(target, conversationId, filter, values.json ?? false);
     const items = await findCalls(target, filter, progress, limit);

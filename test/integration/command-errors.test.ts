@@ -54,7 +54,7 @@ describe('a command line that cannot run', () => {
 
   it('says what is wrong with an unknown command, a show without an id, and a --url that is not one', async () => {
     const unknown = await run('bin/calls.ts', ['frobnicate']);
-    expect([unknown.code, unknown.stderr.split('\n')[0]]).toEqual([2, "Unknown command 'frobnicate': list, show, stats, rebuild or sql."]);
+    expect([unknown.code, unknown.stderr.split('\n')[0]]).toEqual([2, "Unknown command 'frobnicate': list, show, stats, rebuild, sql or export."]);
     const show = await run('bin/calls.ts', ['show']);
     expect([show.code, show.stderr.split('\n')[0]]).toEqual([2, 'show needs the id of a call (the short id list prints, or the whole conversation id).']);
     const url = await run('bin/send.ts', ['post_call_audio', '--url', 'notaurl', '--secret', 'wsec_x']);

@@ -192,6 +192,8 @@ describe('npm start and npm run send', () => {
     expect(JSON.parse((await calls('show', id, '--json')).stdout).call).toMatchObject({ channel: 'whatsapp', external_number: '+447700900734' });
     const keys = await calls('rebuild', '--keys-only', '--dry-run');
     expect([keys.code, keys.stdout]).toEqual([0, expect.stringMatching(/^0 items in local emulators .* lack the calls list's month key \(start_month\) of their start time\n$/)]);
+    const exported = await calls('export', '--dry-run');
+    expect([exported.code, exported.stdout]).toEqual([0, expect.stringMatching(/^\d+ items read from local emulators .*: [1-9]\d* rows would be written under analytics\/calls\/ in bucket elevenlabs-calls/)]);
     const refused = await calls('rebuild', '--limit', '3');
     expect([refused.code, refused.stdout]).toEqual([2, expect.stringContaining('rebuild does not take --limit')]);
   });
