@@ -69,6 +69,14 @@ describe('npm start and npm run send', () => {
     });
   });
 
+  it('answers SQL over the same calls: npm start wrote their rows as the stream function would, DuckDB reads them', async () => {
+    const result = await calls('sql', 'SELECT count(*) AS calls, sum(cost) AS credits, count(*) FILTER (WHERE outcome = \'not_connected\') AS not_connected FROM calls', '--json');
+    expect([result.code, JSON.parse(result.stdout)]).toEqual([0, [{ calls: 4, credits: 438, not_connected: 2 }]]);
+    const named = await calls('sql', '--named', 'success_rate', '--json');
+    expect(named.code).toBe(0);
+    expect(JSON.parse(named.stdout).length).toBeGreaterThan(0);
+  });
+
   it('lists one agent\'s calls through its index, and as CSV', async () => {
     const { stdout } = await calls('list', '--agent', 'agent_7901kdemo0outbound00000001', '--csv');
     const lines = stdout.trim().split('\n');
