@@ -33,6 +33,7 @@ let outdir: string;
 let webhook: SynthesizedFunction;
 let reconciler: SynthesizedFunction;
 let sweeper: SynthesizedFunction;
+let streamConsumer: SynthesizedFunction;
 let emulators: Emulators;
 let secrets: Awaited<ReturnType<typeof startFakeSecretsManager>>;
 let api: FakeElevenLabsApi;
@@ -52,6 +53,7 @@ beforeAll(async () => {
   webhook = synthesized(functions.find((fn) => 'WEBHOOK_SECRET_ARN' in fn.Properties.Environment.Variables));
   reconciler = synthesized(functions.find((fn) => 'ELEVENLABS_API_KEY_SECRET_ARN' in fn.Properties.Environment.Variables));
   sweeper = synthesized(resources.find(([id]) => id.includes('DeletionSweep'))![1]);
+  streamConsumer = synthesized(functions.find((fn) => 'EVENT_BUS_NAME' in fn.Properties.Environment.Variables));
   emulators = await startEmulators();
   secrets = await startFakeSecretsManager(); // created empty, as the stack creates it
   api = await startFakeElevenLabsApi({
@@ -185,6 +187,18 @@ describe('the bundles cdk synth builds', () => {
     expect(result).toBeNull();
     const item = await storageReader(emulators).item('conv_bundle_missed');
     expect(item).toMatchObject({ agent_id: 'agent_b', audio_source: 'api', audio_bytes: 6_000_000 });
+  });
+
+  it('stream function: writes a changed call\'s analytics row, and reports the record it could not carry out', async () => {
+    const image = { conversation_id: { S: 'conv_bundle_stream' }, start_time_unix_secs: { N: '1764000000' }, transcription_event_timestamp: { N: '1' }, call_successful: { S: 'success' } };
+    const record = (sequence: string, NewImage: object) => ({ eventName: 'INSERT', dynamodb: { Keys: { conversation_id: image.conversation_id }, NewImage, SequenceNumber: sequence } });
+    // Events to an endpoint that does not answer: the first record's publish fails, its row is already written.
+    const [result] = await invokeBundle([{ Records: [record('101', image)] }], streamConsumer, { EVENT_BUS_NAME: 'calls-bus', AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' });
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '101' }] });
+    const row = JSON.parse((await storageReader(emulators).object('analytics/calls/start_date=2025-11-24/conv_bundle_stream.json')).body.toString());
+    expect(row).toMatchObject({ conversation_id: 'conv_bundle_stream', outcome: 'success', start_time: '2025-11-24 16:00:00.000' });
+    const [quiet] = await invokeBundle([{ Records: [record('102', image)] }], streamConsumer, { EVENT_BUS_NAME: '' });
+    expect(quiet).toEqual({ batchItemFailures: [] });
   });
 
   it('reconciler: answers an SQS batch, failing only the message it could not handle', async () => {
