@@ -74,7 +74,7 @@ function count(into: Map<string, number>, key: string) {
 }
 
 /** Most frequent first; an object with every key its own (Object.fromEntries defines, never assigns). */
-function sortedByCount(counts: Map<string, number>): Record<string, number> {
+export function sortedByCount(counts: Map<string, number>): Record<string, number> {
   return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
