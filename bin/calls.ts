@@ -4,7 +4,7 @@ import { formatCallDetail } from '../lib/calls/call-detail';
 import { formatList, LIST_WIDTH_COLUMNS } from '../lib/calls/call-list';
 import { LIST_COLUMNS, toCallJson, toCsv, toJson, toListRow } from '../lib/calls/calls-format';
 import { findCall, findCalls, narrows, readTranscriptEvent, type CallFilter } from '../lib/calls/calls-query';
-import { computeStats, statsByAgent } from '../lib/calls/calls-stats';
+import { computeStats, statsByAgent, type CallStats } from '../lib/calls/calls-stats';
 import { withFailureKind } from '../lib/calls/failure-kind';
 import { formatStats, statsColumns, toStatsRow } from '../lib/calls/stats-format';
 import { describeTargetOptions, explainReadError, resolveTarget, type CallsTarget } from '../lib/calls/calls-target';
@@ -14,7 +14,7 @@ import { fillMonthKeys } from '../lib/calls/month-keys';
 import { exportRows } from '../lib/calls/export-rows';
 import { padColumns, terminalText } from '../lib/terminal-text';
 import { NAMED_QUERIES, namedQuery, type NamedQuery } from '../lib/calls/sql/named-queries';
-import { formatTable, resultCsv, resultJson, SqlQueryError, type SqlResult } from '../lib/calls/sql/sql-result';
+import { formatBytes, formatTable, resultCsv, resultJson, SqlQueryError, type SqlResult } from '../lib/calls/sql/sql-result';
 
 const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild | sql "<query>" | export> [options]
 
@@ -27,6 +27,9 @@ const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild | sql
            credits and USD, success rate, channels, initiation sources, tool error rate, evaluation pass rate
            per criterion, how calls ended, top numbers, data collected
            (same filters; --by-agent for one block per agent; --batch adds the campaign's recipients reached)
+           --engine athena (with --stack): computed on Athena in the stack's workgroup over the analytics rows;
+           --engine duckdb: on DuckDB over the rows in the bucket (local, --bucket's or --stack's); the same
+           output; without --engine the items are read from the table (percentiles exact by nearest rank in all)
   rebuild  every call's item re-derived from what S3 keeps, through the webhook's own mapping and guards:
            fills what items stored by earlier versions lack, never overwrites newer data
            --since WHEN  --until WHEN (when delivered)  --dry-run  --retention-days N (the stack's, if set)
@@ -61,7 +64,7 @@ const FILTERS = ['agent', 'batch', 'number', 'since', 'until', 'failed'];
 const COMMAND_OPTIONS: Record<string, string[]> = {
   list: [...FILTERS, 'limit', 'json', 'csv'],
   show: [...FILTERS, 'json'],
-  stats: [...FILTERS, 'by-agent', 'json', 'csv'],
+  stats: [...FILTERS, 'by-agent', 'engine', 'json', 'csv'],
   rebuild: ['since', 'until', 'dry-run', 'retention-days', 'keys-only'],
   export: ['dry-run'],
   sql: ['named', 'json', 'csv'],
@@ -242,6 +245,92 @@ async function sql(values: { named?: boolean; json?: boolean; csv?: boolean; sta
   }
 }
 
+type StatsGroup = { group: string; agent_id: string | undefined; stats: CallStats };
+
+/** The name of the one block stats prints without --by-agent. */
+const allGroup = (batch: string | undefined) => (batch === undefined ? 'all agents' : `campaign ${batch}`);
+
+/** The stats as text, --json or --csv: the same whichever engine computed them. */
+function printStats(groups: StatsGroup[], values: { json?: boolean; csv?: boolean; 'by-agent'?: boolean }): void {
+  if (values.json) process.stdout.write(toJson(groups.map(({ group, stats }) => ({ group, stats }))));
+  else if (values.csv) process.stdout.write(toCsv(statsColumns(values['by-agent'] ?? false), groups.map((g) => toStatsRow(g.group, g.stats, g.agent_id))));
+  else print(groups.length > 0 ? groups.map((g) => formatStats(g.group, g.stats)).join('\n') : 'No calls match.\n');
+}
+
+const ENGINES = ['athena', 'duckdb'];
+
+/**
+ * `stats --engine athena|duckdb`: the stats computed in SQL over the analytics rows (stats-sql.ts),
+ * on Athena in the stack's workgroup, or on DuckDB over the rows in the bucket; printed as the
+ * items' stats are.
+ */
+async function statsOnEngine(values: { engine?: string; stack?: string; table?: string; bucket?: string; batch?: string; json?: boolean; csv?: boolean; 'by-agent'?: boolean }, filter: CallFilter): Promise<number> {
+  const engineName = values.engine!;
+  if (!ENGINES.includes(engineName)) throw new UsageError(`--engine takes athena (with --stack) or duckdb, not '${engineName}'; without --engine stats reads the items from the table.`);
+  if (engineName === 'athena' && values.stack === undefined) throw new UsageError('--engine athena runs in a deployed stack\'s workgroup: pass --stack NAME.');
+  if (engineName === 'athena' && (values.table !== undefined || values.bucket !== undefined)) throw new UsageError('--engine athena reads the stack\'s own table of rows: pass --stack NAME only.');
+  if (values['by-agent']) throw new UsageError('--by-agent is not computed by --engine yet: run it without --engine (the items), or the named query duration_percentiles / success_rate per agent with calls sql.');
+  const { statsFromSql } = await import('../lib/calls/sql/stats-sql');
+  const options = { campaign: values.batch !== undefined };
+  const athena = engineName === 'athena';
+  let where = athena ? `stack ${values.stack}` : describeTargetOptions(values);
+  let engine = athena ? 'Athena' : 'DuckDB';
+  let local = false;
+  const clients: { destroy(): void }[] = [];
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
+  try {
+    let stats: CallStats;
+    if (athena) {
+      const [{ AthenaClient }, { athenaContextOf, runAthenaSql }] = await Promise.all([import('@aws-sdk/client-athena'), import('../lib/calls/sql/athena-engine')]);
+      const context = await athenaContextOf(values.stack!);
+      engine = `Athena (workgroup ${context.workGroup})`;
+      where = `stack ${values.stack} (workgroup ${context.workGroup}, database ${context.database})`;
+      const client = new AthenaClient({});
+      clients.push(client);
+      process.once('SIGINT', onInterrupt);
+      let scanned = 0;
+      stats = await statsFromSql(async (text) => {
+        const result = await runAthenaSql(client, context, text, {
+          signal: interrupt.signal,
+          onState: (state, ms) => terminalProgress.update(`${state.toLowerCase()} on Athena, ${Math.round(ms / 1000)}s… (Ctrl-C stops it)`),
+        });
+        scanned += result.scannedBytes ?? 0;
+        return result;
+      }, filter, options);
+      terminalProgress.end();
+      if (!values.json && !values.csv) console.error(`Computed on ${engine}: ${formatBytes(scanned)} scanned.`);
+    } else {
+      const target = await resolveTarget(values);
+      local = target.local;
+      clients.push(target.dynamodb, target.s3);
+      where = target.bucketName ? `bucket ${target.bucketName}` : target.description;
+      if (!target.bucketName) throw new UsageError('--engine duckdb reads the rows in the bucket: pass --bucket with --table (or --stack).');
+      const { openCallsDuckDb } = await import('../lib/calls/sql/duckdb-engine');
+      const db = await openCallsDuckDb(target.s3, target.bucketName, (rows) => terminalProgress.update(`reading rows: ${rows}…`));
+      terminalProgress.end();
+      if (db.rowCount === 0) console.error(`No call rows under analytics/calls/ in bucket ${terminalText(target.bucketName)} yet (npm run calls -- export writes them).`);
+      try {
+        stats = await statsFromSql((text) => db.query(text), filter, options);
+      } finally {
+        db.close();
+      }
+    }
+    printStats([{ group: allGroup(values.batch), agent_id: undefined, stats }], values);
+    return 0;
+  } catch (error) {
+    terminalProgress.end();
+    if (error instanceof UsageError) throw error;
+    if (error instanceof SqlQueryError) console.error(terminalText(`Stats query failed on ${engine}: ${error.message}`));
+    else if ((error as Error).name === 'AthenaSetupError') console.error(terminalText((error as Error).message));
+    else console.error(terminalText(explainSqlError(error, where, local, athena), 'keep'));
+    return 1;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    for (const client of clients) client.destroy();
+  }
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseCommandLine({
     allowPositionals: true,
@@ -254,6 +343,7 @@ async function main(): Promise<number> {
       failed: { type: 'boolean' },
       limit: { type: 'string' },
       'by-agent': { type: 'boolean' },
+      engine: { type: 'string' },
       'dry-run': { type: 'boolean' },
       'keys-only': { type: 'boolean' },
       named: { type: 'boolean' },
@@ -277,6 +367,7 @@ async function main(): Promise<number> {
   if (command === 'sql') return sql(values, positionals.slice(1));
   // Everything typed is checked before anything is read.
   const filter: CallFilter = { agentId: values.agent, batchId: values.batch, number: values.number, failedOnly: values.failed, ...parseTimeRange(values.since, values.until, new Date()) };
+  if (command === 'stats' && values.engine !== undefined) return statsOnEngine(values, filter);
   const limit = command === 'list' && values.limit !== undefined ? Number(values.limit) : undefined;
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit takes a whole number above 0.');
   const retentionDays = values['retention-days'] !== undefined ? Number(values['retention-days']) : undefined;
@@ -299,10 +390,8 @@ async function main(): Promise<number> {
     const options = { campaign: values.batch !== undefined };
     const groups = values['by-agent']
       ? statsByAgent(items, options).map((g) => ({ group: g.agent_name ? `${g.agent_name} (${g.agent_id})` : g.agent_id, agent_id: g.agent_id as string | undefined, stats: g.stats }))
-      : [{ group: values.batch === undefined ? 'all agents' : `campaign ${values.batch}`, agent_id: undefined, stats: computeStats(items, options) }];
-    if (values.json) process.stdout.write(toJson(groups.map(({ group, stats }) => ({ group, stats }))));
-    else if (values.csv) process.stdout.write(toCsv(statsColumns(values['by-agent'] ?? false), groups.map((g) => toStatsRow(g.group, g.stats, g.agent_id))));
-    else print(groups.length > 0 ? groups.map((g) => formatStats(g.group, g.stats)).join('\n') : 'No calls match.\n');
+      : [{ group: allGroup(values.batch), agent_id: undefined, stats: computeStats(items, options) }];
+    printStats(groups, values);
     return 0;
   } catch (error) {
     terminalProgress.end();

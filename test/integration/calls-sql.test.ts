@@ -9,6 +9,12 @@ import { callOutcome } from '../../lib/calls/failure-kind';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
 import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from '../../lib/local/local-settings';
 import { NAMED_QUERIES } from '../../lib/calls/sql/named-queries';
+import { statsQueries } from '../../lib/calls/sql/stats-sql';
+import { byNewestFirst } from '../../lib/calls/calls-query';
+import { computeStats } from '../../lib/calls/calls-stats';
+import { toJson } from '../../lib/calls/calls-format';
+import { formatStats } from '../../lib/calls/stats-format';
+import { terminalText } from '../../lib/terminal-text';
 import { startFakeAthena } from '../support/fake-athena';
 import { freePort } from '../support/local-server-process';
 
@@ -160,5 +166,38 @@ describe('calls sql --stack (Athena)', () => {
     expect([failed.code, failed.stderr]).toEqual([1, "Query failed on Athena (workgroup calls-wg): COLUMN_NOT_FOUND: line 1:8: Column 'nope' cannot be resolved or requester is not authorized to access requested resources\n"]);
     const missing = await calls(['sql', 'SELECT 1', '--stack', 'Nope']);
     expect([missing.code, missing.stderr]).toEqual([1, 'Could not read calls from stack Nope: ValidationError: Stack with id Nope does not exist\n']);
+  });
+});
+
+describe('calls stats --engine', () => {
+  it('duckdb: the stats of the local rows, printed as calls stats prints the items\' stats', async () => {
+    const json = await calls(['stats', '--engine', 'duckdb', '--batch', 'btcal_1', '--json']);
+    expect([json.code, json.stderr]).toEqual([0, '']);
+    const items = ITEMS.filter((item) => item.batch_call_id === 'btcal_1').sort(byNewestFirst);
+    expect(json.stdout).toBe(toJson([{ group: 'campaign btcal_1', stats: computeStats(items, { campaign: true }) }]));
+    const text = await calls(['stats', '--engine', 'duckdb', '--since', '2025-12-01']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(terminalText(formatStats('all agents', computeStats(ITEMS.filter((item) => (item.start_time_unix_secs as number) >= at('2025-12-01T00:00:00Z')).sort(byNewestFirst))), 'keep'));
+  });
+
+  it('athena: its queries in the stack\'s workgroup; refusals before anything is read', async () => {
+    fake.requests.splice(0);
+    const result = await calls(['stats', '--engine', 'athena', '--stack', 'calls-stack', '--agent', 'agent_a', '--json']);
+    expect(result.code).toBe(0);
+    const starts = fake.requests.filter((r) => r.target === 'AmazonAthena.StartQueryExecution').map((r) => r.body);
+    const queries = statsQueries({ agentId: 'agent_a' });
+    expect(starts).toEqual([
+      expect.objectContaining({ QueryString: queries.totals, WorkGroup: 'calls-wg' }),
+      expect.objectContaining({ QueryString: queries.groups, WorkGroup: 'calls-wg' }),
+    ]);
+    for (const [args, message] of [
+      [['stats', '--engine', 'athena'], "--engine athena runs in a deployed stack's workgroup: pass --stack NAME."],
+      [['stats', '--engine', 'spark'], "--engine takes athena (with --stack) or duckdb, not 'spark'; without --engine stats reads the items from the table."],
+      [['stats', '--engine', 'duckdb', '--by-agent'], '--by-agent is not computed by --engine yet: run it without --engine (the items), or the named query duration_percentiles / success_rate per agent with calls sql.'],
+      [['list', '--engine', 'duckdb'], 'list does not take --engine (stats does).'],
+    ] as const) {
+      const refused = await calls([...args]);
+      expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([2, message]);
+    }
   });
 });
