@@ -114,6 +114,10 @@ describe('what a change means', () => {
     expect(actions.purgeVersions).toBe(true);
     expect(actions.put?.row.external_number).toBeNull();
     expect(actions.events.map((e) => [e.detailType, e.detail.deleted])).toEqual([[DETAIL_TYPES.dataDeleted, ['transcript', 'audio']]]);
+    // A newer transcription brought personal data back; the sweep scrubs it again: purged again.
+    expect(changeActions({ ...scrubbed, external_number: '+15550100123', transcription_event_timestamp: 3 }, { ...scrubbed, transcription_event_timestamp: 3 }).purgeVersions).toBe(true);
+    // Later bookkeeping on the scrubbed call: nothing personal left to purge.
+    expect(changeActions(scrubbed, { ...scrubbed, updated_at: 'later' }).purgeVersions).toBe(false);
   });
 
   it('keeps an event under EventBridge\'s limit, leaving out the largest parts and naming them', () => {

@@ -1,4 +1,5 @@
 import { callOutcome, failureKind } from '../../lib/calls/failure-kind';
+import { PERSONAL_ATTRIBUTES } from '../deletion';
 import { callRowKey, startDate, toCallRow } from './call-row';
 
 /*
@@ -35,11 +36,15 @@ export interface CallEvent {
 export interface ChangeActions {
   /** The row to write, where. */
   readonly put?: { key: string; row: Record<string, unknown> };
-  /** Rows to remove: the call's old day, when it moved or the item went. */
+  /**
+   * Rows to remove, every version of them (a row is derived data, and the bucket keeps versions):
+   * the call's old day, when it moved or the item went.
+   */
   readonly remove: string[];
   /**
-   * The deletion sweep has just scrubbed the item's personal data: every earlier version of the
-   * row (the bucket keeps versions) holds it too, and goes before the scrubbed row is written.
+   * The deletion sweep has just scrubbed the item's personal data (the first time or again, after
+   * a newer transcription brought some back): every earlier version of the row holds it too, and
+   * goes before the scrubbed row is written.
    */
   readonly purgeVersions: boolean;
   readonly events: CallEvent[];
@@ -104,5 +109,6 @@ export function changeActions(before: Item | undefined, after: Item | undefined)
   const remove = dayBefore !== undefined && dayBefore !== dayAfter ? [callRowKey(id, dayBefore)] : [];
   if (!after) return { remove, purgeVersions: false, events: [] };
   const put = dayAfter === undefined ? undefined : { key: callRowKey(id, dayAfter), row: toCallRow(after, callOutcome(after)) };
-  return { put, remove, purgeVersions: changed('transcript_deleted_at', before, after), events: callEvents(before, after) };
+  const scrubbed = after.transcript_deleted_at !== undefined && PERSONAL_ATTRIBUTES.some((name) => before?.[name] !== undefined && after[name] === undefined);
+  return { put, remove, purgeVersions: scrubbed, events: callEvents(before, after) };
 }

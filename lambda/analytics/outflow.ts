@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { deleteObjectVersions } from '../storage';
 import { EVENT_SOURCE, type CallEvent, type ChangeActions } from './call-changes';
 import { rowLine } from './call-row';
@@ -12,8 +12,7 @@ import { rowLine } from './call-row';
 
 export interface RowStore {
   put(key: string, body: string): Promise<void>;
-  remove(key: string): Promise<void>;
-  /** Every version of these keys, for rows that held what a deletion removed. */
+  /** Removes these rows, every version of them: a row is derived data, and its versions may hold what a deletion removed. */
   purge(keys: readonly string[]): Promise<void>;
 }
 
@@ -36,9 +35,9 @@ export interface Outflow {
 export async function carryOut(actions: ChangeActions, outflow: Outflow): Promise<void> {
   const { rows, events } = outflow;
   if (rows) {
-    if (actions.purgeVersions) await rows.purge([...(actions.put ? [actions.put.key] : []), ...actions.remove]);
+    if (actions.purgeVersions && actions.put) await rows.purge([actions.put.key]);
     if (actions.put) await rows.put(actions.put.key, rowLine(actions.put.row));
-    for (const key of actions.remove) await rows.remove(key);
+    if (actions.remove.length > 0) await rows.purge(actions.remove);
   }
   if (events && actions.events.length > 0) await events.publish(actions.events);
 }
@@ -49,24 +48,42 @@ export function s3RowStore(s3: S3Client, bucket: string): RowStore {
     async put(key, body) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
     },
-    async remove(key) {
-      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    },
     async purge(keys) {
       await deleteObjectVersions(s3, bucket, keys, []);
     },
   };
 }
 
-/** PutEvents takes at most 10 entries a request. */
+/** PutEvents takes at most 10 entries, and 256 KB in all, a request (kept under with room for the envelope). */
 const PUT_EVENTS_MAX = 10;
+const PUT_EVENTS_MAX_BYTES = 240 * 1024;
+
+type Entry = { EventBusName: string; Source: string; DetailType: string; Detail: string };
+const entryBytes = (e: Entry) => Buffer.byteLength(e.Source) + Buffer.byteLength(e.DetailType) + Buffer.byteLength(e.Detail);
+
+/** Entries in requests of at most 10 and 240 KB (each detail is under 200 KB: see eventDetail). */
+export function putEventsRequests(entries: readonly Entry[]): Entry[][] {
+  const requests: Entry[][] = [];
+  let current: Entry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    if (current.length === PUT_EVENTS_MAX || (current.length > 0 && bytes + entryBytes(entry) > PUT_EVENTS_MAX_BYTES)) {
+      requests.push(current);
+      [current, bytes] = [[], 0];
+    }
+    current.push(entry);
+    bytes += entryBytes(entry);
+  }
+  if (current.length) requests.push(current);
+  return requests;
+}
 
 /** The events on an EventBridge bus; any entry refused fails the whole change, so it is retried. */
 export function eventBridgePublisher(client: EventBridgeClient, busName: string): EventPublisher {
   return {
     async publish(events) {
-      for (let i = 0; i < events.length; i += PUT_EVENTS_MAX) {
-        const Entries = events.slice(i, i + PUT_EVENTS_MAX).map((event) => ({ EventBusName: busName, Source: EVENT_SOURCE, DetailType: event.detailType, Detail: JSON.stringify(event.detail) }));
+      const entries = events.map((event) => ({ EventBusName: busName, Source: EVENT_SOURCE, DetailType: event.detailType, Detail: JSON.stringify(event.detail) }));
+      for (const Entries of putEventsRequests(entries)) {
         const { FailedEntryCount, Entries: results } = await client.send(new PutEventsCommand({ Entries }));
         if (FailedEntryCount) {
           const failed = results?.find((r) => r.ErrorCode);
