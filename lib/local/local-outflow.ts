@@ -42,20 +42,33 @@ export function startLocalOutflow(emulators: Emulators, eventsFile: string, log:
   };
   // One change at a time, in the order written, as a stream delivers a call's changes.
   let queue = Promise.resolve();
+  // Writes to one call one at a time, so each before and after belong to that write alone.
+  const calls = new Map<string, Promise<unknown>>();
+  const oneAtATime = <T>(id: string, work: () => Promise<T>): Promise<T> => {
+    const done = (calls.get(id) ?? Promise.resolve()).then(work, work);
+    const settled = done.catch(() => undefined);
+    calls.set(id, settled);
+    void settled.then(() => calls.get(id) === settled && calls.delete(id));
+    return done;
+  };
+  // A read that fails costs the call its row and events here, never the write.
+  const readOrSkip = (id: string) => read(id).then((item) => ({ item }), (error) => (log(`analytics: ${id}: ${describeError(error)}`), undefined));
   return {
     observe(store) {
       return new Proxy(store, {
         get(target, name, receiver) {
           const method = Reflect.get(target, name, receiver);
           if (typeof method !== 'function' || !ITEM_WRITES.has(String(name))) return method;
-          return async (...args: unknown[]) => {
+          return (...args: unknown[]) => {
             const id = (args[0] as { conversationId?: unknown } | undefined)?.conversationId;
             if (typeof id !== 'string') return method.apply(target, args);
-            const before = await read(id);
-            const result = await method.apply(target, args);
-            const after = await read(id);
-            queue = queue.then(() => carryOut(changeActions(before, after), outflow)).catch((error) => log(`analytics: ${id}: ${describeError(error)}`));
-            return result;
+            return oneAtATime(id, async () => {
+              const before = await readOrSkip(id);
+              const result = await method.apply(target, args);
+              const after = before && (await readOrSkip(id));
+              if (before && after) queue = queue.then(() => carryOut(changeActions(before.item, after.item), outflow)).catch((error) => log(`analytics: ${id}: ${describeError(error)}`));
+              return result;
+            });
           };
         },
       });

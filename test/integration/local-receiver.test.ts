@@ -61,6 +61,25 @@ describe('local receiver', () => {
     expect(refusals).toContain(`event: Call Transcription Stored ${id}`);
   });
 
+  it('sees concurrent writes to one call one at a time: each event once, the row as the item ends', async () => {
+    const id = 'conv_local_race';
+    const bodies = ['post_call_transcription.phone', 'post_call_audio', 'call_initiation_failure.twilio'].map((name) => {
+      const example = loadExample(name);
+      return Buffer.from(JSON.stringify({ ...example, data: { ...example.data, conversation_id: id } }));
+    });
+    const answers = await Promise.all(bodies.map((body) => sendWebhook({ url: receiver.url, secret: TEST_SECRET, body })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    await receiver.outflow!.settled();
+    const types = readFileSync(join(dataDir, 'events.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.detail.conversation_id === id).map((e) => e['detail-type']);
+    expect(types.filter((t) => t === 'Call Transcription Stored')).toHaveLength(1);
+    expect(types.filter((t) => t === 'Call Audio Stored')).toHaveLength(1);
+    expect(new Set(types).size).toBe(types.length);
+    const item = await storageReader(receiver.emulators).item(id);
+    const day = new Date(item!.start_time_unix_secs * 1000).toISOString().slice(0, 10);
+    const row = JSON.parse((await storageReader(receiver.emulators).object(`analytics/calls/start_date=${day}/${id}.json`)).body.toString());
+    expect(row).toMatchObject({ conversation_id: id, audio_bytes: item!.audio_bytes, failure_reason: item!.failure_reason });
+  });
+
   it('answers a stale signature from the sender with 401', async () => {
     const { body } = resolvePayload('post_call_audio');
     const answer = await sendWebhook({ url: receiver.url, secret: TEST_SECRET, body, timestampOffsetSeconds: -3600 });
