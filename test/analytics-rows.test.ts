@@ -1,6 +1,6 @@
 import { parseEvent } from '../lambda/events';
 import { toCallWrite } from '../lambda/records';
-import { CALL_COLUMNS, callRowKey, PARTITION_COLUMN, sqlTimestamp, toCallRow, type ColumnType } from '../lambda/analytics/call-row';
+import { CALL_COLUMNS, callRowKey, NOT_COLUMNS, PARTITION_COLUMN, sqlTimestamp, toCallRow, type ColumnType } from '../lambda/analytics/call-row';
 import { changeActions, DETAIL_TYPES, eventDetail, MAX_DETAIL_BYTES } from '../lambda/analytics/call-changes';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +42,15 @@ describe('the row schema', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(names).not.toContain(PARTITION_COLUMN.name);
     for (const column of CALL_COLUMNS) expect(column.comment.length).toBeGreaterThan(3);
+  });
+
+  it.each(storable)('has a column, or a stated reason for none, for every attribute %s gives the item', (name) => {
+    const columns = new Set(CALL_COLUMNS.map((c) => c.from ?? c.name));
+    const excluded = (attribute: string) => Object.keys(NOT_COLUMNS).some((n) => (n.startsWith('*') ? attribute.endsWith(n.slice(1)) : n.endsWith('*') ? attribute.startsWith(n.slice(0, -1)) : attribute === n));
+    const item = stored(loadExample(name));
+    expect(Object.keys(item).filter((attribute) => !columns.has(attribute) && !excluded(attribute) && attribute !== 'conversation_id')).toEqual([]);
+    // And nothing is both.
+    expect([...columns].filter((column) => excluded(column))).toEqual([]);
   });
 
   it.each(storable)('maps every attribute of %s to a column of the declared type, and JSON parses back the same', (name) => {

@@ -71,8 +71,60 @@ export const CALL_COLUMNS: readonly Column[] = [
   c('tag_ids', 'array<string>', "the agent's tags"),
   c('charging', 'json', 'the charging breakdown (prices in USD, charges in credits, tokens per model)'),
   c('feedback', 'json', "the caller's feedback"),
+  c('user_id', 'string', 'your user id, when the conversation was started with one (to join with your systems)'),
+  c('accepted_time', 'timestamp', 'when the conversation was accepted (UTC)', 'accepted_time_unix_secs'),
+  c('queue_wait_secs', 'double', 'seconds waited in the concurrency queue'),
+  c('authorization_method', 'string', 'how the conversation was authorized'),
+  c('branch_id', 'string', "the agent's branch that answered"),
+  c('version_id', 'string', "the agent's version that answered"),
+  c('environment', 'string', "the agent's environment"),
+  c('phone_number_id', 'string', "ElevenLabs' id of your number"),
+  c('has_user_audio', 'boolean', "whether the user's audio was recorded"),
+  c('has_response_audio', 'boolean', "whether the agent's audio was recorded"),
+  c('text_only', 'boolean', 'a text-only conversation'),
+  c('transcript_turns', 'bigint', 'turns in the transcript'),
+  c('tools_errored', 'array<string>', 'names of the tools that returned an error'),
+  c('warnings', 'array<string>', "ElevenLabs' warnings"),
+  c('audio_source', 'string', 'webhook, or api when reconciliation fetched it'),
+  c('events_received', 'array<string>', 'the webhook types (and reconciliation steps) seen for this call'),
+  c('store_error', 'array<string>', 'event types whose item DynamoDB refused (a placeholder row until repaired)'),
+  c('deletion_time', 'timestamp', "when ElevenLabs deletes the call's data under its settings", 'deletion_time_unix_secs'),
+  c('transcript_deleted_at', 'timestamp', 'when our copy of the transcript and personal data was deleted'),
+  c('audio_deleted_at', 'timestamp', 'when our copy of the audio was deleted'),
   c('updated_at', 'timestamp', 'the last change to the call'),
 ];
+
+/**
+ * What the item holds that is not a column, and why: the test holds every attribute the mapping
+ * writes to be a column or here. A name ending in `*` stands for every name that starts so.
+ */
+export const NOT_COLUMNS: Readonly<Record<string, string>> = {
+  start_time: 'the start as text: the start_time column is its timestamp',
+  start_month: "the calls list's index key",
+  transcript_s3_key: 'where the transcript is: `calls show` and the console read it',
+  otel_transcript_s3_key: 'where the OpenTelemetry traces are',
+  audio_s3_key: 'where the MP3 is',
+  transcript_format: 'how the transcript was sent (json or opentelemetry)',
+  call_sid: "a provider's call id: personal data with no use in a report",
+  initiator_id: 'who started an outbound conversation: personal data',
+  timezone: "the user's time zone: personal data",
+  dynamic_variables: 'free-form, often personal: read per call',
+  evaluation_rationale: 'prose quoting the conversation: read per call',
+  data_collection_rationale: 'prose quoting the conversation: read per call',
+  failure_metadata: "the telephony provider's raw details: read per call",
+  deletion_time: 'deletion_time_unix_secs as text: the deletion_time column is its timestamp',
+  deletion_queue: "the deletion sweep's bookkeeping",
+  deletion_due_unix_secs: "the deletion sweep's bookkeeping",
+  delete_audio: "ElevenLabs' deletion settings: deletion_time and the *_deleted_at columns say what happened",
+  delete_transcript_and_pii: "ElevenLabs' deletion settings: deletion_time and the *_deleted_at columns say what happened",
+  'truncated_fields': 'what the item left out: the row is as complete as the item',
+  '*_truncated_fields': 'what the item left out, per event type',
+  '*_event_timestamp': 'ordering guards',
+  'store_error_*': "a refused event's details: store_error names the types",
+  expires_at: 'the item\'s TTL',
+  audio_missing_checked_at: "reconciliation's bookkeeping",
+  audio_fetch_status: "reconciliation's bookkeeping",
+};
 
 type Value = string | number | boolean | null | string[] | Record<string, string>;
 
