@@ -11,7 +11,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ANALYTICS_PREFIX, CALL_COLUMNS, CALL_ROWS_PREFIX, PARTITION_COLUMN, type ColumnType } from '../lambda/analytics/call-row';
+import { CALL_COLUMNS, CALL_ROWS_PREFIX, PARTITION_COLUMN, type ColumnType } from '../lambda/analytics/call-row';
 import { NAMED_QUERIES, type NamedQuery } from './calls/sql/named-queries';
 import { acknowledge } from './nag-acknowledgements';
 import { receiverFunction } from './receiver-function';
@@ -122,19 +122,19 @@ export class CallAnalytics extends Construct {
       Grant.addToPrincipal({
         grantee: this.streamFunction,
         actions: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
-        resourceArns: [props.bucket.arnForObjects(`${ANALYTICS_PREFIX}*`)],
+        resourceArns: [props.bucket.arnForObjects(`${CALL_ROWS_PREFIX}*`)],
       });
       Grant.addToPrincipal({
         grantee: this.streamFunction,
         actions: ['s3:ListBucketVersions'],
         resourceArns: [props.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${ANALYTICS_PREFIX}*`] } },
+        conditions: { StringLike: { 's3:prefix': [`${CALL_ROWS_PREFIX}*`] } },
       });
       const bucketId = Stack.of(props.bucket).getLogicalId(props.bucket.node.defaultChild as never);
       acknowledge(
         this.streamFunction.role!,
-        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${ANALYTICS_PREFIX}*]`,
-        `A call's row is written, moved and deleted under ${ANALYTICS_PREFIX}, at a key known only per call; nothing outside that prefix is allowed.`,
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${CALL_ROWS_PREFIX}*]`,
+        `A call's row is written, moved and deleted under ${CALL_ROWS_PREFIX}, at a key known only per call; nothing outside that prefix is allowed.`,
       );
     }
     if (props.eventBus) props.eventBus.grantPutEventsTo(this.streamFunction);

@@ -110,7 +110,7 @@ describe('calls flow out (default: analytics and call events on)', () => {
     const [, fn] = streamFunction(template)!;
     const [queueId] = only(template, 'AWS::SQS::Queue');
     const grants = streamGrants(template);
-    const prefixCondition = { StringLike: { 's3:prefix': ['analytics/*'] } };
+    const prefixCondition = { StringLike: { 's3:prefix': ['analytics/calls/*'] } };
     expect(grants).toEqual(
       expect.arrayContaining([
         { action: 'logs:CreateLogStream', resource: { 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] } },
@@ -126,9 +126,9 @@ describe('calls flow out (default: analytics and call events on)', () => {
       { action: 'dynamodb:DescribeStream', resource: { 'Fn::GetAtt': [TABLE_ID, 'StreamArn'] } },
       { action: 'dynamodb:GetRecords', resource: { 'Fn::GetAtt': [TABLE_ID, 'StreamArn'] } },
       { action: 'dynamodb:GetShardIterator', resource: { 'Fn::GetAtt': [TABLE_ID, 'StreamArn'] } },
-      { action: 's3:DeleteObject', resource: bucketPath('/analytics/*') },
-      { action: 's3:DeleteObjectVersion', resource: bucketPath('/analytics/*') },
-      { action: 's3:PutObject', resource: bucketPath('/analytics/*') },
+      { action: 's3:DeleteObject', resource: bucketPath('/analytics/calls/*') },
+      { action: 's3:DeleteObjectVersion', resource: bucketPath('/analytics/calls/*') },
+      { action: 's3:PutObject', resource: bucketPath('/analytics/calls/*') },
       { action: 's3:ListBucketVersions', resource: BUCKET_ARN, condition: prefixCondition },
       { action: 'events:PutEvents', resource: DEFAULT_BUS_ARN },
     ]);

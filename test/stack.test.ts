@@ -233,7 +233,7 @@ describe('ElevenLabsWebhookReceiverStack', () => {
     expect(actions.filter((a) => /^(s3|dynamodb|secretsmanager):\*$/.test(a))).toEqual([]);
     expect(actions.filter((a) => a.startsWith('s3:GetObject'))).toEqual([]);
     const deletes = allowStatements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:DeleteObject')));
-    expect(deletes.flatMap(resourcesOf).map(arnSuffix)).toEqual(['/analytics/*']);
+    expect(deletes.flatMap(resourcesOf).map(arnSuffix)).toEqual(['/analytics/calls/*']);
     expect(actions.filter((a) => /^dynamodb:(GetItem|Query|Scan|BatchGetItem)$/.test(a))).toEqual([]);
   });
 
@@ -398,7 +398,7 @@ describe('honouring ElevenLabs deletion settings', () => {
     const plain = synth();
     expect(Object.keys(plain.findResources('AWS::Lambda::Function')).filter((id) => id.includes('DeletionSweep'))).toEqual([]);
     const deletes = allowStatements(plain).filter((s) => actionsOf(s).some((a) => /Delete/.test(a) && !a.startsWith('sqs:')));
-    expect(deletes.flatMap(resourcesOf).map(arnSuffix)).toEqual(['/analytics/*']);
+    expect(deletes.flatMap(resourcesOf).map(arnSuffix)).toEqual(['/analytics/calls/*']);
     const quiet = synth({ analytics: false, callEvents: false });
     quiet.resourceCountIs('AWS::Lambda::Function', 1);
     expect(allowStatements(quiet).flatMap(actionsOf).filter((a) => /Delete/.test(a))).toEqual([]);
@@ -421,7 +421,7 @@ describe('honouring ElevenLabs deletion settings', () => {
     expect(statements.flatMap(actionsOf)).not.toContain('dynamodb:DeleteItem');
     // Besides it, only the stream function deletes: the analytics rows it writes (and moves, and purges after a deletion).
     const otherDeletes = others.filter((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => /Delete/.test(a)));
-    expect(otherDeletes.flatMap(resourcesOf).map(arnSuffix)).toEqual(['/analytics/*']);
+    expect(otherDeletes.flatMap(resourcesOf).map(arnSuffix)).toEqual(['/analytics/calls/*']);
   });
 
   it('can shorten how long point-in-time recovery keeps deleted personal data restorable', () => {
