@@ -30,7 +30,8 @@ export async function handleStreamRecords(event: DynamoDBStreamEvent, outflow: O
       rows += (actions.put ? 1 : 0) + actions.remove.length;
       events += actions.events.length;
     } catch (error) {
-      logger.error('call change not carried out', { conversation_id: Keys?.conversation_id?.S, event: record.eventName, error: (error as Error).name, done: { rows, events } });
+      // Named as the other functions name theirs (error_name), which the alarms' descriptions point to.
+      logger.error('call change not carried out', { conversation_id: Keys?.conversation_id?.S, event: record.eventName, error_name: (error as Error).name, done: { rows, events } });
       return { batchItemFailures: [{ itemIdentifier: SequenceNumber ?? '' }] };
     }
   }
