@@ -22,6 +22,8 @@ export const METRIC = {
   toolErrors: 'ToolErrors',
   callSucceeded: 'CallSucceeded',
   initiationFailures: 'InitiationFailures',
+  /** Stream records the stream function could not carry out (retried from them; a dead letter after the last try). */
+  callChangesFailed: 'CallChangesFailed',
 } as const;
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];

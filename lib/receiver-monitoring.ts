@@ -85,6 +85,12 @@ export class ReceiverMonitoring extends Construct {
       alarm('DeadLetters', 'Audio checks failed 5 times: see the reconciler log, fix the cause, then redrive the dead-letter queue.', props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }), 1);
     }
     if (props.callStream) {
+      alarm(
+        'CallStreamFailedChanges',
+        'The stream function could not carry out a call change (it retries from it): see its log for conversation_id and error_name. Rows and events of later changes wait until it goes through.',
+        receiverMetric(METRIC.callChangesFailed, 'Sum', FIVE_MINUTES),
+        1,
+      );
       const maxAge = props.callStreamMaxIteratorAge ?? Duration.minutes(15);
       alarm(
         'CallStreamIteratorAge',

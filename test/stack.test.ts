@@ -443,8 +443,9 @@ describe('operations', () => {
   it('alarms on function errors and throttles, API 5xx, a burst of signature failures and any store error, into an encrypted topic', () => {
     const template = synth();
     const alarms = descriptions(template);
-    // 5 of the webhook, 4 of the stream function (errors, throttles, iterator age, dead letters).
-    expect(alarms).toHaveLength(9);
+    // 5 of the webhook, 5 of the stream function (errors, throttles, failed changes, iterator age, dead letters).
+    expect(alarms).toHaveLength(10);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CallChangesFailed', Namespace: 'ElevenLabsWebhookReceiver', Threshold: 1, Statistic: 'Sum' });
     expect(alarms.join('\n')).toMatch(/function failed[\s\S]*throttled[\s\S]*function failed[\s\S]*throttled[\s\S]*5xx[\s\S]*signature check[\s\S]*store_error/);
     expect(descriptions(synth({ analytics: false, callEvents: false }))).toHaveLength(5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SignatureFailures', Namespace: 'ElevenLabsWebhookReceiver', Threshold: 10, Statistic: 'Sum' });
@@ -456,7 +457,7 @@ describe('operations', () => {
   it('adds the reconciler and dead-letter alarms with reconciliation, and e-mails alarms when asked', () => {
     const template = synth({ apiReconciliation: {}, alarmEmail: 'ops@example.com' });
     expect(descriptions(template).join('\n')).toMatch(/Audio checks failed 5 times/);
-    expect(descriptions(template)).toHaveLength(12);
+    expect(descriptions(template)).toHaveLength(13);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });
 

@@ -1,8 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { fromDynamoDBItem } from '../attribute-values';
 import { requiredEnv } from '../config';
+import { METRIC, METRICS_NAMESPACE } from '../request-metrics';
 import { SERVICE_NAME } from '../service';
 import { createStorageClients, SILENT_SDK_LOGGER } from '../storage';
 import { changeActions } from './call-changes';
@@ -15,6 +17,8 @@ import { carryOut, eventBridgePublisher, s3RowStore, type Outflow } from './outf
  * before it are not repeated. Logs carry ids, counts and error names, never a call's contents.
  */
 const logger = new Logger({ serviceName: SERVICE_NAME });
+// A failed record is a partial batch response, not a function error: this metric is what the alarm sees.
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 type AttributeMap = Parameters<typeof fromDynamoDBItem>[0];
 
@@ -32,6 +36,8 @@ export async function handleStreamRecords(event: DynamoDBStreamEvent, outflow: O
     } catch (error) {
       // Named as the other functions name theirs (error_name), which the alarms' descriptions point to.
       logger.error('call change not carried out', { conversation_id: Keys?.conversation_id?.S, event: record.eventName, error_name: (error as Error).name, done: { rows, events } });
+      metrics.addMetric(METRIC.callChangesFailed, MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
       return { batchItemFailures: [{ itemIdentifier: SequenceNumber ?? '' }] };
     }
   }
