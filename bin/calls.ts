@@ -39,7 +39,8 @@ const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild | sql
            over the rows in the local bucket (or --bucket NAME's), or with --stack NAME on its Athena workgroup
            --named: the README's questions as named queries; --named NAME runs one
   export   the analytics row of every call already stored (as the stream function writes them), so rows
-           start complete when analytics is turned on later, or after rows were lost; --dry-run counts them
+           start complete when analytics is turned on later, or after rows were lost; --dry-run counts them;
+           --prune also removes rows no item has (a day its call left, an item gone)
 
   --batch ID          one outbound campaign (ElevenLabs' batch call id)
   --number N          with or without +: a full number (8-15 digits) is found however it was stored
@@ -66,7 +67,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   show: [...FILTERS, 'json'],
   stats: [...FILTERS, 'by-agent', 'engine', 'json', 'csv'],
   rebuild: ['since', 'until', 'dry-run', 'retention-days', 'keys-only'],
-  export: ['dry-run'],
+  export: ['dry-run', 'prune'],
   sql: ['named', 'json', 'csv'],
 };
 const WHERE_OPTIONS = ['stack', 'table', 'bucket', 'help'];
@@ -115,14 +116,14 @@ async function fillKeys(target: CallsTarget, dryRun: boolean): Promise<number> {
 }
 
 /** Writes every stored call's analytics row, and says how many. */
-async function exportCalls(target: CallsTarget, dryRun: boolean): Promise<number> {
+async function exportCalls(target: CallsTarget, dryRun: boolean, prune: boolean): Promise<number> {
   if (!target.bucketName) {
     console.error('export writes to the bucket: pass --bucket with --table (or --stack).');
     return 2;
   }
-  const report = await exportRows(target, { dryRun, onProgress: (r) => terminalProgress.update(`${r.items} calls read, ${r.rows} rows…`) });
+  const report = await exportRows(target, { dryRun, prune, onProgress: (r) => terminalProgress.update(`${r.items} calls read, ${r.rows} rows…`) });
   terminalProgress.end();
-  console.log(`${report.items} items read from ${target.description}: ${report.rows} rows ${dryRun ? 'would be written' : 'written'} under analytics/calls/ in bucket ${target.bucketName} (calls with a start time)`);
+  console.log(`${report.items} items read from ${target.description}: ${report.rows} rows ${dryRun ? 'would be written' : 'written'} under analytics/calls/ in bucket ${target.bucketName} (calls with a start time)${prune ? `; ${report.pruned} rows no item has ${dryRun ? 'would be removed' : 'removed'}` : ''}`);
   return 0;
 }
 
@@ -346,6 +347,7 @@ async function main(): Promise<number> {
       engine: { type: 'string' },
       'dry-run': { type: 'boolean' },
       'keys-only': { type: 'boolean' },
+      prune: { type: 'boolean' },
       named: { type: 'boolean' },
       'retention-days': { type: 'string' },
       json: { type: 'boolean' },
@@ -376,7 +378,7 @@ async function main(): Promise<number> {
   try {
     target = await resolveTarget(values);
     if (command === 'rebuild' && values['keys-only']) return await fillKeys(target, values['dry-run'] ?? false);
-    if (command === 'export') return await exportCalls(target, values['dry-run'] ?? false);
+    if (command === 'export') return await exportCalls(target, values['dry-run'] ?? false, values.prune ?? false);
     if (command === 'rebuild') return await rebuild(target, { sinceUnixSecs: filter.since, untilUnixSecs: filter.until, dryRun: values['dry-run'], retentionDays });
     if (command === 'show') return await show(target, conversationId, filter, values.json ?? false);
     const items = await findCalls(target, filter, progress, limit);

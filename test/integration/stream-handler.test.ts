@@ -129,6 +129,23 @@ describe('calls export', () => {
     expect(await row(callRowKey('conv_x2', '2025-10-02'))).toMatchObject({ outcome: 'not_connected' });
     expect((await rowKeys()).filter((k) => k.includes('conv_x3'))).toEqual([]);
   });
+
+  it('with prune, removes the rows no item has (a day its call left, a call whose item went)', async () => {
+    const target = { description: 'emulators', local: true, tableName: emulators.tableName, bucketName: emulators.bucketName, dynamodb: emulators.dynamodb, s3: emulators.s3 };
+    const rows = s3RowStore(emulators.s3, emulators.bucketName);
+    await rows.put(callRowKey('conv_x1', '2025-09-30'), '{}\n');
+    await rows.put(callRowKey('conv_gone', '2025-09-30'), '{}\n');
+    const dry = await exportRows(target, { prune: true, dryRun: true });
+    expect(dry.pruned).toBeGreaterThanOrEqual(2);
+    expect(await rowKeys()).toContain(callRowKey('conv_gone', '2025-09-30'));
+    const report = await exportRows(target, { prune: true });
+    expect(report.pruned).toBe(dry.pruned);
+    const after = await rowKeys();
+    expect(after).not.toContain(callRowKey('conv_gone', '2025-09-30'));
+    expect(after).not.toContain(callRowKey('conv_x1', '2025-09-30'));
+    expect(after).toContain(callRowKey('conv_x1', '2025-10-01'));
+    expect((await exportRows(target, { prune: true })).pruned).toBe(0);
+  });
 });
 
 describe('the EventBridge publisher', () => {
