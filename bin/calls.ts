@@ -196,18 +196,9 @@ async function sql(values: { named?: boolean; json?: boolean; csv?: boolean; sta
   try {
     let result: SqlResult;
     if (athena) {
-      const [{ AthenaClient }, { athenaContextOf, runAthenaSql }] = await Promise.all([import('@aws-sdk/client-athena'), import('../lib/calls/sql/athena-engine')]);
-      const context = await athenaContextOf(values.stack!);
-      engine = `Athena (workgroup ${context.workGroup})`;
-      where = `stack ${values.stack} (workgroup ${context.workGroup}, database ${context.database})`;
-      const client = new AthenaClient({});
-      clients.push(client);
-      // Ctrl-C stops the query on Athena rather than leaving it scanning.
-      process.once('SIGINT', onInterrupt);
-      result = await runAthenaSql(client, context, named?.athena ?? args[0], {
-        signal: interrupt.signal,
-        onState: (state, ms) => terminalProgress.update(`${state.toLowerCase()} on Athena, ${Math.round(ms / 1000)}s… (Ctrl-C stops it)`),
-      });
+      const athenaSession = await openAthena(values.stack!, interrupt, onInterrupt, clients);
+      ({ engine, where } = athenaSession);
+      result = await athenaSession.run(named?.athena ?? args[0]);
     } else {
       let s3: S3Client;
       let bucket: string;
@@ -219,10 +210,7 @@ async function sql(values: { named?: boolean; json?: boolean; csv?: boolean; sta
         [s3, bucket] = [new S3Client({}), values.bucket!];
       }
       clients.push(s3);
-      const { openCallsDuckDb } = await import('../lib/calls/sql/duckdb-engine');
-      const db = await openCallsDuckDb(s3, bucket, (rows) => terminalProgress.update(`reading rows: ${rows}…`));
-      terminalProgress.end();
-      if (db.rowCount === 0) console.error(`No call rows under analytics/calls/ in bucket ${terminalText(bucket)} yet: the table calls is empty.`);
+      const db = await openDuckDb(s3, bucket, 'the table calls is empty');
       try {
         result = await db.query(named?.duckdb ?? args[0]);
       } finally {
@@ -283,19 +271,11 @@ async function statsOnEngine(values: { engine?: string; stack?: string; table?: 
   try {
     let stats: CallStats;
     if (athena) {
-      const [{ AthenaClient }, { athenaContextOf, runAthenaSql }] = await Promise.all([import('@aws-sdk/client-athena'), import('../lib/calls/sql/athena-engine')]);
-      const context = await athenaContextOf(values.stack!);
-      engine = `Athena (workgroup ${context.workGroup})`;
-      where = `stack ${values.stack} (workgroup ${context.workGroup}, database ${context.database})`;
-      const client = new AthenaClient({});
-      clients.push(client);
-      process.once('SIGINT', onInterrupt);
+      const athenaSession = await openAthena(values.stack!, interrupt, onInterrupt, clients);
+      ({ engine, where } = athenaSession);
       let scanned = 0;
       stats = await statsFromSql(async (text) => {
-        const result = await runAthenaSql(client, context, text, {
-          signal: interrupt.signal,
-          onState: (state, ms) => terminalProgress.update(`${state.toLowerCase()} on Athena, ${Math.round(ms / 1000)}s… (Ctrl-C stops it)`),
-        });
+        const result = await athenaSession.run(text);
         scanned += result.scannedBytes ?? 0;
         return result;
       }, filter, options);
@@ -307,10 +287,7 @@ async function statsOnEngine(values: { engine?: string; stack?: string; table?: 
       clients.push(target.dynamodb, target.s3);
       where = target.bucketName ? `bucket ${target.bucketName}` : target.description;
       if (!target.bucketName) throw new UsageError('--engine duckdb reads the rows in the bucket: pass --bucket with --table (or --stack).');
-      const { openCallsDuckDb } = await import('../lib/calls/sql/duckdb-engine');
-      const db = await openCallsDuckDb(target.s3, target.bucketName, (rows) => terminalProgress.update(`reading rows: ${rows}…`));
-      terminalProgress.end();
-      if (db.rowCount === 0) console.error(`No call rows under analytics/calls/ in bucket ${terminalText(target.bucketName)} yet (npm run calls -- export writes them).`);
+      const db = await openDuckDb(target.s3, target.bucketName, 'npm run calls -- export writes them');
       try {
         stats = await statsFromSql((text) => db.query(text), filter, options);
       } finally {
@@ -330,6 +307,36 @@ async function statsOnEngine(values: { engine?: string; stack?: string; table?: 
     process.off('SIGINT', onInterrupt);
     for (const client of clients) client.destroy();
   }
+}
+
+/**
+ * Athena for --stack: the stack's workgroup and database, and a runner showing progress; Ctrl-C
+ * (onInterrupt, which aborts `interrupt`; the caller removes it) stops the query on Athena rather
+ * than leaving it scanning.
+ */
+async function openAthena(stack: string, interrupt: AbortController, onInterrupt: () => void, clients: { destroy(): void }[]) {
+  const [{ AthenaClient }, { athenaContextOf, runAthenaSql }] = await Promise.all([import('@aws-sdk/client-athena'), import('../lib/calls/sql/athena-engine')]);
+  const context = await athenaContextOf(stack);
+  const client = new AthenaClient({});
+  clients.push(client);
+  process.once('SIGINT', onInterrupt);
+  return {
+    engine: `Athena (workgroup ${context.workGroup})`,
+    where: `stack ${stack} (workgroup ${context.workGroup}, database ${context.database})`,
+    run: (text: string) => runAthenaSql(client, context, text, {
+      signal: interrupt.signal,
+      onState: (state, ms) => terminalProgress.update(`${state.toLowerCase()} on Athena, ${Math.round(ms / 1000)}s… (Ctrl-C stops it)`),
+    }),
+  };
+}
+
+/** DuckDB over the call rows in a bucket, with progress, and a note (`whenEmpty`) when there are none. */
+async function openDuckDb(s3: S3Client, bucket: string, whenEmpty: string) {
+  const { openCallsDuckDb } = await import('../lib/calls/sql/duckdb-engine');
+  const db = await openCallsDuckDb(s3, bucket, (rows) => terminalProgress.update(`reading rows: ${rows}…`));
+  terminalProgress.end();
+  if (db.rowCount === 0) console.error(`No call rows under analytics/calls/ in bucket ${terminalText(bucket)} yet: ${whenEmpty}.`);
+  return db;
 }
 
 async function main(): Promise<number> {
