@@ -191,12 +191,10 @@ async function sql(values: { named?: boolean; json?: boolean; csv?: boolean; sta
   let where = athena ? `stack ${values.stack}` : local ? describeTargetOptions({}) : `bucket ${values.bucket}`;
   let engine = athena ? 'Athena' : 'DuckDB';
   const clients: { destroy(): void }[] = [];
-  const interrupt = new AbortController();
-  const onInterrupt = () => interrupt.abort();
   try {
     let result: SqlResult;
     if (athena) {
-      const athenaSession = await openAthena(values.stack!, interrupt, onInterrupt, clients);
+      const athenaSession = await openAthena(values.stack!, clients);
       ({ engine, where } = athenaSession);
       result = await athenaSession.run(named?.athena ?? args[0]);
     } else {
@@ -229,7 +227,6 @@ async function sql(values: { named?: boolean; json?: boolean; csv?: boolean; sta
     else console.error(terminalText(explainSqlError(error, where, local, athena), 'keep'));
     return 1;
   } finally {
-    process.off('SIGINT', onInterrupt);
     for (const client of clients) client.destroy();
   }
 }
@@ -266,12 +263,10 @@ async function statsOnEngine(values: { engine?: string; stack?: string; table?: 
   let engine = athena ? 'Athena' : 'DuckDB';
   let local = false;
   const clients: { destroy(): void }[] = [];
-  const interrupt = new AbortController();
-  const onInterrupt = () => interrupt.abort();
   try {
     let stats: CallStats;
     if (athena) {
-      const athenaSession = await openAthena(values.stack!, interrupt, onInterrupt, clients);
+      const athenaSession = await openAthena(values.stack!, clients);
       ({ engine, where } = athenaSession);
       let scanned = 0;
       stats = await statsFromSql(async (text) => {
@@ -304,22 +299,23 @@ async function statsOnEngine(values: { engine?: string; stack?: string; table?: 
     else console.error(terminalText(explainSqlError(error, where, local, athena), 'keep'));
     return 1;
   } finally {
-    process.off('SIGINT', onInterrupt);
     for (const client of clients) client.destroy();
   }
 }
 
 /**
  * Athena for --stack: the stack's workgroup and database, and a runner showing progress; Ctrl-C
- * (onInterrupt, which aborts `interrupt`; the caller removes it) stops the query on Athena rather
- * than leaving it scanning.
+ * stops the query on Athena rather than leaving it scanning. What it opens is added to `clients`,
+ * whose destroy() also stops listening for Ctrl-C.
  */
-async function openAthena(stack: string, interrupt: AbortController, onInterrupt: () => void, clients: { destroy(): void }[]) {
+async function openAthena(stack: string, clients: { destroy(): void }[]) {
   const [{ AthenaClient }, { athenaContextOf, runAthenaSql }] = await Promise.all([import('@aws-sdk/client-athena'), import('../lib/calls/sql/athena-engine')]);
   const context = await athenaContextOf(stack);
   const client = new AthenaClient({});
-  clients.push(client);
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
+  clients.push({ destroy: () => (process.off('SIGINT', onInterrupt), client.destroy()) });
   return {
     engine: `Athena (workgroup ${context.workGroup})`,
     where: `stack ${stack} (workgroup ${context.workGroup}, database ${context.database})`,
