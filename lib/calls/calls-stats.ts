@@ -158,11 +158,22 @@ export function computeStats(items: readonly CallItem[], options: StatsOptions =
   };
 }
 
+/** The group of the calls stored without an agent id. */
+export const UNKNOWN_AGENT = '(unknown agent)';
+
+/** One agent's block of `calls stats --by-agent`. */
+export interface AgentStats {
+  readonly agent_id: string;
+  /** The name of the agent's newest call that has one. */
+  readonly agent_name?: string;
+  readonly stats: CallStats;
+}
+
 /** Stats per agent (by agent_id), largest first. */
-export function statsByAgent(items: readonly CallItem[], options: StatsOptions = {}): { agent_id: string; agent_name?: string; stats: CallStats }[] {
+export function statsByAgent(items: readonly CallItem[], options: StatsOptions = {}): AgentStats[] {
   const groups = new Map<string, CallItem[]>();
   for (const item of items) {
-    const key = item.agent_id ?? '(unknown agent)';
+    const key = item.agent_id ?? UNKNOWN_AGENT;
     groups.set(key, [...(groups.get(key) ?? []), item]);
   }
   return [...groups.entries()]

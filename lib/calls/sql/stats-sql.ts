@@ -1,6 +1,6 @@
 import { storedNumberForms } from '../../../lambda/phone-numbers';
 import type { CallFilter } from '../calls-query';
-import { sortedByCount, TOP_NUMBERS, type CallStats, type CampaignFigures, type CriterionResults, type StatsOptions } from '../calls-stats';
+import { sortedByCount, TOP_NUMBERS, UNKNOWN_AGENT, type AgentStats, type CallStats, type CampaignFigures, type CriterionResults, type StatsOptions } from '../calls-stats';
 import type { SqlValue } from './sql-result';
 
 /*
@@ -17,6 +17,9 @@ import type { SqlValue } from './sql-result';
  * Each query reads the table once, so Athena scans the filtered days twice in all. Sorting (most
  * frequent first, then by the label as computeStats compares them) is done here, not in SQL: the
  * engines order text by its bytes, computeStats by localeCompare.
+ * Both queries compute per `grp`: the agent (statsByAgent's groups) with `byAgent`, else one literal
+ * for all the calls; every window is partitioned and every aggregate grouped by it, so all agents
+ * cost the same two scans as one group.
  */
 
 /** The stored forms of a number's text: ElevenLabs' `+` and the separators people type, removed as storedNumberForms removes them. */
@@ -95,20 +98,51 @@ export interface StatsQueries {
   readonly groups: string;
 }
 
+export interface StatsQueryOptions {
+  /** One group per agent, as statsByAgent groups the items; otherwise one group of all the calls. */
+  readonly byAgent?: boolean;
+}
+
+/** The group of a row: its agent as statsByAgent names it, or the one group of all calls. */
+const ALL_CALLS = 'all';
+const groupExpression = (byAgent: boolean) => (byAgent ? `coalesce(agent_id, ${literal(UNKNOWN_AGENT)})` : literal(ALL_CALLS));
+
+/** The columns both queries read of a matched call. */
+const MATCHED_COLUMNS = [
+  'agent_name', 'start_time_unix_secs', 'outcome', 'call_successful', 'call_duration_secs', 'cost', 'cost_usd', 'tool_calls', 'tool_errors', 'batch_call_recipient_id',
+  'channel', 'conversation_initiation_source', 'termination_reason', 'external_number', 'data_collection', 'evaluation',
+];
+
 /** The two queries for a filter: the same text for Athena and DuckDB. */
-export function statsQueries(filter: CallFilter): StatsQueries {
+export function statsQueries(filter: CallFilter, { byAgent = false }: StatsQueryOptions = {}): StatsQueries {
   const conditions = statsConditions(filter);
   const where = conditions.length ? `WHERE ${conditions.join('\n        AND ')}` : '';
-  const percentile = (p: number) => `min(CASE WHEN call_duration_secs IS NOT NULL AND duration_rank * 100 >= ${p} * durations THEN call_duration_secs END) AS p${p}`;
-  const totals = `
-    WITH filtered AS (
-      SELECT outcome, call_successful, call_duration_secs, cost, cost_usd, tool_calls, tool_errors, batch_call_recipient_id,
-        row_number() OVER (PARTITION BY call_duration_secs IS NULL ORDER BY call_duration_secs) AS duration_rank,
-        count(call_duration_secs) OVER () AS durations
+  // The calls the filter matches, each with its group: computed once, so that every window and
+  // GROUP BY below names the column rather than repeating the expression.
+  const matched = `matched AS (
+      SELECT ${groupExpression(byAgent)} AS grp,
+        ${MATCHED_COLUMNS.join(', ')}
       FROM calls
       ${where}
+    )`;
+  const percentile = (p: number) => `min(CASE WHEN call_duration_secs IS NOT NULL AND duration_rank * 100 >= ${p} * durations THEN call_duration_secs END) AS p${p}`;
+  // newest orders the groups as statsByAgent does (most calls, then the agent met first newest
+  // first). A group's name is its newest call's that has one (statsByAgent's); of names given at
+  // that same second, the greatest, so both engines choose alike where the items' order is arbitrary.
+  const totals = `
+    WITH ${matched},
+    filtered AS (
+      SELECT grp, agent_name, start_time_unix_secs,
+        outcome, call_successful, call_duration_secs, cost, cost_usd, tool_calls, tool_errors, batch_call_recipient_id,
+        row_number() OVER (PARTITION BY grp, call_duration_secs IS NULL ORDER BY call_duration_secs) AS duration_rank,
+        count(call_duration_secs) OVER (PARTITION BY grp) AS durations,
+        max(CASE WHEN agent_name <> '' THEN start_time_unix_secs END) OVER (PARTITION BY grp) AS named_newest
+      FROM matched
     )
-    SELECT count(*) AS calls,
+    SELECT grp,
+      max(start_time_unix_secs) AS newest,
+      max(CASE WHEN agent_name <> '' AND start_time_unix_secs = named_newest THEN agent_name END) AS agent_name,
+      count(*) AS calls,
       sum(CASE WHEN ${ANSWERED} THEN 1 ELSE 0 END) AS answered,
       sum(CASE WHEN outcome = 'not_connected' THEN 1 ELSE 0 END) AS not_connected,
       sum(CASE WHEN outcome = 'conversation_failed' THEN 1 ELSE 0 END) AS conversation_failed,
@@ -128,36 +162,38 @@ export function statsQueries(filter: CallFilter): StatsQueries {
       count(DISTINCT CASE WHEN ${ANSWERED} THEN batch_call_recipient_id END) AS recipients_answered,
       count(batch_call_recipient_id) AS recipient_calls
     FROM filtered
+    GROUP BY grp
   `;
   const kindCase = (of: (kind: string, labels: string) => string | undefined) =>
     `CASE k.kind ${KINDS.map(([kind, labels]) => of(kind, labels)).filter(Boolean).join(' ')} END`;
   const mapped = (expression: (map: string) => string) => kindCase((kind) => (kind === 'data_collection' || kind === 'evaluation' ? `WHEN '${kind}' THEN ${expression(kind)}` : undefined));
-  const groupConditions = [...conditions, 't.label IS NOT NULL'];
   // The value (data collection) or result (evaluation) of a map's label; where the label is first
   // among the newest call's keys: computeStats lists fields and criteria in the order they first appear.
   const value = mapped((map) => `${map}[t.label]`);
+  // Ranks are per group and kind: each agent's top numbers are its own.
   const groups = `
-    WITH counted AS (
-      SELECT k.kind, t.label, ${value} AS label_value,
+    WITH ${matched},
+    counted AS (
+      SELECT grp, k.kind, t.label, ${value} AS label_value,
         count(*) AS calls,
         max(start_time_unix_secs) AS newest,
         max_by(${mapped((map) => `array_position(map_keys(${map}), t.label)`)}, start_time_unix_secs) AS key_position
-      FROM calls
+      FROM matched
       CROSS JOIN (VALUES ${KINDS.map(([kind]) => `('${kind}')`).join(', ')}) AS k (kind)
       CROSS JOIN UNNEST(${kindCase((kind, labels) => `WHEN '${kind}' THEN ${labels}`)}) AS t (label)
-      WHERE ${groupConditions.join('\n        AND ')}
-      GROUP BY k.kind, t.label, ${value}
+      WHERE t.label IS NOT NULL
+      GROUP BY grp, k.kind, t.label, ${value}
     ),
     ranked AS (
-      SELECT kind, label, label_value, calls, newest, key_position,
-        rank() OVER (PARTITION BY kind ORDER BY calls DESC) AS calls_rank,
-        row_number() OVER (PARTITION BY kind ORDER BY calls DESC, label) AS row_rank
+      SELECT grp, kind, label, label_value, calls, newest, key_position,
+        rank() OVER (PARTITION BY grp, kind ORDER BY calls DESC) AS calls_rank,
+        row_number() OVER (PARTITION BY grp, kind ORDER BY calls DESC, label) AS row_rank
       FROM counted
     )
-    SELECT kind, label, label_value, calls, newest, key_position
+    SELECT grp, kind, label, label_value, calls, newest, key_position
     FROM ranked
     WHERE kind <> 'number' OR (calls_rank <= ${TOP_NUMBERS} AND row_rank <= ${NUMBER_CANDIDATES})
-    ORDER BY kind, calls DESC, label, label_value
+    ORDER BY grp, kind, calls DESC, label, label_value
   `;
   const trim = (sql: string) => sql.trim().replace(/^ {4}/gm, '');
   return { totals: trim(totals), groups: trim(groups) };
@@ -195,18 +231,18 @@ function firstAppearance(groups: readonly Group[]): string[] {
   return [...first].sort(([a, x], [b, y]) => y.newest - x.newest || x.position - y.position || (a < b ? -1 : a > b ? 1 : 0)).map(([label]) => label);
 }
 
-/**
- * The stats of the calls `filter` matches, computed by the engine `run` runs SQL on: the same
- * object, key for key and in the same order, as computeStats over the same calls read newest first.
- * Sums of fractional values (seconds, credits, dollars) may differ from computeStats' in the last
- * bits of a double: the engines add in their own order.
- */
-export async function statsFromSql(run: RunSql, filter: CallFilter, options: StatsOptions = {}): Promise<CallStats> {
-  const queries = statsQueries(filter);
-  const [totals] = (await run(queries.totals)).rows;
-  if (!totals) throw new Error('the stats query gave no row');
+type Row = Record<string, SqlValue>;
+
+/** A group's rows of the two queries: its one totals row (none when no call matched) and its rows of the groups query. */
+interface GroupRows {
+  readonly totals: Row;
+  readonly groups: readonly Row[];
+}
+
+/** One group's stats as computeStats gives them over its calls, from its rows of the two queries. */
+function assembleStats({ totals, groups: groupRows }: GroupRows, options: StatsOptions): CallStats {
   const groups = new Map<string, Group[]>();
-  for (const row of (await run(queries.groups)).rows) {
+  for (const row of groupRows) {
     const kind = textOf(row.kind);
     const list = groups.get(kind) ?? [];
     groups.set(kind, list);
@@ -269,4 +305,57 @@ export async function statsFromSql(run: RunSql, filter: CallFilter, options: Sta
     data_collection: Object.fromEntries(collected),
     ...(options.campaign ? { campaign } : {}),
   };
+}
+
+interface SqlGroupStats {
+  readonly grp: string;
+  /** The start of the group's newest call. */
+  readonly newest: number;
+  readonly agentName: string | undefined;
+  readonly stats: CallStats;
+}
+
+/** Runs the two queries and assembles the stats of each group they give (in SQL's order). */
+async function statsPerGroup(run: RunSql, filter: CallFilter, byAgent: boolean, options: StatsOptions): Promise<SqlGroupStats[]> {
+  const queries = statsQueries(filter, { byAgent });
+  const totals = (await run(queries.totals)).rows;
+  const groupRows = new Map<string, Row[]>();
+  for (const row of (await run(queries.groups)).rows) {
+    const list = groupRows.get(textOf(row.grp)) ?? [];
+    groupRows.set(textOf(row.grp), list);
+    list.push(row);
+  }
+  return totals.map((row) => ({
+    grp: textOf(row.grp),
+    newest: countOf(row.newest),
+    agentName: row.agent_name === null || row.agent_name === undefined ? undefined : textOf(row.agent_name),
+    stats: assembleStats({ totals: row, groups: groupRows.get(textOf(row.grp)) ?? [] }, options),
+  }));
+}
+
+/**
+ * The stats of the calls `filter` matches, computed by the engine `run` runs SQL on: the same
+ * object, key for key and in the same order, as computeStats over the same calls read newest first.
+ * Sums of fractional values (seconds, credits, dollars) may differ from computeStats' in the last
+ * bits of a double: the engines add in their own order.
+ */
+export async function statsFromSql(run: RunSql, filter: CallFilter, options: StatsOptions = {}): Promise<CallStats> {
+  const [all] = await statsPerGroup(run, filter, false, options);
+  // No call matched: GROUP BY gives no row, and the stats are those of no calls.
+  return all?.stats ?? assembleStats({ totals: {}, groups: [] }, options);
+}
+
+/**
+ * statsByAgent over the calls `filter` matches, computed by the engine `run` runs SQL on, every
+ * agent in the same two queries: the same groups, names and stats (as statsFromSql's), in the same
+ * order: most calls first, then the agent whose newest call is newest (the first met among the
+ * items newest first). Not exact where the items' own order is arbitrary: two agents with as many
+ * calls whose newest calls started in the same second (the agent id decides here), and an agent's
+ * names given at the same second (the greatest is taken here).
+ */
+export async function statsByAgentFromSql(run: RunSql, filter: CallFilter, options: StatsOptions = {}): Promise<AgentStats[]> {
+  const groups = await statsPerGroup(run, filter, true, options);
+  return groups
+    .sort((a, b) => b.stats.calls - a.stats.calls || b.newest - a.newest || (a.grp < b.grp ? -1 : a.grp > b.grp ? 1 : 0))
+    .map(({ grp, agentName, stats }) => ({ agent_id: grp, agent_name: agentName, stats }));
 }
