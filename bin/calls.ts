@@ -4,7 +4,7 @@ import { formatCallDetail } from '../lib/calls/call-detail';
 import { formatList, LIST_WIDTH_COLUMNS } from '../lib/calls/call-list';
 import { LIST_COLUMNS, toCallJson, toCsv, toJson, toListRow } from '../lib/calls/calls-format';
 import { findCall, findCalls, narrows, readTranscriptEvent, type CallFilter } from '../lib/calls/calls-query';
-import { computeStats, statsByAgent, type CallStats } from '../lib/calls/calls-stats';
+import { computeStats, statsByAgent, type AgentStats, type CallStats } from '../lib/calls/calls-stats';
 import { withFailureKind } from '../lib/calls/failure-kind';
 import { formatStats, statsColumns, toStatsRow } from '../lib/calls/stats-format';
 import { describeTargetOptions, explainReadError, resolveTarget, type CallsTarget } from '../lib/calls/calls-target';
@@ -15,6 +15,7 @@ import { exportRows } from '../lib/calls/export-rows';
 import { padColumns, terminalText } from '../lib/terminal-text';
 import { NAMED_QUERIES, namedQuery, type NamedQuery } from '../lib/calls/sql/named-queries';
 import { formatBytes, formatTable, resultCsv, resultJson, SqlQueryError, type SqlResult } from '../lib/calls/sql/sql-result';
+import type { RunSql } from '../lib/calls/sql/stats-sql';
 
 const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild | sql "<query>" | export> [options]
 
@@ -29,7 +30,8 @@ const USAGE = `Usage: npm run calls -- <list | show <id> | stats | rebuild | sql
            (same filters; --by-agent for one block per agent; --batch adds the campaign's recipients reached)
            --engine athena (with --stack): computed on Athena in the stack's workgroup over the analytics rows;
            --engine duckdb: on DuckDB over the rows in the bucket (local, --bucket's or --stack's); the same
-           output; without --engine the items are read from the table (percentiles exact by nearest rank in all)
+           output, --by-agent included (all agents in the same two queries); without --engine the items are
+           read from the table (percentiles exact by nearest rank in all)
   rebuild  every call's item re-derived from what S3 keeps, through the webhook's own mapping and guards:
            fills what items stored by earlier versions lack, never overwrites newer data
            --since WHEN  --until WHEN (when delivered)  --dry-run  --retention-days N (the stack's, if set)
@@ -236,6 +238,10 @@ type StatsGroup = { group: string; agent_id: string | undefined; stats: CallStat
 /** The name of the one block stats prints without --by-agent. */
 const allGroup = (batch: string | undefined) => (batch === undefined ? 'all agents' : `campaign ${batch}`);
 
+/** The blocks of --by-agent, each named by its agent's name and id (the id alone without a name). */
+const agentGroups = (agents: readonly AgentStats[]): StatsGroup[] =>
+  agents.map((g) => ({ group: g.agent_name ? `${g.agent_name} (${g.agent_id})` : g.agent_id, agent_id: g.agent_id, stats: g.stats }));
+
 /** The stats as text, --json or --csv: the same whichever engine computed them. */
 function printStats(groups: StatsGroup[], values: { json?: boolean; csv?: boolean; 'by-agent'?: boolean }): void {
   if (values.json) process.stdout.write(toJson(groups.map(({ group, stats }) => ({ group, stats }))));
@@ -255,25 +261,27 @@ async function statsOnEngine(values: { engine?: string; stack?: string; table?: 
   if (!ENGINES.includes(engineName)) throw new UsageError(`--engine takes athena (with --stack) or duckdb, not '${engineName}'; without --engine stats reads the items from the table.`);
   if (engineName === 'athena' && values.stack === undefined) throw new UsageError('--engine athena runs in a deployed stack\'s workgroup: pass --stack NAME.');
   if (engineName === 'athena' && (values.table !== undefined || values.bucket !== undefined)) throw new UsageError('--engine athena reads the stack\'s own table of rows: pass --stack NAME only.');
-  if (values['by-agent']) throw new UsageError('--by-agent is not computed by --engine yet: run it without --engine (the items), or the named query duration_percentiles / success_rate per agent with calls sql.');
-  const { statsFromSql } = await import('../lib/calls/sql/stats-sql');
+  const { statsByAgentFromSql, statsFromSql } = await import('../lib/calls/sql/stats-sql');
   const options = { campaign: values.batch !== undefined };
+  // Every agent in the same two queries: Athena scans the days once per query, not once per agent.
+  const compute = async (run: RunSql): Promise<StatsGroup[]> =>
+    values['by-agent'] ? agentGroups(await statsByAgentFromSql(run, filter, options)) : [{ group: allGroup(values.batch), agent_id: undefined, stats: await statsFromSql(run, filter, options) }];
   const athena = engineName === 'athena';
   let where = athena ? `stack ${values.stack}` : describeTargetOptions(values);
   let engine = athena ? 'Athena' : 'DuckDB';
   let local = false;
   const clients: { destroy(): void }[] = [];
   try {
-    let stats: CallStats;
+    let groups: StatsGroup[];
     if (athena) {
       const athenaSession = await openAthena(values.stack!, clients);
       ({ engine, where } = athenaSession);
       let scanned = 0;
-      stats = await statsFromSql(async (text) => {
+      groups = await compute(async (text) => {
         const result = await athenaSession.run(text);
         scanned += result.scannedBytes ?? 0;
         return result;
-      }, filter, options);
+      });
       terminalProgress.end();
       if (!values.json && !values.csv) console.error(`Computed on ${engine}: ${formatBytes(scanned)} scanned.`);
     } else {
@@ -284,12 +292,12 @@ async function statsOnEngine(values: { engine?: string; stack?: string; table?: 
       if (!target.bucketName) throw new UsageError('--engine duckdb reads the rows in the bucket: pass --bucket with --table (or --stack).');
       const db = await openDuckDb(target.s3, target.bucketName, 'npm run calls -- export writes them');
       try {
-        stats = await statsFromSql((text) => db.query(text), filter, options);
+        groups = await compute((text) => db.query(text));
       } finally {
         db.close();
       }
     }
-    printStats([{ group: allGroup(values.batch), agent_id: undefined, stats }], values);
+    printStats(groups, values);
     return 0;
   } catch (error) {
     terminalProgress.end();
@@ -393,9 +401,7 @@ async function main(): Promise<number> {
       return 0;
     }
     const options = { campaign: values.batch !== undefined };
-    const groups = values['by-agent']
-      ? statsByAgent(items, options).map((g) => ({ group: g.agent_name ? `${g.agent_name} (${g.agent_id})` : g.agent_id, agent_id: g.agent_id as string | undefined, stats: g.stats }))
-      : [{ group: allGroup(values.batch), agent_id: undefined, stats: computeStats(items, options) }];
+    const groups = values['by-agent'] ? agentGroups(statsByAgent(items, options)) : [{ group: allGroup(values.batch), agent_id: undefined, stats: computeStats(items, options) }];
     printStats(groups, values);
     return 0;
   } catch (error) {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { callRowKey, CALL_ROWS_PREFIX, startDate, toCallRow } from '../../lambda/analytics/call-row';
 import { callOutcome } from '../../lib/calls/failure-kind';
@@ -11,12 +12,13 @@ import { LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME } from '../../lib/local/local-setti
 import { NAMED_QUERIES } from '../../lib/calls/sql/named-queries';
 import { statsQueries } from '../../lib/calls/sql/stats-sql';
 import { byNewestFirst } from '../../lib/calls/calls-query';
-import { computeStats } from '../../lib/calls/calls-stats';
+import { computeStats, statsByAgent } from '../../lib/calls/calls-stats';
 import { toJson } from '../../lib/calls/calls-format';
 import { formatStats } from '../../lib/calls/stats-format';
 import { terminalText } from '../../lib/terminal-text';
 import { startFakeAthena } from '../support/fake-athena';
 import { freePort } from '../support/local-server-process';
+import { asStoredItem } from '../support/storage';
 
 /*
  * `npm run calls -- sql` as a user runs it: on DuckDB over the rows in the local bucket (put there
@@ -180,6 +182,25 @@ describe('calls stats --engine', () => {
     expect(text.stdout).toBe(terminalText(formatStats('all agents', computeStats(ITEMS.filter((item) => (item.start_time_unix_secs as number) >= at('2025-12-01T00:00:00Z')).sort(byNewestFirst))), 'keep'));
   });
 
+  it('duckdb --by-agent: the very output stats --by-agent prints over the items, in JSON, CSV and text', async () => {
+    // The same calls as items in the local table too, for the command that reads them.
+    for (const item of ITEMS) await emulators.dynamodb.send(new PutItemCommand({ TableName: LOCAL_TABLE_NAME, Item: asStoredItem(item) }));
+    const json = await calls(['stats', '--by-agent', '--engine', 'duckdb', '--json']);
+    expect([json.code, json.stderr]).toEqual([0, '']);
+    // agent_a's name is its newest named call's (conv_1's: conv_2 has none), in its label.
+    const agents = statsByAgent([...ITEMS].sort(byNewestFirst));
+    expect(JSON.parse(json.stdout).map((g: { group: string }) => g.group)).toEqual([`${ITEMS[0].agent_name} (agent_a)`, 'agent_b']);
+    expect(json.stdout).toBe(toJson(agents.map((a) => ({ group: a.agent_name ? `${a.agent_name} (${a.agent_id})` : a.agent_id, stats: a.stats }))));
+    const printed = new Map<string, string>();
+    for (const format of [['--json'], ['--csv'], [], ['--batch', 'btcal_1', '--csv'], ['--since', '2025-12-01']]) {
+      const [items, engine] = [await calls(['stats', '--by-agent', ...format]), await calls(['stats', '--by-agent', '--engine', 'duckdb', ...format])];
+      expect([engine.code, engine.stderr]).toEqual([0, '']);
+      expect(engine.stdout).toBe(items.stdout);
+      printed.set(format.join(' '), engine.stdout);
+    }
+    expect(printed.get('--csv')!.split('\n').slice(1, 3).map((row) => row.split(',')[1])).toEqual(['agent_a', 'agent_b']);
+  });
+
   it('athena: its queries in the stack\'s workgroup; refusals before anything is read', async () => {
     fake.requests.splice(0);
     const result = await calls(['stats', '--engine', 'athena', '--stack', 'calls-stack', '--agent', 'agent_a', '--json']);
@@ -190,10 +211,16 @@ describe('calls stats --engine', () => {
       expect.objectContaining({ QueryString: queries.totals, WorkGroup: 'calls-wg' }),
       expect.objectContaining({ QueryString: queries.groups, WorkGroup: 'calls-wg' }),
     ]);
+    fake.requests.splice(0);
+    expect((await calls(['stats', '--engine', 'athena', '--stack', 'calls-stack', '--by-agent', '--since', '2025-11-01', '--json'])).code).toBe(0);
+    const byAgent = statsQueries({ since: at('2025-11-01T00:00:00Z') }, { byAgent: true });
+    expect(fake.requests.filter((r) => r.target === 'AmazonAthena.StartQueryExecution').map((r) => r.body)).toEqual([
+      expect.objectContaining({ QueryString: byAgent.totals, WorkGroup: 'calls-wg' }),
+      expect.objectContaining({ QueryString: byAgent.groups, WorkGroup: 'calls-wg' }),
+    ]);
     for (const [args, message] of [
       [['stats', '--engine', 'athena'], "--engine athena runs in a deployed stack's workgroup: pass --stack NAME."],
       [['stats', '--engine', 'spark'], "--engine takes athena (with --stack) or duckdb, not 'spark'; without --engine stats reads the items from the table."],
-      [['stats', '--engine', 'duckdb', '--by-agent'], '--by-agent is not computed by --engine yet: run it without --engine (the items), or the named query duration_percentiles / success_rate per agent with calls sql.'],
       [['list', '--engine', 'duckdb'], 'list does not take --engine (stats does).'],
     ] as const) {
       const refused = await calls([...args]);
