@@ -1,6 +1,6 @@
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { expandElevenLabsKeyword } from '../lambda/elevenlabs-egress';
+import { ElevenLabsEgress } from '../lib/elevenlabs-egress';
 import { ElevenLabsWebhookReceiverStack } from '../lib/receiver-stack';
 
 // No fixed env: the stack synthesizes offline and deploys to whatever account the CLI is using.
@@ -22,7 +22,7 @@ const honourDeletionSettings = String(app.node.tryGetContext('honourDeletionSett
 // `-c allowedSourceIps=elevenlabs` (ElevenLabs' default-region addresses), or a comma-separated
 // list of addresses and CIDR ranges that may include the word; the construct rejects a bad entry.
 const allowedContext: unknown = app.node.tryGetContext('allowedSourceIps');
-const allowedSourceIps = allowedContext === undefined ? undefined : expandElevenLabsKeyword(String(allowedContext).split(','));
+const allowedSourceIps = allowedContext === undefined ? undefined : ElevenLabsEgress.expandKeyword(String(allowedContext).split(','));
 // `-c analytics=false` writes no analytics rows and creates no Athena table; `-c callEvents=false`
 // publishes no call events. Both on unless turned off.
 const analytics = String(app.node.tryGetContext('analytics') ?? 'true') !== 'false';

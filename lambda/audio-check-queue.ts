@@ -1,7 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { MAX_AUDIO_CHECK_DELAY_SECONDS } from './reconciliation-settings';
 
-/** SQS delays a message at most this long: the 15 minutes an audio webhook gets to arrive. */
-export const MAX_AUDIO_CHECK_DELAY_SECONDS = 900;
 
 /** The message the reconciler receives: which call's audio to check. */
 export interface AudioCheckMessage {

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { PayloadError } from './errors';
+import { MAX_KEY_CHARS } from './key-text';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, type RawBody } from './signature';
 import { setOwn } from './storable';
 
@@ -48,14 +49,10 @@ function lenient<T extends z.ZodMiniType>(schema: T) {
   return z.catch(z.optional(z.nullable(schema)), undefined);
 }
 
-/** Text that can be a key: UTF-8 (no half surrogate pairs); 512 characters stay within DynamoDB's 2048-byte key limit. */
-const keyString = z.string().check(z.maxLength(512), z.refine((s) => s.isWellFormed(), 'not well-formed Unicode'));
+/** Text that can be a key (see key-text.ts). */
+const keyString = z.string().check(z.maxLength(MAX_KEY_CHARS), z.refine((s) => s.isWellFormed(), 'not well-formed Unicode'));
 const id = keyString.check(z.minLength(1));
 
-/** Whether a value is a conversation id this receiver can store (what the schemas require of one). */
-export function isConversationId(value: unknown): value is string {
-  return id.safeParse(value).success;
-}
 const text = lenient(z.string());
 /** Ids and numbers that become index keys: DynamoDB refuses index keys over 2048 bytes. */
 const keyText = lenient(keyString);

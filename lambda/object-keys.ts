@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isConversationId } from './events';
+import { isConversationId } from './key-text';
 
 /**
  * Where things live in the calls bucket. The construct grants the function exactly these prefixes.

@@ -20,8 +20,6 @@ export interface ReconciliationDependencies {
   readonly retentionDays?: number;
 }
 
-/** How far back the scheduled backfill looks: hourly runs overlap, so a failed run is caught up. */
-export const DEFAULT_BACKFILL_LOOKBACK_HOURS = 6;
 
 /** `waiting`: no transcription yet, so nothing says whether there is audio; a later check will tell. */
 export type AudioOutcome = 'present' | 'no_audio' | 'waiting' | 'fetched' | 'deleted';

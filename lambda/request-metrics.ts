@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRIC } from './metric-names';
 import type { WebhookResult } from './process';
 
 /*
@@ -6,25 +7,6 @@ import type { WebhookResult } from './process';
  * Per request: webhooks by type and outcome, signature failures, store errors, bytes stored. Per call, on its
  * first delivery only: duration, cost (credits and USD), tool errors and success by agent, and failures to connect by reason.
  */
-
-export const METRICS_NAMESPACE = 'ElevenLabsWebhookReceiver';
-
-export const METRIC = {
-  webhooks: 'Webhooks',
-  signatureFailures: 'SignatureFailures',
-  forbiddenSources: 'ForbiddenSources',
-  storeErrors: 'StoreErrors',
-  bytesStored: 'BytesStored',
-  calls: 'Calls',
-  callDuration: 'CallDurationSeconds',
-  callCost: 'CallCostCredits',
-  callCostUsd: 'CallCostUsd',
-  toolErrors: 'ToolErrors',
-  callSucceeded: 'CallSucceeded',
-  initiationFailures: 'InitiationFailures',
-  /** Stream records the stream function could not carry out (retried from them; a dead letter after the last try). */
-  callChangesFailed: 'CallChangesFailed',
-} as const;
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 

@@ -1,21 +1,19 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { Grant } from 'aws-cdk-lib/aws-iam';
-import { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { IBucket } from 'aws-cdk-lib/aws-s3';
 import { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAX_AUDIO_CHECK_DELAY_SECONDS } from '../lambda/audio-check-queue';
 import { DEFAULT_API_BASE_URL } from '../lambda/elevenlabs-api';
 import { checkedBaseUrl } from '../lambda/elevenlabs-api-guards';
 import { AUDIO_PREFIX, RAW_PREFIX } from '../lambda/object-keys';
-import { DEFAULT_BACKFILL_LOOKBACK_HOURS } from '../lambda/reconciliation';
+import { DEFAULT_BACKFILL_LOOKBACK_HOURS, MAX_AUDIO_CHECK_DELAY_SECONDS } from '../lambda/reconciliation-settings';
 import { receiverFunction } from './receiver-function';
 import { emptySecret, grantObjectWrites } from './receiver-grants';
 
@@ -53,7 +51,7 @@ export interface ApiReconciliationProps extends ApiReconciliationOptions {
   readonly table: ITable;
   readonly bucket: IBucket;
   /** The webhook function, which queues audio checks. */
-  readonly webhookFunction: NodejsFunction;
+  readonly webhookFunction: LambdaFunction;
   readonly logRetention: RetentionDays;
   readonly retentionDays?: number;
 }
@@ -107,7 +105,7 @@ export class ApiReconciliation extends Construct {
     new Rule(this, 'Backfill', {
       description: 'Stores ElevenLabs conversations whose webhooks never arrived',
       schedule: Schedule.rate(props.backfillInterval ?? Duration.hours(1)),
-      targets: [new LambdaFunction(reconciler)],
+      targets: [new LambdaTarget(reconciler)],
     });
 
     // Reads and updates items; writes conversations fetched (raw, as transcripts) and audio (multipart, so it may abort one); no deletes.

@@ -4,15 +4,14 @@ import { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { IEventBus } from 'aws-cdk-lib/aws-events';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import { Grant, ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { Function as LambdaFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CALL_COLUMNS, CALL_ROWS_PREFIX, PARTITION_COLUMN, type ColumnType } from '../lambda/analytics/call-row';
-import { NAMED_QUERIES, type NamedQuery } from './calls/sql/named-queries';
+import { NAMED_QUERIES } from './calls/sql/named-queries';
 import { acknowledge } from './nag-acknowledgements';
 import { receiverFunction } from './receiver-function';
 
@@ -30,16 +29,6 @@ export const ATHENA_RESULTS_DAYS = 7;
 export const FIRST_CALL_DAY = '2023-01-01';
 /** The Glue table's name, under the receiver's database. */
 export const CALLS_TABLE = 'calls';
-
-/**
- * An EventBridge rule's event pattern for calls that failed: never connected, or a conversation
- * that failed. Use it as it is (`Rule`'s `eventPattern`, with `'detail-type'` as `detailType`) or
- * copy it into the console.
- */
-export const FAILED_CALLS_PATTERN = {
-  source: ['elevenlabs-webhook-receiver'],
-  'detail-type': ['Call Not Connected', 'Call Conversation Failed'],
-} as const;
 
 /** The Glue (Hive) type of a row column: JSON text is a string to SQL (`json_extract` reads it). */
 export function glueType(type: ColumnType): string {
@@ -67,7 +56,7 @@ export interface CallAnalyticsProps {
  */
 export class CallAnalytics extends Construct {
   /** The stream function. */
-  public readonly streamFunction: NodejsFunction;
+  public readonly streamFunction: LambdaFunction;
   /** Receives what the stream function gave up on: the shard and sequence numbers, not the records. */
   public readonly deadLetterQueue: Queue;
 
@@ -141,8 +130,15 @@ export class CallAnalytics extends Construct {
   }
 }
 
-/** What a named query needs here: its Athena text (lib/calls/sql/named-queries.ts has DuckDB's too). */
-export type CallsNamedQuery = Pick<NamedQuery, 'name' | 'description' | 'athena'>;
+/** A query saved in the workgroup (lib/calls/sql/named-queries.ts has the defaults, with DuckDB's text too). */
+export interface CallsNamedQuery {
+  /** Lower case, digits and `_`. */
+  readonly name: string;
+  /** What it answers (Athena keeps up to 1,024 characters). */
+  readonly description: string;
+  /** The text Athena runs (Trino SQL). */
+  readonly athena: string;
+}
 
 export interface CallsSqlProps {
   /** The calls bucket: the rows under `analytics/calls/`, query results under `athena-results/`. */
@@ -153,7 +149,7 @@ export interface CallsSqlProps {
    */
   readonly bytesScannedCutoffPerQuery?: Size;
   /** Saved in the workgroup, each with its Athena text. @default NAMED_QUERIES: the questions the README answers */
-  readonly namedQueries?: readonly CallsNamedQuery[];
+  readonly namedQueries?: CallsNamedQuery[];
   /**
    * The Glue database, also the workgroup's name: lower-case letters, digits and underscores.
    * @default - from the stack's name and the receiver's path in it: {@link defaultDatabaseName}

@@ -1,15 +1,14 @@
-import * as path from 'path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as LambdaFunction, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SERVICE_NAME } from '../lambda/service';
+import { functionCode, type FunctionEntry } from './function-bundles';
 
 export interface ReceiverFunctionProps {
   /** The handler file under `lambda/`, e.g. `handler.ts`. */
-  readonly entry: string;
+  readonly entry: FunctionEntry;
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly environment: Record<string, string>;
@@ -21,17 +20,17 @@ export interface ReceiverFunctionProps {
 
 /**
  * One of the receiver's functions: Node.js 24 on arm64, bundled and minified by esbuild (no
- * Docker), JSON logs into a retained log group of its own. Its role starts empty: no AWS managed
+ * Docker; see function-bundles.ts), JSON logs into a retained log group of its own. Its role starts empty: no AWS managed
  * policy, only writing to that log group; callers grant the rest.
  */
-export function receiverFunction(scope: Construct, id: string, props: ReceiverFunctionProps): NodejsFunction {
+export function receiverFunction(scope: Construct, id: string, props: ReceiverFunctionProps): LambdaFunction {
   const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
   const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
   logGroup.grantWrite(role);
-  return new NodejsFunction(scope, id, {
+  return new LambdaFunction(scope, id, {
     role,
-    entry: path.join(__dirname, '..', 'lambda', props.entry),
-    handler: 'handler',
+    code: functionCode(props.entry),
+    handler: 'index.handler',
     runtime: Runtime.NODEJS_24_X,
     architecture: Architecture.ARM_64,
     memorySize: props.memorySize,
@@ -41,14 +40,5 @@ export function receiverFunction(scope: Construct, id: string, props: ReceiverFu
     environment: { POWERTOOLS_SERVICE_NAME: SERVICE_NAME, NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     loggingFormat: LoggingFormat.JSON,
     logGroup,
-    bundling: {
-      minify: true,
-      sourceMap: true,
-      target: 'node22',
-      format: OutputFormat.CJS,
-      // Bundle the SDK too: versions pinned by the lock file, and a faster cold start.
-      externalModules: [],
-      mainFields: ['module', 'main'],
-    },
   });
 }

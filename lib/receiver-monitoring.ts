@@ -8,7 +8,7 @@ import { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE } from '../lambda/request-metrics';
+import { METRIC, METRICS_NAMESPACE } from '../lambda/metric-names';
 import { SERVICE_NAME } from '../lambda/service';
 
 export interface ReceiverMonitoringProps {

@@ -2,9 +2,9 @@ import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import { AccessLogField as Field, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, IEventBus } from 'aws-cdk-lib/aws-events';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, LifecycleRule, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Grant } from 'aws-cdk-lib/aws-iam';
@@ -12,7 +12,7 @@ import { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { AUDIO_PREFIX, RAW_PREFIX } from '../lambda/object-keys';
-import { METRICS_NAMESPACE } from '../lambda/request-metrics';
+import { METRICS_NAMESPACE } from '../lambda/metric-names';
 import { DEFAULT_WEBHOOK_PATH } from '../lambda/service';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECONDS } from '../lambda/signature';
 import { parseSourceAllowList } from '../lambda/source-ips';
@@ -106,11 +106,11 @@ export interface ElevenLabsWebhookReceiverProps {
    * Only these source addresses may call the webhook (403 otherwise, checked before anything
    * else and counted as `ForbiddenSources`): IPv4 or IPv6 addresses and CIDR ranges
    * (`203.0.113.7`, `203.0.113.0/24`, `2001:db8::/32`). ElevenLabs publishes its own: see
-   * `ELEVENLABS_EGRESS_IPS` in `lambda/elevenlabs-egress.ts`. Throws at synth on an entry that is
+   * {@link ElevenLabsEgress} (`ElevenLabsEgress.DEFAULT_REGIONS`, ...). Throws at synth on an entry that is
    * not an address or range, and on a list with no entries.
    * @default - any address (every request must still be signed)
    */
-  readonly allowedSourceIps?: readonly string[];
+  readonly allowedSourceIps?: string[];
   /**
    * Honour ElevenLabs' deletion settings: when a call's transcript (and personal data) or audio is
    * deleted at ElevenLabs, a scheduled sweep deletes every version of our objects for it and the
@@ -162,7 +162,7 @@ export class ElevenLabsWebhookReceiver extends Construct {
   /** The HTTP API; its only route is `POST` on {@link ElevenLabsWebhookReceiverProps.path}. */
   public readonly api: HttpApi;
   /** The function that verifies, archives and stores each webhook. */
-  public readonly handler: NodejsFunction;
+  public readonly handler: LambdaFunction;
   /** One item per conversation, keyed by `conversation_id`. */
   public readonly table: Table;
   /** Raw bodies, transcripts and audio, under the prefixes in `lambda/object-keys.ts`. */

@@ -1,7 +1,8 @@
 import { parseEvent } from '../lambda/events';
 import { toCallWrite } from '../lambda/records';
 import { CALL_COLUMNS, callRowKey, NOT_COLUMNS, PARTITION_COLUMN, sqlTimestamp, toCallRow, type ColumnType } from '../lambda/analytics/call-row';
-import { changeActions, DETAIL_TYPES, eventDetail, MAX_DETAIL_BYTES } from '../lambda/analytics/call-changes';
+import { changeActions, eventDetail, MAX_DETAIL_BYTES } from '../lambda/analytics/call-changes';
+import { DETAIL_TYPES } from '../lambda/analytics/event-names';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { exampleNames, FIXTURES_DIR, loadExample } from './support/webhooks';

@@ -1,6 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { CallFacts } from '../lambda/process';
-import { METRIC, recordRequestMetrics } from '../lambda/request-metrics';
+import { METRIC } from '../lambda/metric-names';
+import { recordRequestMetrics } from '../lambda/request-metrics';
 
 function recorded(outcome: string, status = 200, call?: CallFacts): string[] {
   const metrics = new Metrics({ namespace: 'test', serviceName: 'test' });

@@ -1,4 +1,4 @@
-import { ELEVENLABS_DEFAULT_REGION_IPS, expandElevenLabsKeyword } from '../lambda/elevenlabs-egress';
+import { ElevenLabsEgress } from '../lib/elevenlabs-egress';
 import { ConfigurationError } from '../lambda/errors';
 import { parseSourceAllowList } from '../lambda/source-ips';
 
@@ -87,14 +87,14 @@ describe('parseSourceAllowList', () => {
   });
 });
 
-describe('expandElevenLabsKeyword', () => {
+describe('ElevenLabsEgress.expandKeyword', () => {
   it('replaces the word with the default-region addresses and keeps the other entries', () => {
-    expect(expandElevenLabsKeyword(['elevenlabs'])).toEqual(ELEVENLABS_DEFAULT_REGION_IPS);
-    expect(expandElevenLabsKeyword([' ElevenLabs ', '203.0.113.0/24'])).toEqual([...ELEVENLABS_DEFAULT_REGION_IPS, '203.0.113.0/24']);
-    expect(expandElevenLabsKeyword(['203.0.113.7'])).toEqual(['203.0.113.7']);
+    expect(ElevenLabsEgress.expandKeyword(['elevenlabs'])).toEqual(ElevenLabsEgress.DEFAULT_REGIONS);
+    expect(ElevenLabsEgress.expandKeyword([' ElevenLabs ', '203.0.113.0/24'])).toEqual([...ElevenLabsEgress.DEFAULT_REGIONS, '203.0.113.0/24']);
+    expect(ElevenLabsEgress.expandKeyword(['203.0.113.7'])).toEqual(['203.0.113.7']);
   });
 
   it('gives addresses the parser accepts', () => {
-    expect(parseSourceAllowList(expandElevenLabsKeyword(['elevenlabs']), 'allowedSourceIps').has(ELEVENLABS_DEFAULT_REGION_IPS[0])).toBe(true);
+    expect(parseSourceAllowList(ElevenLabsEgress.expandKeyword(['elevenlabs']), 'allowedSourceIps').has(ElevenLabsEgress.DEFAULT_REGIONS[0])).toBe(true);
   });
 });

@@ -4,9 +4,11 @@ import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { changeActions, DETAIL_TYPES, EVENT_SOURCE } from '../lambda/analytics/call-changes';
+import { changeActions } from '../lambda/analytics/call-changes';
+import { DETAIL_TYPES, EVENT_SOURCE } from '../lambda/analytics/event-names';
 import { CALL_COLUMNS, PARTITION_COLUMN } from '../lambda/analytics/call-row';
-import { defaultDatabaseName, FAILED_CALLS_PATTERN, glueType } from '../lib/call-analytics';
+import { defaultDatabaseName, glueType } from '../lib/call-analytics';
+import { CallEvents } from '../lib/call-events';
 import { NAMED_QUERIES } from '../lib/calls/sql/named-queries';
 import { ElevenLabsWebhookReceiver, type ElevenLabsWebhookReceiverProps } from '../lib/webhook-receiver';
 import { synthStack } from './support/synth-stack';
@@ -335,27 +337,25 @@ describe('the failed-calls rule of the README', () => {
   const transcribed = { ...start, transcription_event_timestamp: 1_764_000_200, user_turns: 3, status: 'done' };
   const failed = { ...transcribed, status: 'failed', error_code: 1002 };
 
+  /** The pattern as the README's rule (CallEvents.failedCalls, SNS target) synthesizes it. */
+  function synthesizedPattern(): Record<string, unknown> {
+    const stack = new Stack(new App(), 'Rules');
+    new Rule(stack, 'FailedCalls', { eventPattern: CallEvents.failedCalls(), targets: [new SnsTopic(new Topic(stack, 'FailedCallsTopic'))] });
+    return only(Template.fromStack(stack), 'AWS::Events::Rule')[1].Properties.EventPattern;
+  }
+
   it('names the source and detail-types the function publishes', () => {
-    expect(FAILED_CALLS_PATTERN.source).toEqual([EVENT_SOURCE]);
-    expect(FAILED_CALLS_PATTERN['detail-type']).toEqual([DETAIL_TYPES.notConnected, DETAIL_TYPES.conversationFailed]);
+    expect(synthesizedPattern()).toEqual({ source: [EVENT_SOURCE], 'detail-type': [DETAIL_TYPES.notConnected, DETAIL_TYPES.conversationFailed] });
   });
 
   it('matches a call that never connected and a conversation that failed, and nothing else', () => {
-    const matched = (events: Record<string, unknown>[]) => events.filter((e) => matches(FAILED_CALLS_PATTERN, e)).map((e) => e['detail-type']);
+    const pattern = synthesizedPattern();
+    const matched = (events: Record<string, unknown>[]) => events.filter((e) => matches(pattern, e)).map((e) => e['detail-type']);
     expect(matched(published(undefined, notConnected))).toEqual(['Call Not Connected']);
     expect(matched(published(undefined, failed))).toEqual(['Call Conversation Failed']);
     // A successful call's transcription and its audio, and a deletion: published, not matched.
     const others = [...published(undefined, transcribed), ...published(transcribed, { ...transcribed, audio_s3_key: 'audio/a/conv_1/1.mp3' }), ...published(transcribed, { ...transcribed, transcript_deleted_at: 5 })];
     expect(others.map((e) => e['detail-type']).sort()).toEqual([DETAIL_TYPES.audio, DETAIL_TYPES.dataDeleted, DETAIL_TYPES.transcription]);
     expect(matched(others)).toEqual([]);
-  });
-
-  it('is what a Rule with an SNS target synthesizes as its pattern', () => {
-    const stack = new Stack(new App(), 'Rules');
-    new Rule(stack, 'FailedCalls', {
-      eventPattern: { source: [...FAILED_CALLS_PATTERN.source], detailType: [...FAILED_CALLS_PATTERN['detail-type']] },
-      targets: [new SnsTopic(new Topic(stack, 'FailedCallsTopic'))],
-    });
-    expect(only(Template.fromStack(stack), 'AWS::Events::Rule')[1].Properties.EventPattern).toEqual(FAILED_CALLS_PATTERN);
   });
 });

@@ -1,6 +1,7 @@
 import { callOutcome, failureKind } from '../../lib/calls/failure-kind';
 import { PERSONAL_ATTRIBUTES } from '../deletion';
 import { callRowKey, startDate, toCallRow } from './call-row';
+import { DETAIL_TYPES } from './event-names';
 
 /*
  * What one change of a call's item means downstream, decided from the item before and after (as
@@ -10,17 +11,6 @@ import { callRowKey, startDate, toCallRow } from './call-row';
 
 type Item = Record<string, unknown>;
 
-/** The `source` of every event this receiver publishes. */
-export const EVENT_SOURCE = 'elevenlabs-webhook-receiver';
-
-/** What other systems can hear of a call, as EventBridge `detail-type`s. */
-export const DETAIL_TYPES = {
-  transcription: 'Call Transcription Stored',
-  audio: 'Call Audio Stored',
-  notConnected: 'Call Not Connected',
-  conversationFailed: 'Call Conversation Failed',
-  dataDeleted: 'Call Data Deleted',
-} as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
 /** EventBridge takes entries up to 256 KB: the detail stays under this, cut as needed. */

@@ -1,7 +1,8 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { deleteObjectVersions } from '../storage';
-import { EVENT_SOURCE, type CallEvent, type ChangeActions } from './call-changes';
+import type { CallEvent, ChangeActions } from './call-changes';
+import { EVENT_SOURCE } from './event-names';
 import { rowLine } from './call-row';
 
 /*

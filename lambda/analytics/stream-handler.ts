@@ -4,7 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { fromDynamoDBItem } from '../attribute-values';
 import { requiredEnv } from '../config';
-import { METRIC, METRICS_NAMESPACE } from '../request-metrics';
+import { METRIC, METRICS_NAMESPACE } from '../metric-names';
 import { SERVICE_NAME } from '../service';
 import { createStorageClients, SILENT_SDK_LOGGER } from '../storage';
 import { changeActions } from './call-changes';

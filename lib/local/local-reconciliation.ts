@@ -1,7 +1,7 @@
-import { MAX_AUDIO_CHECK_DELAY_SECONDS } from '../../lambda/audio-check-queue';
 import { createElevenLabsApi, DEFAULT_API_BASE_URL } from '../../lambda/elevenlabs-api';
 import { describeError } from '../../lambda/errors';
-import { backfill, DEFAULT_BACKFILL_LOOKBACK_HOURS, reconcileAudio, type ReconciliationDependencies } from '../../lambda/reconciliation';
+import { backfill, reconcileAudio, type ReconciliationDependencies } from '../../lambda/reconciliation';
+import { DEFAULT_BACKFILL_LOOKBACK_HOURS, MAX_AUDIO_CHECK_DELAY_SECONDS } from '../../lambda/reconciliation-settings';
 import type { ReconciliationStore } from '../../lambda/reconciliation-store';
 
 /*

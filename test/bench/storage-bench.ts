@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { buildSync, type Metafile } from 'esbuild';
-import { METRICS_NAMESPACE } from '../../lambda/request-metrics';
+import { METRICS_NAMESPACE } from '../../lambda/metric-names';
 import { SERVICE_NAME } from '../../lambda/service';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECONDS } from '../../lambda/signature';
 import { TEST_SECRET } from '../support/webhooks';

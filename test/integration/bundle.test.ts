@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +11,7 @@ import { startEmulators, type Emulators } from '../../lib/local/emulators';
 import { startFakeElevenLabsApi, type FakeElevenLabsApi } from '../support/fake-elevenlabs-api';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { storageReader } from '../support/storage';
+import { invokeBundle as invokeSynthesized, synthesizedFunctions, type SynthesizedFunction } from '../support/synthesized-functions';
 import { CDK_JSON_CONTEXT, loadExample, signedApiEvent, TEST_SECRET } from '../support/webhooks';
 
 /*
@@ -22,12 +21,6 @@ import { CDK_JSON_CONTEXT, loadExample, signedApiEvent, TEST_SECRET } from '../s
  */
 
 const API_KEY = 'sk_bundle_test';
-
-/** A synthesized function: where its bundle is and the environment the stack gives it. */
-interface SynthesizedFunction {
-  readonly bundleDir: string;
-  readonly environment: Record<string, string>;
-}
 
 let outdir: string;
 let webhook: SynthesizedFunction;
@@ -43,17 +36,8 @@ beforeAll(async () => {
   const app = new App({ outdir, context: CDK_JSON_CONTEXT });
   const stack = new ElevenLabsWebhookReceiverStack(app, 'Bundled', { receiver: { apiReconciliation: {}, honourDeletionSettings: {} } });
   const assembly = app.synth();
-  const resources = Object.entries(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as [string, any][];
-  const functions = resources.map(([, fn]) => fn);
-  const synthesized = (fn: any): SynthesizedFunction => ({
-    bundleDir: path.join(assembly.directory, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`),
-    // Tokens (table name, ARNs, queue URL) are replaced below; everything else is what the stack sets.
-    environment: Object.fromEntries(Object.entries(fn.Properties.Environment.Variables).filter(([, v]) => typeof v === 'string')) as Record<string, string>,
-  });
-  webhook = synthesized(functions.find((fn) => 'WEBHOOK_SECRET_ARN' in fn.Properties.Environment.Variables));
-  reconciler = synthesized(functions.find((fn) => 'ELEVENLABS_API_KEY_SECRET_ARN' in fn.Properties.Environment.Variables));
-  sweeper = synthesized(resources.find(([id]) => id.includes('DeletionSweep'))![1]);
-  streamConsumer = synthesized(functions.find((fn) => 'EVENT_BUS_NAME' in fn.Properties.Environment.Variables));
+  const functions = synthesizedFunctions(assembly.directory, Template.fromStack(stack).toJSON() as { Resources: Record<string, any> });
+  [webhook, reconciler, sweeper, streamConsumer] = [functions.webhook!, functions.reconciler!, functions.sweeper!, functions.streamConsumer!];
   emulators = await startEmulators();
   secrets = await startFakeSecretsManager(); // created empty, as the stack creates it
   api = await startFakeElevenLabsApi({
@@ -69,36 +53,18 @@ afterAll(async () => {
   fs.rmSync(outdir, { recursive: true, force: true });
 });
 
-/**
- * Loads the bundle in a new Node process and invokes `handler` once per event, in order.
- * Asynchronous on purpose: the emulators it calls run in this process.
- */
-async function invokeBundle(events: unknown[], fn: SynthesizedFunction = webhook, extraEnv: Record<string, string> = {}): Promise<any[]> {
-  const runner = `
-    const { handler } = require(${JSON.stringify(path.join(fn.bundleDir, 'index.js'))});
-    (async () => {
-      const events = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
-      const results = [];
-      for (const event of events) results.push((await handler(event, {})) ?? null);
-      process.stdout.write('\\n@@' + JSON.stringify(results));
-    })().catch((e) => { console.error(e); process.exit(1); });`;
-  const eventsFile = path.join(outdir, `events-${Date.now()}.json`);
-  fs.writeFileSync(eventsFile, JSON.stringify(events));
-  const { stdout } = await promisify(execFile)(process.execPath, ['-e', runner, eventsFile], {
-    env: {
-      PATH: process.env.PATH,
-      ...fn.environment,
-      ...emulators.environment,
-      WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook-AbCdEf',
-      ELEVENLABS_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:api-key-AbCdEf',
-      ELEVENLABS_API_BASE_URL: api.baseUrl,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      ...extraEnv,
-    },
-    maxBuffer: 64 * 1024 * 1024,
+/** Invokes a function's bundle once per event, configured as the stack configures it, with the stand-ins' endpoints. */
+function invokeBundle(events: unknown[], fn: SynthesizedFunction = webhook, extraEnv: Record<string, string> = {}): Promise<any[]> {
+  return invokeSynthesized(fn.bundleDir, events, {
+    ...fn.environment,
+    ...emulators.environment,
+    WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook-AbCdEf',
+    ELEVENLABS_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:api-key-AbCdEf',
+    ELEVENLABS_API_BASE_URL: api.baseUrl,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    ...extraEnv,
   });
-  return JSON.parse(stdout.slice(stdout.lastIndexOf('\n@@') + 3));
 }
 
 describe('the bundles cdk synth builds', () => {
