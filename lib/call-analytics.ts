@@ -12,7 +12,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CALL_COLUMNS, CALL_ROWS_PREFIX, PARTITION_COLUMN, type ColumnType } from '../lambda/analytics/call-row';
 import { NAMED_QUERIES } from './calls/sql/named-queries';
-import { acknowledge } from './nag-acknowledgements';
+import { acknowledge, nagResourceName } from './nag-acknowledgements';
 import { receiverFunction } from './receiver-function';
 
 /*
@@ -119,10 +119,9 @@ export class CallAnalytics extends Construct {
         resourceArns: [props.bucket.bucketArn],
         conditions: { StringLike: { 's3:prefix': [`${CALL_ROWS_PREFIX}*`] } },
       });
-      const bucketId = Stack.of(props.bucket).getLogicalId(props.bucket.node.defaultChild as never);
       acknowledge(
         this.streamFunction.role!,
-        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${CALL_ROWS_PREFIX}*]`,
+        `AwsSolutions-IAM5[Resource::${nagResourceName(this, props.bucket.bucketArn)}/${CALL_ROWS_PREFIX}*]`,
         `A call's row is written, moved and deleted under ${CALL_ROWS_PREFIX}, at a key known only per call; nothing outside that prefix is allowed.`,
       );
     }
@@ -309,14 +308,13 @@ export class CallsSql extends Construct {
     });
     acknowledge(
       this.readerPolicy,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/${stack.stackName}/*]`,
+      `AwsSolutions-IAM5[Resource::${nagResourceName(this, stackArn)}]`,
       'A stack\'s ARN ends in an id CloudFormation gives it at creation; the name fixes the stack, and DescribeStacks only reads it.',
     );
-    const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as never);
     for (const prefix of [CALL_ROWS_PREFIX, ATHENA_RESULTS_PREFIX]) {
       acknowledge(
         this.readerPolicy,
-        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
+        `AwsSolutions-IAM5[Resource::${nagResourceName(this, bucket.bucketArn)}/${prefix}*]`,
         `Athena reads every call's row under ${CALL_ROWS_PREFIX} and writes each query's results under ${ATHENA_RESULTS_PREFIX} with the reader's credentials; nothing else in the bucket.`,
       );
     }

@@ -1,4 +1,4 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -11,10 +11,10 @@ import { CDK_JSON_CONTEXT } from './support/webhooks';
 
 /* cdk-nag's AWS Solutions rules, as `cdk synth` runs them (bin/app.ts): every finding fixed or acknowledged. */
 
-function synthWithNag(receiver?: ElevenLabsWebhookReceiverProps, addToStack?: (stack: ElevenLabsWebhookReceiverStack) => void) {
+function synthWithNag(receiver?: ElevenLabsWebhookReceiverProps, addToStack?: (stack: ElevenLabsWebhookReceiverStack) => void, stackProps: StackProps = {}) {
   const outdir = mkdtempSync(join(tmpdir(), 'nag-'));
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new ElevenLabsWebhookReceiverStack(app, 'Nagged', { receiver });
+  const stack = new ElevenLabsWebhookReceiverStack(app, 'Nagged', { ...stackProps, receiver });
   addToStack?.(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   try {
@@ -47,6 +47,12 @@ describe('cdk-nag AwsSolutions', () => {
     expect(synthWithNag({ callEvents: false })).toEqual({ passed: true, violations: [] });
     expect(synthWithNag({ analytics: false, callEvents: false })).toEqual({ passed: true, violations: [] });
     expect(synthWithNag({ eventBus: EventBus.fromEventBusArn(new Stack(new App(), 'Shared'), 'Bus', 'arn:aws:events:eu-west-1:111122223333:event-bus/crm') })).toEqual({ passed: true, violations: [] });
+  });
+
+  it('passes a stack whose account and region are known (an env), where ARNs hold them as text', () => {
+    const every = { apiReconciliation: {}, honourDeletionSettings: {} };
+    expect(synthWithNag(every, undefined, { env: { account: '123456789012', region: 'eu-west-1' } })).toEqual({ passed: true, violations: [] });
+    expect(synthWithNag(every, undefined, { env: { region: 'ap-southeast-2' } })).toEqual({ passed: true, violations: [] });
   });
 
   it('fails on a new unacknowledged finding', () => {
