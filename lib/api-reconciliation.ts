@@ -14,6 +14,7 @@ import { DEFAULT_API_BASE_URL } from '../lambda/elevenlabs-api';
 import { checkedBaseUrl } from '../lambda/elevenlabs-api-guards';
 import { AUDIO_PREFIX, RAW_PREFIX } from '../lambda/object-keys';
 import { DEFAULT_BACKFILL_LOOKBACK_HOURS, MAX_AUDIO_CHECK_DELAY_SECONDS } from '../lambda/reconciliation-settings';
+import { wholeDuration } from './prop-checks';
 import { receiverFunction } from './receiver-function';
 import { emptySecret, grantObjectWrites } from './receiver-grants';
 
@@ -30,12 +31,12 @@ export interface ApiReconciliationOptions {
    */
   readonly audioCheckDelay?: Duration;
   /**
-   * How often the backfill lists conversations through the API.
+   * How often the backfill lists conversations through the API, in whole minutes.
    * @default Duration.hours(1)
    */
   readonly backfillInterval?: Duration;
   /**
-   * How far back each backfill looks; more than the interval, so a failed run is caught up.
+   * How far back each backfill looks, in whole hours; at least the interval, more to catch up a failed run.
    * @default Duration.hours(6)
    */
   readonly backfillLookback?: Duration;
@@ -68,8 +69,13 @@ export class ApiReconciliation extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiReconciliationProps) {
     super(scope, id);
-    const delay = props.audioCheckDelay ?? Duration.minutes(15);
-    if (delay.toSeconds() > MAX_AUDIO_CHECK_DELAY_SECONDS) throw new Error('audioCheckDelay can be at most 15 minutes (SQS delay limit)');
+    // SQS delays a message at most 15 minutes; the schedule takes whole minutes; the backfill looks
+    // back in whole hours, further than its interval so a failed run is caught up.
+    const delaySeconds = wholeDuration(props.audioCheckDelay ?? Duration.minutes(15), 'seconds', 'apiReconciliation.audioCheckDelay', 0, MAX_AUDIO_CHECK_DELAY_SECONDS);
+    const backfillInterval = props.backfillInterval ?? Duration.hours(1);
+    const intervalMinutes = wholeDuration(backfillInterval, 'minutes', 'apiReconciliation.backfillInterval', 1);
+    const lookbackHours = wholeDuration(props.backfillLookback ?? Duration.hours(DEFAULT_BACKFILL_LOOKBACK_HOURS), 'hours', 'apiReconciliation.backfillLookback', 1);
+    if (lookbackHours * 60 < intervalMinutes) throw new Error(`apiReconciliation.backfillLookback (${lookbackHours} hours) must be at least apiReconciliation.backfillInterval (${backfillInterval.toHumanString()}), or calls between runs are never looked at`);
     // The reconciler's own check, run now, so a bad URL fails the synth rather than the first run after
     // deploy. Empty means the default there; a token (a parameter) is only known there, so it is left to it.
     if (props.apiBaseUrl && !Token.isUnresolved(props.apiBaseUrl)) checkedBaseUrl(props.apiBaseUrl, { baseUrl: 'apiBaseUrl', apiKey: 'apiKeySecret' });
@@ -93,7 +99,7 @@ export class ApiReconciliation extends Construct {
       CALLS_BUCKET_NAME: props.bucket.bucketName,
       ELEVENLABS_API_KEY_SECRET_ARN: this.apiKeySecret.secretArn,
       ELEVENLABS_API_BASE_URL: props.apiBaseUrl ?? DEFAULT_API_BASE_URL,
-      BACKFILL_LOOKBACK_HOURS: String((props.backfillLookback ?? Duration.hours(DEFAULT_BACKFILL_LOOKBACK_HOURS)).toHours()),
+      BACKFILL_LOOKBACK_HOURS: String(lookbackHours),
     };
     if (props.retentionDays !== undefined) environment.RETENTION_DAYS = String(props.retentionDays);
     // Streams recordings in 5 MB parts, so memory does not grow with the call's length.
@@ -104,7 +110,7 @@ export class ApiReconciliation extends Construct {
     reconciler.addEventSource(new SqsEventSource(this.queue, { batchSize: 1, maxConcurrency: 2, reportBatchItemFailures: true }));
     new Rule(this, 'Backfill', {
       description: 'Stores ElevenLabs conversations whose webhooks never arrived',
-      schedule: Schedule.rate(props.backfillInterval ?? Duration.hours(1)),
+      schedule: Schedule.rate(backfillInterval),
       targets: [new LambdaTarget(reconciler)],
     });
 
@@ -117,6 +123,6 @@ export class ApiReconciliation extends Construct {
 
     this.queue.grantSendMessages(props.webhookFunction);
     props.webhookFunction.addEnvironment('AUDIO_CHECK_QUEUE_URL', this.queue.queueUrl);
-    props.webhookFunction.addEnvironment('AUDIO_CHECK_DELAY_SECONDS', String(delay.toSeconds()));
+    props.webhookFunction.addEnvironment('AUDIO_CHECK_DELAY_SECONDS', String(delaySeconds));
   }
 }

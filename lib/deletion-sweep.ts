@@ -10,12 +10,13 @@ import { Construct } from 'constructs';
 import { BUCKET_PREFIXES } from '../lambda/object-keys';
 import { BY_DELETION_DUE_INDEX } from './calls-table-schema';
 import { acknowledgeObjectPrefixes } from './nag-acknowledgements';
+import { wholeDuration } from './prop-checks';
 import { receiverFunction } from './receiver-function';
 
 /** Options of the deletion sweep. All optional. */
 export interface DeletionSweepOptions {
   /**
-   * How often due deletions are carried out: our copy goes at most this long after ElevenLabs'.
+   * How often due deletions are carried out, in whole minutes: our copy goes at most this long after ElevenLabs'.
    * @default Duration.minutes(15)
    */
   readonly interval?: Duration;
@@ -38,6 +39,9 @@ export class DeletionSweep extends Construct {
 
   constructor(scope: Construct, id: string, props: DeletionSweepProps) {
     super(scope, id);
+    // A schedule runs every whole number of minutes.
+    const interval = props.interval ?? Duration.minutes(15);
+    wholeDuration(interval, 'minutes', 'honourDeletionSettings.interval', 1);
     const sweeper = receiverFunction(this, 'Sweeper', {
       entry: 'deletion-handler.ts',
       memorySize: 256,
@@ -50,7 +54,7 @@ export class DeletionSweep extends Construct {
     this.sweeper = sweeper;
     new Rule(this, 'Schedule', {
       description: 'Deletes what ElevenLabs deletion settings say is due',
-      schedule: Schedule.rate(props.interval ?? Duration.minutes(15)),
+      schedule: Schedule.rate(interval),
       targets: [new LambdaFunction(sweeper)],
     });
 

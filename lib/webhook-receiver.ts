@@ -21,6 +21,7 @@ import { ApiReconciliation, ApiReconciliationOptions } from './api-reconciliatio
 import { CallAnalytics, CallsSql } from './call-analytics';
 import { DeletionSweep, DeletionSweepOptions } from './deletion-sweep';
 import { acknowledge } from './nag-acknowledgements';
+import { wholeDuration, wholeNumber } from './prop-checks';
 import { receiverFunction } from './receiver-function';
 import { emptySecret, grantObjectWrites } from './receiver-grants';
 import { ReceiverMonitoring } from './receiver-monitoring';
@@ -31,6 +32,8 @@ const RAW_TRANSITION_DAYS = 30;
 const IA_MINIMUM_STORAGE_DAYS = 30;
 /** How long S3 server access logs of the call bucket are kept. */
 const ACCESS_LOG_DAYS = 365;
+/** Of Lambda's 4 KB of environment variables, what the source allow-list may take. */
+const MAX_ALLOWED_SOURCE_IPS_CHARS = 2_500;
 /** HTTP API integrations give up after 30 s; the function must finish (and answer) before that. */
 const MAX_TIMEOUT_SECONDS = 29;
 
@@ -57,7 +60,7 @@ export interface ElevenLabsWebhookReceiverProps {
    */
   readonly signatureFutureTolerance?: Duration;
   /**
-   * The function's memory in MiB; audio events carry megabytes of base64 to decode.
+   * The function's memory in MiB, 128 to 10,240; audio events carry megabytes of base64 to decode.
    * @default 1024
    */
   readonly memorySize?: number;
@@ -77,7 +80,7 @@ export interface ElevenLabsWebhookReceiverProps {
    */
   readonly logRetention?: RetentionDays;
   /**
-   * The route path that receives `POST` webhooks; starts with `/`.
+   * The route path that receives `POST` webhooks: one fixed path, starting with `/`.
    * @default '/elevenlabs/webhook'
    */
   readonly path?: string;
@@ -107,7 +110,7 @@ export interface ElevenLabsWebhookReceiverProps {
    * else and counted as `ForbiddenSources`): IPv4 or IPv6 addresses and CIDR ranges
    * (`203.0.113.7`, `203.0.113.0/24`, `2001:db8::/32`). ElevenLabs publishes its own: see
    * {@link ElevenLabsEgress} (`ElevenLabsEgress.DEFAULT_REGIONS`, ...). Throws at synth on an entry that is
-   * not an address or range, and on a list with no entries.
+   * not an address or range, on a list with no entries, and on one over 2,500 characters.
    * @default - any address (every request must still be signed)
    */
   readonly allowedSourceIps?: string[];
@@ -186,17 +189,21 @@ export class ElevenLabsWebhookReceiver extends Construct {
     // the buckets keep ACLs disabled (owner-enforced).
     this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const timeout = props.timeout ?? Duration.seconds(25);
-    if (timeout.toSeconds() > MAX_TIMEOUT_SECONDS) {
-      throw new Error(`timeout must be at most ${MAX_TIMEOUT_SECONDS} seconds: the HTTP API stops waiting at 30`);
+    // The HTTP API stops waiting at 30 seconds.
+    wholeDuration(timeout, 'seconds', 'timeout', 1, MAX_TIMEOUT_SECONDS);
+    // Whole days only: both S3 expiration and the RETENTION_DAYS variable count days.
+    const retentionDays = props.retention && wholeDuration(props.retention, 'days', 'retention', 1);
+    const recoveryDays = props.pointInTimeRecoveryPeriod ? wholeDuration(props.pointInTimeRecoveryPeriod, 'days', 'pointInTimeRecoveryPeriod', 1, 35) : 35;
+    const tolerance = wholeDuration(props.signatureTolerance ?? Duration.seconds(DEFAULT_TOLERANCE_SECONDS), 'seconds', 'signatureTolerance', 1);
+    const futureTolerance = wholeDuration(props.signatureFutureTolerance ?? Duration.seconds(DEFAULT_FUTURE_TOLERANCE_SECONDS), 'seconds', 'signatureFutureTolerance', 0);
+    wholeNumber(props.memorySize, 'memorySize', 128, 10_240, 'Lambda\'s range, in MiB');
+    wholeNumber(props.reservedConcurrentExecutions, 'reservedConcurrentExecutions', 0);
+    wholeNumber(props.throttleBurstLimit, 'throttleBurstLimit', 0);
+    if (props.throttleRateLimit !== undefined && !Token.isUnresolved(props.throttleRateLimit) && !(props.throttleRateLimit >= 0)) {
+      throw new Error(`throttleRateLimit must be at least 0 requests per second, not ${props.throttleRateLimit}`);
     }
-    // Whole days only: both S3 expiration and the RETENTION_DAYS variable count days (throws otherwise).
-    const retentionDays = props.retention?.toDays();
-    if (retentionDays !== undefined && retentionDays < 1) {
-      throw new Error('retention must be at least one day');
-    }
-    const recoveryDays = props.pointInTimeRecoveryPeriod?.toDays() ?? 35;
-    if (!Number.isInteger(recoveryDays) || recoveryDays < 1 || recoveryDays > 35) {
-      throw new Error('pointInTimeRecoveryPeriod must be whole days from 1 to 35');
+    if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
+      throw new Error(`alarmEmail must be an e-mail address, not ${JSON.stringify(props.alarmEmail)}`);
     }
     // The same parser as the function's: a bad entry fails the synth, not every request. An entry
     // known only at deploy (a token) is left to the function, which checks it at its cold start.
@@ -207,12 +214,20 @@ export class ElevenLabsWebhookReceiver extends Construct {
     if (allowedSourceIps && allowedSourceIps.length === 0) {
       throw new Error('allowedSourceIps is empty: leave it out to allow any address, or list the addresses');
     }
+    // The list travels in an environment variable, and Lambda keeps 4 KB of them in all.
+    if (allowedSourceIps && allowedSourceIps.join(',').length > MAX_ALLOWED_SOURCE_IPS_CHARS) {
+      throw new Error(`allowedSourceIps takes at most ${MAX_ALLOWED_SOURCE_IPS_CHARS} characters in all (Lambda keeps 4 KB of environment variables): join neighbouring addresses into CIDR ranges`);
+    }
     const analytics = props.analytics ?? true;
     const callEvents = props.callEvents ?? true;
     if (props.eventBus && !callEvents) throw new Error('eventBus is set but callEvents is false: no events would reach it');
     if (props.bytesScannedCutoffPerQuery && !analytics) throw new Error('bytesScannedCutoffPerQuery is set but analytics is false: there is no workgroup to limit');
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
     const routePath = props.path ?? DEFAULT_WEBHOOK_PATH;
+    // One fixed path: a parameter or greedy path would take requests meant for other routes.
+    if (!Token.isUnresolved(routePath) && !/^\/[^\s{}?#]*$/.test(routePath)) {
+      throw new Error(`path must start with / and hold no spaces, {parameters}, ? or #, not ${JSON.stringify(routePath)}`);
+    }
 
     const attribute = (key: KeyAttribute) => ({ name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER });
     this.table = new Table(this, 'Calls', {
@@ -286,8 +301,8 @@ export class ElevenLabsWebhookReceiver extends Construct {
       CALLS_TABLE_NAME: this.table.tableName,
       CALLS_BUCKET_NAME: this.bucket.bucketName,
       WEBHOOK_SECRET_ARN: this.secret.secretArn,
-      SIGNATURE_TOLERANCE_SECONDS: String(props.signatureTolerance?.toSeconds() ?? DEFAULT_TOLERANCE_SECONDS),
-      SIGNATURE_FUTURE_TOLERANCE_SECONDS: String(props.signatureFutureTolerance?.toSeconds() ?? DEFAULT_FUTURE_TOLERANCE_SECONDS),
+      SIGNATURE_TOLERANCE_SECONDS: String(tolerance),
+      SIGNATURE_FUTURE_TOLERANCE_SECONDS: String(futureTolerance),
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       ...(allowedSourceIps ? { ALLOWED_SOURCE_IPS: allowedSourceIps.join(',') } : {}),
     };

@@ -279,7 +279,30 @@ describe('ElevenLabsWebhookReceiverStack', () => {
   });
 
   it('rejects a timeout the HTTP API would not wait for', () => {
-    expect(() => synth({ timeout: Duration.seconds(30) })).toThrow(/at most 29 seconds/);
+    expect(() => synth({ timeout: Duration.seconds(30) })).toThrow('timeout must be from 1 to 29 seconds, not 30 seconds');
+  });
+
+  it('names the prop and its rule for every value it cannot take, at synth', () => {
+    const refused: [ElevenLabsWebhookReceiverProps, string][] = [
+      [{ retention: Duration.hours(36) }, 'retention must be whole days, not 1 day 12 hours'],
+      [{ retention: Duration.days(0) }, 'retention must be at least 1 day, not 0 days'],
+      [{ pointInTimeRecoveryPeriod: Duration.hours(12) }, 'pointInTimeRecoveryPeriod must be whole days, not 12 hours'],
+      [{ timeout: Duration.millis(500) }, 'timeout must be whole seconds, not 500 millis'],
+      [{ signatureTolerance: Duration.seconds(0) }, 'signatureTolerance must be at least 1 second, not 0 seconds'],
+      [{ memorySize: 20_000 }, "memorySize must be a whole number from 128 to 10240, not 20000: Lambda's range, in MiB"],
+      [{ reservedConcurrentExecutions: -1 }, 'reservedConcurrentExecutions must be a whole number of at least 0, not -1'],
+      [{ throttleRateLimit: -1 }, 'throttleRateLimit must be at least 0 requests per second, not -1'],
+      [{ throttleBurstLimit: 1.5 }, 'throttleBurstLimit must be a whole number of at least 0, not 1.5'],
+      [{ alarmEmail: 'not-an-email' }, 'alarmEmail must be an e-mail address, not "not-an-email"'],
+      [{ path: '/hooks/{proxy+}' }, 'path must start with / and hold no spaces, {parameters}, ? or #, not "/hooks/{proxy+}"'],
+      [{ path: 'elevenlabs' }, 'path must start with / and hold no spaces, {parameters}, ? or #, not "elevenlabs"'],
+      [{ allowedSourceIps: Array.from({ length: 300 }, (_, i) => `2001:db8::${i.toString(16)}/128`) }, 'allowedSourceIps takes at most 2500 characters in all'],
+      [{ apiReconciliation: { audioCheckDelay: Duration.minutes(20) } }, 'apiReconciliation.audioCheckDelay must be from 0 to 900 seconds, not 20 minutes'],
+      [{ apiReconciliation: { backfillInterval: Duration.seconds(30) } }, 'apiReconciliation.backfillInterval must be whole minutes, not 30 seconds'],
+      [{ apiReconciliation: { backfillInterval: Duration.hours(12) } }, 'apiReconciliation.backfillLookback (6 hours) must be at least apiReconciliation.backfillInterval (12 hours)'],
+      [{ honourDeletionSettings: { interval: Duration.seconds(30) } }, 'honourDeletionSettings.interval must be whole minutes, not 30 seconds'],
+    ];
+    for (const [props, message] of refused) expect(() => synth(props)).toThrow(message);
   });
 });
 
