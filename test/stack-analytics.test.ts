@@ -1,8 +1,14 @@
-import { App, Size, Stack } from 'aws-cdk-lib';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Size, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { changeActions } from '../lambda/analytics/call-changes';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../lambda/analytics/event-names';
@@ -337,12 +343,31 @@ describe('the failed-calls rule of the README', () => {
   const transcribed = { ...start, transcription_event_timestamp: 1_764_000_200, user_turns: 3, status: 'done' };
   const failed = { ...transcribed, status: 'failed', error_code: 1002 };
 
-  /** The pattern as the README's rule (CallEvents.failedCalls, SNS target) synthesizes it. */
+  /** The README's rule, line for line: failed calls to an SNS topic under a key of the user's. */
+  function readmeRule(stack: Stack): void {
+    const key = new Key(stack, 'FailedCallsKey', { enableKeyRotation: true });
+    key.grantEncryptDecrypt(new ServicePrincipal('events.amazonaws.com'));
+    const failedCallsTopic = new Topic(stack, 'FailedCallsTopic', { masterKey: key, enforceSSL: true });
+    new Rule(stack, 'FailedCalls', { eventPattern: CallEvents.failedCalls(), targets: [new SnsTopic(failedCallsTopic)] });
+  }
+
+  /** The pattern as the README's rule synthesizes it. */
   function synthesizedPattern(): Record<string, unknown> {
     const stack = new Stack(new App(), 'Rules');
-    new Rule(stack, 'FailedCalls', { eventPattern: CallEvents.failedCalls(), targets: [new SnsTopic(new Topic(stack, 'FailedCallsTopic'))] });
+    readmeRule(stack);
     return only(Template.fromStack(stack), 'AWS::Events::Rule')[1].Properties.EventPattern;
   }
+
+  it('passes cdk-nag as the README writes it', () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'rule-nag-')) });
+    readmeRule(new Stack(app, 'Rules'));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    try {
+      expect(() => app.synth()).not.toThrow();
+    } finally {
+      rmSync(app.outdir, { recursive: true, force: true });
+    }
+  });
 
   it('names the source and detail-types the function publishes', () => {
     expect(synthesizedPattern()).toEqual({ source: [EVENT_SOURCE], 'detail-type': [DETAIL_TYPES.notConnected, DETAIL_TYPES.conversationFailed] });
