@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { buildSync, type Metafile } from 'esbuild';
 import { METRICS_NAMESPACE } from '../../lambda/metric-names';
+import { BUNDLE_OPTIONS } from '../../lib/function-bundles';
 import { SERVICE_NAME } from '../../lambda/service';
 import { DEFAULT_FUTURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECONDS } from '../../lambda/signature';
 import { TEST_SECRET } from '../support/webhooks';
@@ -23,21 +24,15 @@ export interface Bundle {
   readonly metafile: Metafile;
 }
 
-/** The esbuild options of lib/receiver-function.ts (what `cdk synth` runs), for any entry. */
+/** A bundle built with the functions' esbuild options (lib/function-bundles.ts), for any entry. */
 export function bundleLikeCdk(entry: string, outfile: string): Bundle {
   const { metafile } = buildSync({
+    ...BUNDLE_OPTIONS,
+    mainFields: [...BUNDLE_OPTIONS.mainFields],
     entryPoints: [entry],
     absWorkingDir: ROOT,
-    bundle: true,
-    minify: true,
-    sourcemap: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
     outfile,
     metafile: true,
-    logLevel: 'silent',
   });
   const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith('.js'))![1];
   return { file: outfile, bytes: output.bytes, metafile };
