@@ -13,10 +13,10 @@ import { Code } from 'aws-cdk-lib/aws-lambda';
  * same bytes, source map included.
  */
 
-/** Compiled, this file is in dist/lib/ (the package); run from source, in lib/ (this repository). */
-const COMPILED = path.basename(path.dirname(__dirname)) === 'dist';
-/** The package's or the repository's root. */
-const ROOT = COMPILED ? path.join(__dirname, '..', '..') : path.join(__dirname, '..');
+/** In the package, this file is compiled into dist/lib/ and the bundles are in dist/functions/. */
+const SHIPPED_BUNDLES = path.join(__dirname, '..', 'functions');
+/** In this repository, this file runs from source in lib/, beside lambda/. */
+const SOURCE_ROOT = path.join(__dirname, '..');
 
 /** The construct's functions: their handler files under lambda/. */
 export const FUNCTION_ENTRIES = ['handler.ts', 'reconciler-handler.ts', 'deletion-handler.ts', 'analytics/stream-handler.ts'] as const;
@@ -60,7 +60,7 @@ export function writeFunctionBundle(root: string, entry: string, outDir: string)
   try {
     esbuild = require('esbuild') as Esbuild;
   } catch {
-    throw new Error(`Bundling lambda/${entry} needs esbuild: run npm ci in the repository (the npm package ships its functions pre-bundled).`);
+    throw new Error(`Bundling lambda/${entry} from source needs esbuild: run npm ci in this repository.`);
   }
   const result = esbuild.buildSync({
     absWorkingDir: root,
@@ -82,12 +82,16 @@ export function writeFunctionBundle(root: string, entry: string, outDir: string)
  * both ways give the same asset for the same code.
  */
 export function functionCode(entry: FunctionEntry): Code {
-  if (COMPILED) {
-    const shipped = path.join(ROOT, BUNDLES_DIR, bundleName(entry));
-    if (!fs.existsSync(path.join(shipped, 'index.js'))) throw new Error(`The package lacks its bundle of ${entry} (${shipped}): reinstall it, or run npm run build:package in the repository.`);
-    return Code.fromAsset(shipped);
+  const shipped = path.join(SHIPPED_BUNDLES, bundleName(entry));
+  if (fs.existsSync(path.join(shipped, 'index.js'))) return Code.fromAsset(shipped);
+  const source = path.join(SOURCE_ROOT, 'lambda', entry);
+  if (!fs.existsSync(source)) {
+    throw new Error(
+      `Found neither the bundle of ${entry} (${shipped}) nor its source (${source}). If your CDK app is itself bundled, ` +
+        'leave elevenlabs-webhook-receiver out of that bundle (mark it external), so that it finds the function bundles it ships.',
+    );
   }
-  return Code.fromAsset(path.join(ROOT, 'lambda'), {
+  return Code.fromAsset(path.join(SOURCE_ROOT, 'lambda'), {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // Required by the type, never pulled: the local bundler below always answers.
@@ -97,7 +101,7 @@ export function functionCode(entry: FunctionEntry): Code {
       command: ['bundle', entry],
       local: {
         tryBundle(outputDir: string) {
-          writeFunctionBundle(ROOT, entry, outputDir);
+          writeFunctionBundle(SOURCE_ROOT, entry, outputDir);
           return true;
         },
       },

@@ -109,7 +109,7 @@ export interface ElevenLabsWebhookReceiverProps {
    * Only these source addresses may call the webhook (403 otherwise, checked before anything
    * else and counted as `ForbiddenSources`): IPv4 or IPv6 addresses and CIDR ranges
    * (`203.0.113.7`, `203.0.113.0/24`, `2001:db8::/32`). ElevenLabs publishes its own: see
-   * {@link ElevenLabsEgress} (`ElevenLabsEgress.DEFAULT_REGIONS`, ...). Throws at synth on an entry that is
+   * {@link ElevenLabsEgress} (`ElevenLabsEgress.defaultRegions`, ...). Throws at synth on an entry that is
    * not an address or range, on a list with no entries, and on one over 2,500 characters.
    * @default - any address (every request must still be signed)
    */

@@ -89,12 +89,21 @@ describe('parseSourceAllowList', () => {
 
 describe('ElevenLabsEgress.expandKeyword', () => {
   it('replaces the word with the default-region addresses and keeps the other entries', () => {
-    expect(ElevenLabsEgress.expandKeyword(['elevenlabs'])).toEqual(ElevenLabsEgress.DEFAULT_REGIONS);
-    expect(ElevenLabsEgress.expandKeyword([' ElevenLabs ', '203.0.113.0/24'])).toEqual([...ElevenLabsEgress.DEFAULT_REGIONS, '203.0.113.0/24']);
+    expect(ElevenLabsEgress.expandKeyword(['elevenlabs'])).toEqual(ElevenLabsEgress.defaultRegions);
+    expect(ElevenLabsEgress.expandKeyword([' ElevenLabs ', '203.0.113.0/24'])).toEqual([...ElevenLabsEgress.defaultRegions, '203.0.113.0/24']);
     expect(ElevenLabsEgress.expandKeyword(['203.0.113.7'])).toEqual(['203.0.113.7']);
   });
 
   it('gives addresses the parser accepts', () => {
-    expect(parseSourceAllowList(ElevenLabsEgress.expandKeyword(['elevenlabs']), 'allowedSourceIps').has(ElevenLabsEgress.DEFAULT_REGIONS[0])).toBe(true);
+    expect(parseSourceAllowList(ElevenLabsEgress.expandKeyword(['elevenlabs']), 'allowedSourceIps').has(ElevenLabsEgress.defaultRegions[0])).toBe(true);
+  });
+});
+
+describe('ElevenLabsEgress', () => {
+  it('hands out a new list each time, so one caller changing it changes nothing for another', () => {
+    const mine = ElevenLabsEgress.defaultRegions;
+    mine.push('203.0.113.7');
+    expect(ElevenLabsEgress.defaultRegions).toEqual([...ElevenLabsEgress.us, ...ElevenLabsEgress.eu, ...ElevenLabsEgress.asia]);
+    expect(ElevenLabsEgress.defaultRegions).not.toContain('203.0.113.7');
   });
 });

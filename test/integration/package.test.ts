@@ -14,11 +14,12 @@ import { invokeBundle, synthesizedFunctions } from '../support/synthesized-funct
 import { loadExample, signedApiEvent, TEST_SECRET } from '../support/webhooks';
 
 /*
- * The npm package as a team installs it into its own CDK app: packed (prepack builds dist/ with
- * jsii and esbuild), installed from the tarball into a fresh app in a temporary folder beside links
- * to this repository's aws-cdk-lib, constructs and cdk-nag (one copy of constructs, or instanceof
- * breaks), synthesized offline from plain JavaScript, require and import alike, and compared with
- * the same construct synthesized here from source.
+ * The npm package as a team installs it into its own CDK app: packed from a copy of this working
+ * tree (prepack builds dist/ with jsii and esbuild there, never here), installed from the tarball
+ * into a fresh app in a temporary folder beside links to this repository's aws-cdk-lib, constructs
+ * and cdk-nag (one copy of constructs, or instanceof breaks), type-checked as TypeScript,
+ * synthesized offline from plain JavaScript, require and import alike, and compared with the same
+ * construct synthesized here from source.
  */
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -26,8 +27,26 @@ const PACKAGE = 'elevenlabs-webhook-receiver';
 const run = promisify(execFile);
 
 /** What the consumer's app and the repository's both build: every function of the construct. */
-const PROPS_SOURCE = '{ apiReconciliation: {}, honourDeletionSettings: {}, allowedSourceIps: ElevenLabsEgress.DEFAULT_REGIONS }';
-const props = (): ElevenLabsWebhookReceiverProps => ({ apiReconciliation: {}, honourDeletionSettings: {}, allowedSourceIps: ElevenLabsEgress.DEFAULT_REGIONS });
+const PROPS_SOURCE = '{ apiReconciliation: {}, honourDeletionSettings: {}, allowedSourceIps: ElevenLabsEgress.defaultRegions }';
+const props = (): ElevenLabsWebhookReceiverProps => ({ apiReconciliation: {}, honourDeletionSettings: {}, allowedSourceIps: ElevenLabsEgress.defaultRegions });
+
+/** The README's smallest example, as a consumer's TypeScript type-checks it (strict, library types checked too). */
+const TYPESCRIPT_APP = `import { App, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { CallEvents, ElevenLabsEgress, ElevenLabsWebhookReceiver, type ElevenLabsWebhookReceiverProps } from '${PACKAGE}';
+
+export class CallsStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const options: ElevenLabsWebhookReceiverProps = { allowedSourceIps: ElevenLabsEgress.defaultRegions };
+    const receiver = new ElevenLabsWebhookReceiver(this, 'Receiver', options);
+    new CfnOutput(this, 'WebhookUrl', { value: receiver.url });
+    new CfnOutput(this, 'WebhookSecretArn', { value: receiver.secret.secretArn });
+    new CfnOutput(this, 'FailedCallsSource', { value: CallEvents.SOURCE });
+  }
+}
+new CallsStack(new App(), 'Calls');
+`;
 
 /** The consumer's app, in CommonJS or as an ES module: the README's smallest example, with cdk-nag. */
 function consumerApp(syntax: 'require' | 'import'): string {
@@ -60,24 +79,41 @@ let packed: Packed;
 let consumerDir: string;
 let installed: string;
 
+/** A copy of this working tree, uncommitted changes included, its node_modules linked: npm pack builds there. */
+function copyOfWorkingTree(into: string): string {
+  const copy = path.join(into, 'repository');
+  const skipped = new Set(['node_modules', 'dist', 'dist-languages', '.jsii', '.local', 'cdk.out', '.git']);
+  fs.cpSync(ROOT, copy, { recursive: true, filter: (source) => !skipped.has(path.relative(ROOT, source).split(path.sep)[0]) && !source.endsWith('.tgz') });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+  return copy;
+}
+
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'receiver-package-'));
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
-  // The build's own lines come first; the JSON array is the rest.
-  packed = JSON.parse(stdout.slice(stdout.search(/^\[/m)))[0];
+  const repository = copyOfWorkingTree(work);
+  await run('npm', ['run', 'build:package'], { cwd: repository, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: repository, maxBuffer: 64 * 1024 * 1024 });
+  packed = JSON.parse(stdout)[0];
 
   consumerDir = path.join(work, 'app');
   fs.mkdirSync(path.join(consumerDir, 'node_modules'), { recursive: true });
   fs.writeFileSync(path.join(consumerDir, 'package.json'), JSON.stringify({ name: 'consumer-app', private: true }));
-  const link = (name: string) => fs.symlinkSync(path.join(ROOT, 'node_modules', name), path.join(consumerDir, 'node_modules', name), 'dir');
+  const link = (name: string) => {
+    fs.mkdirSync(path.dirname(path.join(consumerDir, 'node_modules', name)), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules', name), path.join(consumerDir, 'node_modules', name), 'dir');
+  };
+  // The peers are linked first, so npm finds them and installs only the package (peer
+  // dependencies honoured whatever the machine's npm settings say).
   link('aws-cdk-lib');
   link('constructs');
-  await run('npm', ['install', '--offline', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', path.join(work, packed.filename)], { cwd: consumerDir });
+  await run('npm', ['install', '--offline', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', '--legacy-peer-deps=false', path.join(work, packed.filename)], { cwd: consumerDir });
   // Linked after the install: npm removes what neither package.json nor a peer dependency names.
   link('cdk-nag');
+  link('@types/node');
   installed = path.join(consumerDir, 'node_modules', PACKAGE);
   fs.writeFileSync(path.join(consumerDir, 'app.js'), consumerApp('require'));
   fs.writeFileSync(path.join(consumerDir, 'app.mjs'), consumerApp('import'));
+  fs.writeFileSync(path.join(consumerDir, 'app.ts'), TYPESCRIPT_APP);
 }, 300_000);
 
 afterAll(() => {
@@ -102,7 +138,7 @@ describe('the packed package', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8'));
     expect(manifest.private).toBeUndefined();
     expect(manifest.dependencies ?? {}).toEqual({});
-    expect(manifest.peerDependencies).toEqual({ 'aws-cdk-lib': '^2.276.0', constructs: '^10.5.0' });
+    expect(manifest.peerDependencies).toEqual({ 'aws-cdk-lib': '^2.276.0', constructs: '^10.5.1' });
     expect(manifest.license).toBe('MIT');
     expect(manifest.keywords).toEqual(expect.arrayContaining(['awscdk', 'elevenlabs']));
   });
@@ -128,6 +164,14 @@ describe('the packed package', () => {
     expect(assembly).toMatchObject({ schema: 'jsii/0.10.0', name: PACKAGE, license: 'MIT' });
     expect(Object.keys(assembly.types)).toEqual(expect.arrayContaining([`${PACKAGE}.ElevenLabsWebhookReceiver`, `${PACKAGE}.ElevenLabsWebhookReceiverProps`, `${PACKAGE}.ElevenLabsEgress`, `${PACKAGE}.CallEvents`]));
   });
+});
+
+describe('a TypeScript CDK app that installed the package', () => {
+  it('type-checks the README\'s example against the package\'s declarations, strict, declarations checked too', async () => {
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const options = ['--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'ES2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'ES2022,ESNext.Disposable', '--types', 'node'];
+    await expect(run(process.execPath, [tsc, ...options, 'app.ts'], { cwd: consumerDir })).resolves.toBeDefined();
+  }, 120_000);
 });
 
 describe('a CDK app that installed the package', () => {
@@ -166,9 +210,29 @@ describe('a CDK app that installed the package', () => {
     repository = synthesized(dir);
   }, 300_000);
 
+  /*
+   * The package is built in a copy of this tree whose node_modules is a link to this one's, so its
+   * source maps name the dependencies by another relative path (a release build, from its own
+   * node_modules, gives the same maps byte for byte). The JavaScript is the same bytes either way;
+   * the assets' hashes, which cover the maps, are compared through that.
+   */
+  /** A source map's `sources` from the first lambda/, lib/ or node_modules/ on, whatever folder the build ran in. */
+  const fromProjectRoot = (map: { sources: string[] }) => ({ ...map, sources: map.sources.map((source) => source.replace(/^(\.\.\/)+(.*?\/)??(?=(lambda|lib|node_modules)\/)/, '')) });
+
+  /** The consumer's template with each function asset named as the repository's same function names it. */
+  function withRepositoryAssets(template: any): any {
+    let text = JSON.stringify(template);
+    const built = synthesizedFunctions(repository.dir, repository.template).all;
+    for (const fn of synthesizedFunctions('', template).all) {
+      const theirs = built.find((b) => b.logicalId === fn.logicalId)!;
+      text = text.split(path.basename(fn.bundleDir).replace(/^asset\./, '')).join(path.basename(theirs.bundleDir).replace(/^asset\./, ''));
+    }
+    return JSON.parse(text);
+  }
+
   it('synthesizes from require and from import to the repository\'s template, function, table, bucket and API alike', () => {
     expect(consumer.import.template).toEqual(consumer.require.template);
-    expect(consumer.require.template).toEqual(repository.template);
+    expect(withRepositoryAssets(consumer.require.template)).toEqual(repository.template);
     const types = Object.values(repository.template.Resources).map((r: any) => r.Type);
     expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(4);
     expect(types).toEqual(expect.arrayContaining(['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::ApiGatewayV2::Api', 'AWS::Glue::Table', 'AWS::Athena::WorkGroup']));
@@ -180,14 +244,16 @@ describe('a CDK app that installed the package', () => {
     expect(findings(repository.report)).toEqual([expect.objectContaining({ plugin: 'AwsSolutions', conclusion: 'success', violations: [] })]);
   });
 
-  it('ships the same function JavaScript as the repository builds from source, source maps included', () => {
+  it('ships the same function JavaScript as the repository builds from source, and source maps that differ only by where the build ran', () => {
     const shipped = synthesizedFunctions(consumer.require.dir, consumer.require.template).all;
     const built = synthesizedFunctions(repository.dir, repository.template).all;
     expect(shipped.map((fn) => fn.logicalId)).toEqual(built.map((fn) => fn.logicalId));
+    const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file));
     for (const [i, fn] of shipped.entries()) {
-      for (const file of ['index.js', 'index.js.map']) {
-        expect(fs.readFileSync(path.join(fn.bundleDir, file)).equals(fs.readFileSync(path.join(built[i].bundleDir, file)))).toBe(true);
-      }
+      expect(read(fn.bundleDir, 'index.js').equals(read(built[i].bundleDir, 'index.js'))).toBe(true);
+      const [ours, theirs] = [fn, built[i]].map((f) => fromProjectRoot(JSON.parse(read(f.bundleDir, 'index.js.map').toString())));
+      expect(ours).toEqual(theirs);
+      expect(ours.sources.filter((source: string) => source.startsWith('lambda/')).length).toBeGreaterThan(0);
     }
   });
 
@@ -203,7 +269,7 @@ describe('a CDK app that installed the package', () => {
         const event = signedApiEvent(loadExample('post_call_transcription.phone'));
         return { ...event, requestContext: { ...event.requestContext, http: { ...event.requestContext.http, sourceIp } } };
       };
-      const [result, forbidden] = await invokeBundle(webhook.bundleDir, [from(ElevenLabsEgress.US[0]), from('203.0.113.7')], {
+      const [result, forbidden] = await invokeBundle(webhook.bundleDir, [from(ElevenLabsEgress.us[0]), from('203.0.113.7')], {
         ...webhook.environment,
         ...emulators.environment,
         WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook-AbCdEf',
