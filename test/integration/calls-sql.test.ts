@@ -18,6 +18,7 @@ import { formatStats } from '../../lib/calls/stats-format';
 import { terminalText } from '../../lib/terminal-text';
 import { startFakeAthena } from '../support/fake-athena';
 import { freePort } from '../support/local-server-process';
+import { toolCommand } from '../support/tool-bundles';
 import { asStoredItem } from '../support/storage';
 
 /*
@@ -26,7 +27,6 @@ import { asStoredItem } from '../support/storage';
  * of its API and of CloudFormation's, reached through AWS_ENDPOINT_URL). Nothing reaches AWS.
  */
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 let emulators: Emulators;
 let fake: Awaited<ReturnType<typeof startFakeAthena>>;
@@ -82,8 +82,8 @@ afterAll(async () => {
   if (awsDir) rmSync(awsDir, { recursive: true, force: true });
 });
 
-function calls(args: string[], extraEnv: Record<string, string> = {}) {
-  return promisify(execFile)(TSX, ['bin/calls.ts', ...args], { cwd: ROOT, env: { ...env, ...extraEnv } }).then(
+async function calls(args: string[], extraEnv: Record<string, string> = {}) {
+  return promisify(execFile)(...(await toolCommand('bin/calls.ts', args)), { cwd: ROOT, env: { ...env, ...extraEnv } }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );

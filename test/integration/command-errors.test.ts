@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../support/local-server-process';
+import { toolCommand } from '../support/tool-bundles';
 
 /*
  * `npm run calls` and `npm run send` as a user runs them when something is wrong: a mistyped
@@ -14,7 +15,6 @@ import { freePort } from '../support/local-server-process';
  * endpoint points at a closed local port.
  */
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 let awsDir: string;
 let env: NodeJS.ProcessEnv;
@@ -37,12 +37,23 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(awsDir, { recursive: true, force: true }));
 
-function run(script: string, args: string[], extraEnv: Record<string, string> = {}) {
-  return promisify(execFile)(TSX, [script, ...args], { cwd: ROOT, env: { ...env, ...extraEnv } }).then(
+async function run(script: string, args: string[], extraEnv: Record<string, string> = {}) {
+  return promisify(execFile)(...(await toolCommand(script, args)), { cwd: ROOT, env: { ...env, ...extraEnv } }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
 }
+
+describe('the npm scripts', () => {
+  // The other tests start the tools bundled (test/support/tool-bundles.ts); users start them with
+  // npm run, through tsx: that path works too.
+  it('run the tools through tsx as the README says', async () => {
+    for (const [script, usage] of [['calls', 'Usage: npm run calls'], ['send', 'Usage: npm run send']]) {
+      const { stdout } = await promisify(execFile)('npm', ['run', '--silent', script, '--', '--help'], { cwd: ROOT, env });
+      expect(stdout).toContain(usage);
+    }
+  });
+});
 
 describe('a command line that cannot run', () => {
   it('names an unknown option of calls in one line, then the usage, and exits 2', async () => {

@@ -4,10 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { toolCommand } from './tool-bundles';
 
 /** `npm start` as a user runs it, in its own process, on free ports and a throw-away data folder. */
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -27,8 +27,18 @@ export async function portIsFree(port: number): Promise<boolean> {
 
 /** The environment `npm start` gets: free ports, quiet logs, no secret from the caller's shell. */
 async function serverEnv(localDir: string, extraEnv: Record<string, string>): Promise<NodeJS.ProcessEnv> {
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const env: NodeJS.ProcessEnv = { ...process.env, RECEIVER_LOCAL_DIR: localDir, PORT: String(ports[0]), DYNAMODB_PORT: String(ports[1]), S3_PORT: String(ports[2]), POWERTOOLS_LOG_LEVEL: 'SILENT', ...extraEnv };
+  // Every port free, the console's too: test files run two at a time.
+  const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    RECEIVER_LOCAL_DIR: localDir,
+    PORT: String(ports[0]),
+    DYNAMODB_PORT: String(ports[1]),
+    S3_PORT: String(ports[2]),
+    CONSOLE_PORT: String(ports[3]),
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    ...extraEnv,
+  };
   delete env.ELEVENLABS_WEBHOOK_SECRET;
   return env;
 }
@@ -36,7 +46,7 @@ async function serverEnv(localDir: string, extraEnv: Record<string, string>): Pr
 /** Runs bin/local-server.ts expecting it to stop by itself (a refused start): its exit code and output. */
 export async function runLocalServerToExit(extraEnv: Record<string, string>, args: string[] = [], timeoutMs = 30_000) {
   const env = await serverEnv(extraEnv.RECEIVER_LOCAL_DIR, extraEnv);
-  const child = spawn(TSX, ['bin/local-server.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...(await toolCommand('bin/local-server.ts', args)), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
@@ -55,7 +65,7 @@ export async function startLocalServerProcess(extraEnv: Record<string, string> =
   const localDir = extraEnv.RECEIVER_LOCAL_DIR ?? mkdtempSync(join(tmpdir(), 'receiver-commands-'));
   const env = await serverEnv(localDir, extraEnv);
   const ports = [env.PORT, env.DYNAMODB_PORT, env.S3_PORT].map(Number);
-  const server = spawn(TSX, ['bin/local-server.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(...(await toolCommand('bin/local-server.ts', args)), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   server.stdout!.on('data', (c) => (output += c));
   server.stderr!.on('data', (c) => (output += c));
@@ -73,8 +83,8 @@ export async function startLocalServerProcess(extraEnv: Record<string, string> =
     });
   });
   /** Runs another entry point (send, calls, backfill) against this server's ports and secret. */
-  const run = (script: string, ...args: string[]) =>
-    promisify(execFile)(TSX, [script, ...args], { cwd: ROOT, env }).then(
+  const run = async (script: string, ...args: string[]) =>
+    promisify(execFile)(...(await toolCommand(script, args)), { cwd: ROOT, env }).then(
       ({ stdout }) => ({ code: 0, stdout }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout + error.stderr }),
     );
@@ -92,7 +102,7 @@ export async function startLocalServerProcess(extraEnv: Record<string, string> =
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
-    /** Stops it as Ctrl-C would (tsx passes the signal on to the server), forcing it if it hangs. */
+    /** Stops it as Ctrl-C would (SIGINT), forcing it if it hangs. */
     async stop() {
       if (server.exitCode === null && server.signalCode === null) {
         const exited = new Promise((resolve) => server.once('exit', resolve));
