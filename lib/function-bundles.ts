@@ -10,7 +10,7 @@ import { Code } from 'aws-cdk-lib/aws-lambda';
  *   needs neither esbuild nor Docker;
  * - this repository's app, run from source, bundles lambda/ at synth with the same options.
  * Both name the bundle as if it were written to dist/functions/<name>/index.js, so they give the
- * same bytes, source map included.
+ * same JavaScript bytes, and the same source map wherever node_modules sits beside lambda/.
  */
 
 /** In the package, this file is compiled into dist/lib/ and the bundles are in dist/functions/. */
